@@ -1,0 +1,206 @@
+"""Configuration classes, all read from the environment (and a local .env file)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 (refused in production)
+
+
+def env(name: str, default=None, cast: type = str):
+    """Read one setting from the environment, parsing booleans and numbers in one place."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    raw = raw.strip()
+    if cast is bool:
+        low = raw.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(f"{name} must be a boolean, got {raw!r}")
+    if cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError as exc:
+            raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+    return raw
+
+
+def normalize_db_url(url: str) -> str:
+    """Render/Heroku give postgres:// or postgresql://; SQLAlchemy 2.1 would pick psycopg 3 for
+    the latter, and we ship psycopg2, so name the driver explicitly."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def database_url(default: str) -> str:
+    """DATABASE_URL (normalised), or the default."""
+    return normalize_db_url(env("DATABASE_URL") or default)
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+    FERNET_KEY = env("FERNET_KEY", "")  # comma-separated, newest first (MultiFernet)
+    SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'bilimbot.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # noqa: RUF012 (Flask reads it once)
+    INSTANCE_DIR = env("INSTANCE_DIR", str(BASE_DIR / "instance"))
+    UPLOAD_DIR = env("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+
+    # Uploads: 10 MB files plus headroom for the multipart envelope and form fields.
+    KB_MAX_FILE_BYTES = env("KB_MAX_FILE_BYTES", 10 * 1024 * 1024, int)
+    MAX_CONTENT_LENGTH = KB_MAX_FILE_BYTES + 256 * 1024
+    # Per process: text of the knowledge bases whose search indexes stay in memory (LRU).
+    KB_INDEX_CACHE_MB = env("KB_INDEX_CACHE_MB", 30, int)
+
+    # Accounts and languages
+    TRIAL_DAYS = env("TRIAL_DAYS", 3, int)
+    PASSWORD_MIN_LENGTH = env("PASSWORD_MIN_LENGTH", 8, int)
+    PASSWORD_RESET_MAX_AGE = env("PASSWORD_RESET_MAX_AGE", 3600, int)
+    LANGUAGES = ("uz", "ru", "en")
+    BABEL_DEFAULT_LOCALE = "uz"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tashkent"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANG_COOKIE = "lang"
+    ADMIN_EMAIL = env("ADMIN_EMAIL", "admin@bilimbot.local")
+    ADMIN_PASSWORD = env("ADMIN_PASSWORD", "")
+    ADMIN_PHONE = env("ADMIN_PHONE", "+998900000000")
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Rate limits (Flask-Limiter); memory by default, Redis when REDIS_URL is set
+    REDIS_URL = env("REDIS_URL", "")
+    RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True, bool)
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    AUTH_RATE_LIMIT = env("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")
+    PROXY_FIX_HOPS = env("PROXY_FIX_HOPS", 0, int)  # 1 behind Render's proxy
+
+    # E-mail (Flask-Mail). With no MAIL_SERVER the mail is written to the log instead.
+    MAIL_SERVER = env("MAIL_SERVER", "")
+    MAIL_PORT = env("MAIL_PORT", 587, int)
+    MAIL_USE_TLS = env("MAIL_USE_TLS", True, bool)
+    MAIL_USE_SSL = env("MAIL_USE_SSL", False, bool)
+    MAIL_USERNAME = env("MAIL_USERNAME", "")
+    MAIL_PASSWORD = env("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = (
+        env("MAIL_DEFAULT_SENDER", "") or MAIL_USERNAME or "noreply@bilimbot.local"
+    )
+    MAIL_TIMEOUT = env("MAIL_TIMEOUT", 20, int)
+
+    # Public base URL of this site: webhooks and links in e-mails are built from it.
+    WEBHOOK_BASE_URL = env("WEBHOOK_BASE_URL", "").rstrip("/")
+
+    # Background tasks: an in-process executor, or RQ when REDIS_URL is set.
+    TASKS_EAGER = env("TASKS_EAGER", False, bool)
+    TASK_WORKERS = env("TASK_WORKERS", 4, int)
+    SCHEDULER_ENABLED = env("SCHEDULER_ENABLED", True, bool)
+
+    # AI providers (INTEGRATIONS.md): every model id and host is configuration.
+    GEMINI_API_KEY = env("GEMINI_API_KEY", "")
+    GEMINI_MODEL = env("GEMINI_MODEL", "gemini-3.5-flash-lite")
+    GEMINI_BASE_URL = env("GEMINI_BASE_URL", "")
+    OPENAI_API_KEY = env("OPENAI_API_KEY", "")
+    OPENAI_MODEL = env("OPENAI_MODEL", "gpt-6-luna")
+    OPENAI_BASE_URL = env("OPENAI_BASE_URL", "")
+    AI_TIMEOUT_SECONDS = env("AI_TIMEOUT_SECONDS", 20.0, float)
+    AI_RETRY_BACKOFF_SECONDS = env("AI_RETRY_BACKOFF_SECONDS", 2.0, float)
+
+    # Messaging platforms
+    TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")
+    GRAPH_API_BASE = env("GRAPH_API_BASE", "https://graph.facebook.com")
+    INSTAGRAM_API_BASE = env("INSTAGRAM_API_BASE", "") or GRAPH_API_BASE
+    GRAPH_API_VERSION = env("GRAPH_API_VERSION", "v26.0")
+    MESSAGING_TIMEOUT_SECONDS = env("MESSAGING_TIMEOUT_SECONDS", 10.0, float)
+    INBOUND_MAX_AGE_SECONDS = env("INBOUND_MAX_AGE_SECONDS", 600, int)
+    HUMAN_TAKEOVER_MINUTES = env("HUMAN_TAKEOVER_MINUTES", 60, int)
+
+    # Plans and marketing (prices in UZS)
+    PLAN_PRICE_MONTHLY = env("PLAN_PRICE_MONTHLY", 300_000, int)
+    PLAN_PRICE_QUARTERLY = env("PLAN_PRICE_QUARTERLY", 810_000, int)
+    PLAN_PRICE_ANNUAL = env("PLAN_PRICE_ANNUAL", 2_880_000, int)
+    COUPON_DEFAULT_PERCENT = env("COUPON_DEFAULT_PERCENT", 10, int)
+    MARKETING_INTERVAL_HOURS = env("MARKETING_INTERVAL_HOURS", 54, int)
+    PLAN_REMINDER_DAYS = env("PLAN_REMINDER_DAYS", 3, int)
+
+    LOG_LEVEL = env("LOG_LEVEL", "INFO")
+
+
+class DevelopmentConfig(Config):
+    """`make run` on a laptop or Replit: SQLite, no keys, e-mail to the log."""
+
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    """pytest: a throw-away database, no rate limits, tasks run inline, no scheduler."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105 (tests only)
+    FERNET_KEY = "YXJlLXRoZS10ZXN0cy1rZXktMzItYnl0ZXMtbG9uZyE="
+    SQLALCHEMY_DATABASE_URI = normalize_db_url(env("TEST_DATABASE_URL", "sqlite://"))
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    TASKS_EAGER = True
+    SCHEDULER_ENABLED = False
+    MAIL_SERVER = ""
+    GEMINI_API_KEY = ""
+    OPENAI_API_KEY = ""
+    REDIS_URL = ""
+    WEBHOOK_BASE_URL = "https://bot.example.test"
+    TELEGRAM_API_BASE = "http://127.0.0.1:9"  # closed port: tests pass a fake's URL explicitly
+    GRAPH_API_BASE = "http://127.0.0.1:9"
+    INSTAGRAM_API_BASE = "http://127.0.0.1:9"
+    AI_RETRY_BACKOFF_SECONDS = 0.05
+    PASSWORD_HASH_FAST = True  # cheaper argon2 parameters keep the suite quick
+
+
+class ProductionConfig(Config):
+    """Render: PostgreSQL, secure cookies, a real secret key required."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    PROXY_FIX_HOPS = env("PROXY_FIX_HOPS", 1, int)
+
+    @classmethod
+    def validate(cls) -> None:
+        """Refuse to start with a missing or development secret key."""
+        if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 32:
+            raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters")
+        if not cls.FERNET_KEY:
+            raise RuntimeError("FERNET_KEY must be set in production (see .env.example)")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the configuration class named by APP_ENV (development by default)."""
+    name = (env("APP_ENV") or "development").lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]

@@ -1,0 +1,97 @@
+"""Application factory. `gunicorn main:app` serves `app`; `python main.py` runs it locally."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, ProductionConfig, config_from_env
+from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the app; no side effects (no migrations, network or scheduler here)."""
+    config_class = config_class or config_from_env()
+    if issubclass(config_class, ProductionConfig):
+        config_class.validate()
+    app = Flask(__name__)
+    app.config.from_object(config_class)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"], x_proto=1, x_host=1
+        )
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("bilimbot")
+    root.handlers[:] = [handler]
+    root.setLevel(app.config["LOG_LEVEL"])
+    root.propagate = False
+    for name in ("utils", "routes", "models"):
+        logging.getLogger(name).handlers[:] = [handler]
+        logging.getLogger(name).setLevel(app.config["LOG_LEVEL"])
+    # httpx logs full request URLs, and Telegram puts the bot token in the URL.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def register_extensions(app: Flask) -> None:
+    from routes.main_routes import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    import models  # noqa: F401  (registers every model with SQLAlchemy)
+
+
+def register_blueprints(app: Flask) -> None:
+    from routes import BLUEPRINTS
+
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from routes.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from routes.template_helpers import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from commands import register
+
+    register(app)
+
+
+app = create_app()
+
+if __name__ == "__main__":
+    # Replit's Run button and `python main.py`: the development server on $PORT (5000 by default),
+    # with the in-process scheduler (never started by create_app, so tests and CLI stay quiet).
+    from utils.scheduler import start_scheduler
+
+    start_scheduler(app)
+    host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 (Replit serves on all interfaces)
+    app.run(host=host, port=int(os.environ.get("PORT", "5000")))

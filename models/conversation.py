@@ -1,0 +1,227 @@
+"""Customers' conversations with an owner's bot, and every message in them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.base import UTCDateTime, utcnow
+
+PLATFORMS = ("telegram", "whatsapp", "instagram", "web")
+# Meta allows free-form replies only within 24 hours of the customer's last message.
+WINDOW_PLATFORMS = ("whatsapp", "instagram")
+WINDOW = timedelta(hours=24)
+
+# Inbound: received → answered | not_served | ignored | failed | too_old | paused
+# Outbound: pending → sent → delivered → read, or failed
+MESSAGE_STATUSES = (
+    "received",
+    "answered",
+    "not_served",
+    "ignored",
+    "too_old",
+    "paused",
+    "pending",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+)
+
+
+class Conversation(db.Model):
+    """One customer talking to one owner's bot on one platform."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("platform", "account_ref", "customer_ref"),
+        Index("ix_conversations_user_last", "user_id", "last_message_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16), index=True)
+    account_ref: Mapped[str] = mapped_column(String(64))
+    customer_ref: Mapped[str] = mapped_column(String(128))
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(2), index=True)
+    script: Mapped[str | None] = mapped_column(String(4))
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bot_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation",
+        cascade="all, delete-orphan",
+        order_by="Message.id",
+        passive_deletes=True,
+    )
+
+    @classmethod
+    def get_or_create(
+        cls,
+        user_id: int,
+        platform: str,
+        account_ref: str,
+        customer_ref: str,
+        customer_name: str | None = None,
+    ) -> Conversation:
+        """Find the conversation or create it; safe when two deliveries race to create it."""
+        query = select(cls).where(
+            cls.platform == platform,
+            cls.account_ref == account_ref,
+            cls.customer_ref == customer_ref,
+        )
+        conv = db.session.scalar(query)
+        if conv is not None:
+            if customer_name and not conv.customer_name:
+                conv.customer_name = customer_name[:200]
+            return conv
+        try:
+            with db.session.begin_nested():
+                conv = cls(
+                    user_id=user_id,
+                    platform=platform,
+                    account_ref=account_ref,
+                    customer_ref=customer_ref,
+                    customer_name=(customer_name or None) and customer_name[:200],
+                )
+                db.session.add(conv)
+        except IntegrityError:
+            conv = db.session.scalar(query)
+        return conv
+
+    def window_open(self, now: datetime | None = None) -> bool:
+        """Whether a free-form message may be sent now (Meta's 24-hour customer-service window)."""
+        if self.platform not in WINDOW_PLATFORMS:
+            return True
+        if self.last_inbound_at is None:
+            return False
+        return (now or utcnow()) - self.last_inbound_at < WINDOW
+
+    def is_paused(self, now: datetime | None = None) -> bool:
+        return self.bot_paused_until is not None and self.bot_paused_until > (now or utcnow())
+
+    def pause(self, minutes: int) -> None:
+        self.bot_paused_until = utcnow() + timedelta(minutes=minutes)
+
+    def resume(self) -> None:
+        self.bot_paused_until = None
+
+
+class Message(db.Model):
+    """One inbound or outbound message. The unique key makes a redelivered webhook a no-op."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("platform", "account_ref", "external_id"),
+        Index("ix_messages_user_created", "user_id", "created_at"),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16), index=True)
+    account_ref: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
+    sender: Mapped[str] = mapped_column(String(8))  # customer, bot, owner, admin, system
+    kind: Mapped[str] = mapped_column(String(12), default="text")  # text, media, start, callback
+    text: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    provider: Mapped[str | None] = mapped_column(String(16), index=True)
+    model: Mapped[str | None] = mapped_column(String(64))
+    tokens_in: Mapped[int | None] = mapped_column(Integer)
+    tokens_out: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    chunks_json: Mapped[str | None] = mapped_column(Text)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the platform's own time
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    @property
+    def chunks_used(self) -> list[dict]:
+        return json.loads(self.chunks_json) if self.chunks_json else []
+
+    @classmethod
+    def store_inbound(
+        cls,
+        conv: Conversation,
+        *,
+        external_id: str | None,
+        text: str | None,
+        kind: str = "text",
+        sent_at: datetime | None = None,
+        sender: str = "customer",
+    ) -> Message | None:
+        """Store one inbound message; None when this external id was already stored (redelivery)."""
+        msg = cls(
+            conversation_id=conv.id,
+            user_id=conv.user_id,
+            platform=conv.platform,
+            account_ref=conv.account_ref,
+            external_id=external_id,
+            direction="in",
+            sender=sender,
+            kind=kind,
+            text=text,
+            status="received",
+            sent_at=sent_at,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(msg)
+        except IntegrityError:
+            return None
+        now = utcnow()
+        conv.last_message_at = now
+        if sender == "customer":
+            conv.last_inbound_at = max(filter(None, [conv.last_inbound_at, sent_at or now]))
+        conv.message_count = (conv.message_count or 0) + 1
+        return msg
+
+    @classmethod
+    def new_outbound(
+        cls, conv: Conversation, text: str, sender: str = "bot", reply_to: Message | None = None
+    ) -> Message:
+        """Add an outbound message in status pending (sent or failed once the platform answers)."""
+        msg = cls(
+            conversation_id=conv.id,
+            user_id=conv.user_id,
+            platform=conv.platform,
+            account_ref=conv.account_ref,
+            direction="out",
+            sender=sender,
+            text=text,
+            status="pending",
+            reply_to_id=reply_to.id if reply_to else None,
+            language=conv.language,
+        )
+        db.session.add(msg)
+        conv.last_message_at = utcnow()
+        conv.message_count = (conv.message_count or 0) + 1
+        return msg

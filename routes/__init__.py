@@ -1,0 +1,23 @@
+"""Blueprints, one per module; registered in this order by create_app()."""
+
+from routes.admin_routes import bp as admin_bp
+from routes.ai_routes import bp as ai_bp
+from routes.announcement_routes import bp as announcements_bp
+from routes.auth_routes import bp as auth_bp
+from routes.billing_routes import bp as billing_bp
+from routes.chat_routes import bp as chat_bp
+from routes.kb_routes import bp as kb_bp
+from routes.main_routes import bp as main_bp
+from routes.messaging_routes import bp as messaging_bp
+
+BLUEPRINTS = [
+    main_bp,
+    auth_bp,
+    kb_bp,
+    ai_bp,
+    chat_bp,
+    messaging_bp,
+    billing_bp,
+    admin_bp,
+    announcements_bp,
+]

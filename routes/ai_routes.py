@@ -1,0 +1,79 @@
+"""The owner's assistant settings: name, description, instructions, language, own OpenAI key."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from extensions import db
+from forms.ai import AssistantForm, OpenAIKeyForm
+from models.ai_config import AIConfig, PlatformAI
+from routes.helpers import require_login
+from utils.ai_handler import AIError, ProviderSettings, check_key
+
+bp = Blueprint("ai", __name__, url_prefix="/assistant")
+
+
+require_login(bp)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def settings():
+    """Assistant name, business description, instructions, Telegram language, model id."""
+    cfg = AIConfig.for_user(current_user.id)
+    form = AssistantForm(obj=cfg)
+    if form.validate_on_submit():
+        form.populate_obj(cfg)
+        cfg.openai_model = (form.openai_model.data or "").strip() or None
+        db.session.commit()
+        flash(_("The assistant settings have been saved."), "success")
+        return redirect(url_for("ai.settings"))
+    db.session.commit()  # keeps the settings row created on first visit
+    return render_template(
+        "ai_settings.html",
+        form=form,
+        key_form=OpenAIKeyForm(),
+        cfg=cfg,
+        owner_keys_allowed=PlatformAI.owner_keys_allowed(),
+    )
+
+
+@bp.post("/openai-key")
+def save_key():
+    """Check the key with one cheap call, then store it encrypted."""
+    cfg = AIConfig.for_user(current_user.id)
+    form = OpenAIKeyForm()
+    if not PlatformAI.owner_keys_allowed():
+        flash(_("Using your own OpenAI key is switched off on this platform."), "warning")
+    elif form.validate_on_submit():
+        settings = ProviderSettings(
+            "openai",
+            form.api_key.data.strip(),
+            cfg.openai_model or PlatformAI.openai_model(),
+            current_app.config["OPENAI_BASE_URL"] or None,
+            current_app.config["AI_TIMEOUT_SECONDS"],
+        )
+        try:
+            check_key(settings)
+        except AIError as err:
+            flash(_("OpenAI did not accept this key: %(reason)s", reason=str(err)), "danger")
+        else:
+            cfg.set_openai_key(settings.api_key)
+            db.session.commit()
+            flash(
+                _("Your OpenAI key has been checked and saved. Your assistant now uses OpenAI."),
+                "success",
+            )
+    else:
+        flash(next(iter(form.errors.values()))[0], "danger")
+    return redirect(url_for("ai.settings"))
+
+
+@bp.post("/openai-key/remove")
+def remove_key():
+    """Forget the owner's key; the assistant goes back to the platform default."""
+    AIConfig.for_user(current_user.id).set_openai_key(None)
+    db.session.commit()
+    flash(_("Your OpenAI key has been removed."), "success")
+    return redirect(url_for("ai.settings"))

@@ -1,0 +1,179 @@
+"""Register, log in and out, reset a forgotten password, account settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from extensions import db, limiter, login_manager
+from forms.auth import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from models.base import utcnow
+from models.user import User
+from routes.helpers import safe_next
+from utils.email_sender import send_email
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to open this page.")
+login_manager.login_message_category = "info"
+
+
+def _auth_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # A ban takes effect at once: the banned owner's session stops working.
+    return None if user is None or user.is_banned else user
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # The hash tail makes a token single-use: it stops matching once the password changes.
+    return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+
+
+def user_from_reset_token(token: str) -> User | None:
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or user.password_hash[-16:] != data.get("h"):
+        return None
+    return user
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def register():
+    """Create an owner account; the 3-day trial starts at once."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        lang = request.cookies.get(current_app.config["LANG_COOKIE"])
+        lang = lang if lang in current_app.config["LANGUAGES"] else "uz"
+        user = User.register(
+            form.full_name.data, form.email.data, form.phone.data, form.password.data, lang
+        )
+        db.session.commit()
+        login_user(user)
+        flash(_("Welcome! Your free trial has started."), "success")
+        return redirect(url_for("main.dashboard"))
+    return render_template("register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def login():
+    """Log in with e-mail or phone number."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = User.find_by_login(form.login.data)
+        if user is None or not user.check_password(form.password.data):
+            flash(_("Wrong e-mail, phone number or password."), "danger")
+        elif user.is_banned:
+            flash(_("Your account has been blocked. Please contact support."), "danger")
+        else:
+            user.last_login_at = utcnow()
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
+    return render_template("login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out (POST only, so a link cannot log anyone out)."""
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def forgot_password():
+    """Send a reset link; the same answer whether or not the address exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = User.find_by_login(form.email.data)
+        if user is not None and not user.is_banned:
+            link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+            send_email(user.email, "reset_password", user.language, user=user, link=link)
+        flash(
+            _("If an account with this e-mail exists, we have sent a link to reset the password."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def reset_password(token: str):
+    """Choose a new password from a signed, expiring link."""
+    user = user_from_reset_token(token)
+    if user is None:
+        flash(_("This link is invalid or has expired. Please ask for a new one."), "danger")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        db.session.commit()
+        flash(_("Your password has been changed. You can log in now."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("reset_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Name, phone and language; the password form posts to change_password."""
+    form = ProfileForm(current_user, obj=current_user)
+    if form.validate_on_submit():
+        current_user.full_name = form.full_name.data.strip()
+        current_user.phone = form.phone.data
+        current_user.language = form.language.data
+        db.session.commit()
+        flash(_("Your settings have been saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("account.html", form=form, password_form=ChangePasswordForm())
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """Change the password after checking the current one."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            current_user.set_password(form.password.data)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.account"))
+    profile = ProfileForm(current_user, obj=current_user)
+    return render_template("account.html", form=profile, password_form=form), 400

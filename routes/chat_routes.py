@@ -1,0 +1,70 @@
+"""The owner's test chat: the same engine as the channels, on platform "web"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import delete, select
+
+from extensions import db
+from models.conversation import Conversation, Message
+from routes.helpers import require_login
+from utils.chat_engine import answer_web
+
+bp = Blueprint("chat", __name__, url_prefix="/test-chat")
+
+
+require_login(bp)
+
+
+def _conversation(create: bool) -> Conversation | None:
+    key = f"owner-{current_user.id}"
+    if not create:
+        return db.session.scalar(
+            select(Conversation).where(
+                Conversation.platform == "web", Conversation.customer_ref == key
+            )
+        )
+    return Conversation.get_or_create(current_user.id, "web", "web", key, current_user.full_name)
+
+
+@bp.get("/history")
+def history():
+    """The test conversation so far (for the chat box on the dashboard)."""
+    conv = _conversation(create=False)
+    messages = conv.messages if conv else []
+    return jsonify([_as_json(m) for m in messages])
+
+
+@bp.post("/send")
+def send():
+    """Ask the assistant one question and get its answer with the passages it used."""
+    text = (request.get_json(silent=True) or {}).get("text", "").strip()
+    if not text or len(text) > 2000:
+        return {"error": _("Write a question of up to 2000 characters.")}, 400
+    conv = _conversation(create=True)
+    reply = answer_web(conv, text)
+    db.session.commit()
+    return jsonify(_as_json(reply))
+
+
+@bp.post("/reset")
+def reset():
+    """Start the test conversation over."""
+    conv = _conversation(create=False)
+    if conv is not None:
+        db.session.execute(delete(Message).where(Message.conversation_id == conv.id))
+        db.session.delete(conv)
+        db.session.commit()
+    return {"ok": True}
+
+
+def _as_json(msg: Message) -> dict:
+    return {
+        "direction": msg.direction,
+        "text": msg.text,
+        "status": msg.status,
+        "provider": msg.provider,
+        "sources": [{"position": c["position"] + 1, "text": c["text"]} for c in msg.chunks_used],
+    }

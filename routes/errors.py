@@ -1,0 +1,64 @@
+"""One error renderer for every code: errors/<code>.html, or JSON for webhooks and JSON clients."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from extensions import db
+from routes.helpers import is_xhr
+from utils.file_parser import FileParseError
+
+log = logging.getLogger("bilimbot.errors")
+PAGES = (400, 403, 404, 405, 413, 429, 500)
+
+
+def _wants_json() -> bool:
+    return (
+        "/webhook" in request.path
+        or request.path.startswith("/api/")
+        or request.accept_mimetypes.best == "application/json"
+        or request.is_json
+    )
+
+
+def render_error(code: int, description: str | None = None):
+    """Render the page (or JSON) for an HTTP error code."""
+    if _wants_json():
+        return {"error": code}, code
+    template = f"errors/{code if code in PAGES else 400 if code < 500 else 500}.html"
+    return render_template(template, code=code, description=description), code
+
+
+def _too_large_upload():
+    """The upload page shows the limit in the user's language, in place (XHR) or as a flash."""
+    message = str(FileParseError("too_large"))
+    if is_xhr():
+        return {"error": message}, 413
+    flash(message, "danger")
+    return redirect(url_for("kb.index"))
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_error(400, "csrf")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        if exc.code == 413 and (request.endpoint or "").startswith("kb."):
+            return _too_large_upload()
+        return render_error(exc.code)
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)
+
+    app.register_error_handler(InternalServerError, server_error)

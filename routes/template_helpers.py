@@ -1,0 +1,85 @@
+"""Template globals and filters from one place (templates display data; they do not query)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, request
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from utils.phone import format_phone
+
+LANGUAGE_NAMES = {"uz": "O‘zbekcha", "ru": "Русский", "en": "English"}
+STATUS_LABELS = {
+    "trial": _l("Trial"),
+    "paid": _l("Paid"),
+    "expired": _l("Expired"),
+    "banned": _l("Banned"),
+}
+PLAN_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "annual": _l("Annual")}
+PLATFORM_LABELS = {
+    "telegram": "Telegram",
+    "whatsapp": "WhatsApp",
+    "instagram": "Instagram",
+    "web": _l("Test chat"),
+}
+
+
+MESSAGE_STATUS_LABELS = {
+    "received": _l("Received"),
+    "processing": _l("Processing"),
+    "answered": _l("Answered"),
+    "not_served": _l("Not served (no active plan)"),
+    "ignored": _l("Ignored"),
+    "too_old": _l("Too old to answer"),
+    "paused": _l("Bot paused"),
+    "pending": _l("Sending"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "read": _l("Read"),
+    "failed": _l("Failed"),
+}
+SENDER_LABELS = {
+    "customer": _l("Customer"),
+    "bot": _l("Bot"),
+    "owner": _l("You"),
+    "admin": _l("Admin"),
+    "system": _l("System"),
+}
+
+
+def format_money(amount: int | None) -> str:
+    """UZS with thin grouping, as written in Uzbekistan: 1 250 000 so‘m."""
+    if amount is None:
+        return ""
+    return f"{amount:,}".replace(",", "\u00a0")
+
+
+def local_dt(value: datetime | None, fmt: str = "short") -> str:
+    """A UTC datetime shown in Asia/Tashkent in the current locale."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["dt"] = local_dt
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def inject_globals() -> dict:
+        locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+        return {
+            "current_locale": locale,
+            "language_names": LANGUAGE_NAMES,
+            "status_labels": STATUS_LABELS,
+            "plan_labels": PLAN_LABELS,
+            "platform_labels": PLATFORM_LABELS,
+            "message_status_labels": MESSAGE_STATUS_LABELS,
+            "sender_labels": SENDER_LABELS,
+            "has_endpoint": lambda name: name in current_app.view_functions,
+            "request_path": request.full_path.rstrip("?") if request else "/",
+        }

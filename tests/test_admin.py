@@ -1,0 +1,890 @@
+"""The admin panel: access to every admin endpoint, users (search, filters, detail, ban, e-mail),
+conversations (filters, search, messages to customers), announcements, statistics and the log."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from extensions import db
+from models.admin_log import AdminLog
+from models.ai_config import AIConfig
+from models.base import utcnow
+from models.billing import create_plan_request
+from models.conversation import Conversation, Message
+from models.marketing import Announcement, AnnouncementDismissal, MarketingMessage, generate_coupon
+from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.queries import platform_stats
+from models.user import User
+from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, connect_all
+from tests.conftest import PASSWORD
+from tests.engine_helpers import add_kb, configured
+from tests.fakes import graph as g
+from utils import broadcast
+
+OPENAI_KEY = "sk-proj-owner-secret-key-1234567890abcdef"
+XSS = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def login(app, email: str):
+    client = app.test_client()
+    response = client.post("/auth/login", data={"login": email, "password": PASSWORD})
+    assert response.status_code == 302, "login failed"
+    return client
+
+
+@pytest.fixture
+def admin_client(app, user_factory):
+    admin = user_factory(name="Admin Adminov", is_admin=True, language="en")
+    client = login(app, admin.email)
+    client.admin = admin
+    return client
+
+
+def add_conversation(
+    user_id: int,
+    platform: str = "telegram",
+    name: str | None = "Ali Valiyev",
+    texts: tuple = ("Salom, yetkazib berish bormi?",),
+    language: str = "uz",
+    hours_ago: float = 1,
+    account_ref: str = "987654321",
+    customer_ref: str | None = None,
+    reply: str | None = "Ha, 15 000 so‘m.",
+    failed: bool = False,
+) -> int:
+    """A conversation with the customer's messages and (optionally) a bot reply; returns its id."""
+    at = utcnow() - timedelta(hours=hours_ago)
+    conv = Conversation(
+        user_id=user_id,
+        platform=platform,
+        account_ref=account_ref,
+        customer_ref=customer_ref or f"c{user_id}-{platform}-{hours_ago}-{name}",
+        customer_name=name,
+        language=language,
+        created_at=at,
+        last_message_at=at,
+        last_inbound_at=at,
+        message_count=0,
+    )
+    db.session.add(conv)
+    db.session.flush()
+    for text in texts:
+        db.session.add(
+            Message(
+                conversation_id=conv.id,
+                user_id=user_id,
+                platform=platform,
+                account_ref=account_ref,
+                direction="in",
+                sender="customer",
+                text=text,
+                language=language,
+                status="failed" if failed else "answered",
+                created_at=at,
+            )
+        )
+    if reply:
+        db.session.add(
+            Message(
+                conversation_id=conv.id,
+                user_id=user_id,
+                platform=platform,
+                account_ref=account_ref,
+                direction="out",
+                sender="bot",
+                text=reply,
+                language=language,
+                status="failed" if failed else "sent",
+                provider="gemini",
+                model="gemini-test-model",
+                tokens_in=812,
+                tokens_out=64,
+                latency_ms=1234,
+                error="503 model overloaded" if failed else None,
+                chunks_json=json.dumps(
+                    [{"id": 1, "position": 2, "score": 0.8, "text": "Yetkazish"}]
+                ),
+                created_at=at + timedelta(seconds=3),
+            )
+        )
+    conv.message_count = len(texts) + bool(reply)
+    db.session.commit()
+    return conv.id
+
+
+def rows(html: str, attr: str) -> list[str]:
+    return re.findall(rf'{attr}="(\d+)"', html)
+
+
+# --- access: every admin endpoint ------------------------------------------------------------
+def _url_for_rule(app, rule, ids: dict[str, int]) -> str:
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{arg: ids.get(arg, 1) for arg in rule.arguments})
+
+
+def test_every_admin_endpoint_is_guarded(app, user_factory):
+    """Anonymous → login, owner → 403 on GET and POST; admin → 200 on every GET page."""
+    owner = user_factory(email="owner@example.uz")
+    admin = user_factory(name="Admin", is_admin=True, language="en")
+    with app.app_context():
+        conv_id = add_conversation(owner.id)
+        announcement = Announcement(subject_uz="Salom", body_uz="Matn", audience="all")
+        db.session.add(announcement)
+        coupon = generate_coupon(percent=10)
+        request = create_plan_request(db.session.get(User, owner.id), "monthly")
+        db.session.commit()
+        ids = {
+            "user_id": owner.id,
+            "conv_id": conv_id,
+            "announcement_id": announcement.id,
+            "coupon_id": coupon.id,
+            "request_id": request.id,
+        }
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")]
+    assert {
+        "admin.users",
+        "admin.user_detail",
+        "admin.ban_user",
+        "admin.message_customer",
+        "admin.create_announcement",
+        "admin.stats",
+        "admin.logs",
+    } <= {r.endpoint for r in rules}
+    anonymous, as_owner, as_admin = (
+        app.test_client(),
+        login(app, owner.email),
+        login(app, admin.email),
+    )
+    problems = []
+    for rule in rules:
+        url = _url_for_rule(app, rule, ids)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            send = getattr(anonymous, method.lower())
+            r = send(url)
+            if r.status_code != 302 or "/auth/login" not in r.headers.get("Location", ""):
+                problems.append((method, url, "anonymous", r.status_code))
+            r = getattr(as_owner, method.lower())(url)
+            if r.status_code != 403:
+                problems.append((method, url, "owner", r.status_code))
+            if method == "GET":
+                r = as_admin.get(url)
+                if r.status_code != 200:
+                    problems.append((method, url, "admin", r.status_code))
+    assert problems == []
+
+
+def test_banner_dismiss_needs_a_login(client):
+    response = client.post("/announcements/1/dismiss")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+# --- users list ------------------------------------------------------------------------------
+@pytest.fixture
+def people(app, user_factory):
+    """Owners in every status, with distinct names, phones and channels."""
+    made = {
+        "trial": user_factory(name="Aziza Karimova", phone="+998901234567", email="aziza@shop.uz"),
+        "expired": user_factory(name="Bobur Toshmatov", phone="+998935551122", status="expired"),
+        "paid": user_factory(
+            name="Dilnoza Yusupova", phone="+998977770011", status="paid", email="dilnoza@gullar.uz"
+        ),
+        "banned": user_factory(name="Eldor Spamov", phone="+998998887766", status="banned"),
+    }
+    with app.app_context():
+        connect_all(made["paid"].id)
+        bot = TelegramBot(
+            user_id=made["trial"].id,
+            bot_id="55501",
+            username="aziza_bot",
+            token_encrypted="x",
+            token_hash="h" * 64,
+            secret_encrypted="x",
+        )
+        db.session.add(bot)
+        db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["90 123 45 67", "+998 (90) 123-45-67", "998901234567", "4567", "aziza@", "KARIMOVA", "Aziza"],
+)
+def test_users_search_by_name_email_or_phone_typed_any_way(admin_client, people, typed):
+    html = admin_client.get("/admin/users", query_string={"q": typed}).data.decode()
+    assert rows(html, "data-user-id") == [str(people["trial"].id)]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("free", {"trial", "expired"}),
+        ("trial", {"trial"}),
+        ("expired", {"expired"}),
+        ("paid", {"paid"}),
+        ("banned", {"banned"}),
+        ("", {"trial", "expired", "paid", "banned"}),
+    ],
+)
+def test_users_filter_by_status_never_lists_admins(admin_client, people, status, expected):
+    html = admin_client.get("/admin/users", query_string={"status": status}).data.decode()
+    assert set(rows(html, "data-user-id")) == {str(people[k].id) for k in expected}
+
+
+def test_users_filter_by_platform_and_sort(admin_client, people):
+    html = admin_client.get("/admin/users?platform=telegram&sort=name").data.decode()
+    assert rows(html, "data-user-id") == [str(people["trial"].id), str(people["paid"].id)]
+    html = admin_client.get("/admin/users?platform=whatsapp").data.decode()
+    assert rows(html, "data-user-id") == [str(people["paid"].id)]
+    html = admin_client.get("/admin/users?platform=none&sort=name").data.decode()
+    assert rows(html, "data-user-id") == [str(people["expired"].id), str(people["banned"].id)]
+    html = admin_client.get("/admin/users?sort=plan_expiry").data.decode()
+    assert rows(html, "data-user-id")[0] == str(people["paid"].id)
+    html = admin_client.get("/admin/users?sort=trial_end&status=free").data.decode()
+    assert rows(html, "data-user-id") == [str(people["expired"].id), str(people["trial"].id)]
+
+
+def test_users_list_paginates_with_a_constant_number_of_queries(app, admin_client, user_factory):
+    for i in range(55):
+        owner = user_factory(name=f"Owner {i:02d}")
+        if i % 3 == 0:
+            with app.app_context():
+                add_conversation(owner.id, customer_ref=f"cust-{i}")
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = admin_client.get("/admin/users").data.decode()
+        n_first = len(statements)
+        statements.clear()
+        second = admin_client.get("/admin/users?page=2").data.decode()
+        n_second = len(statements)
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert len(rows(first, "data-user-id")) == 50 and len(rows(second, "data-user-id")) == 5
+    assert "55" in first and n_first == n_second <= 10  # no query per row
+
+
+# --- user detail -----------------------------------------------------------------------------
+def test_user_detail_shows_everything_but_never_a_secret(app, admin_client, people):
+    paid = people["paid"]
+    with app.app_context():
+        kb = add_kb(paid.id, text="Narxlar: olma 12 000 so‘m. " * 200, name="narxlar.txt")
+        cfg = AIConfig.for_user(paid.id)
+        cfg.set_openai_key(OPENAI_KEY)
+        cfg.openai_model = "gpt-test-own"
+        add_conversation(paid.id, "telegram", name="Ali")
+        add_conversation(paid.id, "whatsapp", name="Vali", account_ref=g.DEFAULT_PHONE_NUMBER_ID)
+        AdminLog.record(admin_client.admin.id, "note", paid.id, text="called the owner")
+        db.session.commit()
+        secrets = [
+            TOKEN,
+            WA_TOKEN,
+            IG_TOKEN,
+            APP_SECRET,
+            OPENAI_KEY,
+            "verify-wa-123",
+            "verify-ig-456",
+            cfg.openai_key_encrypted,
+            cfg.openai_key_hint,
+        ]
+        for model in (TelegramBot, WhatsAppAccount, InstagramAccount):
+            row = db.session.scalar(select(model).where(model.user_id == paid.id))
+            secrets += [v for k, v in vars(row).items() if k.endswith("_encrypted")]
+        kb_id = kb.id
+    html = admin_client.get(f"/admin/users/{paid.id}").data.decode()
+    for expected in (
+        "+998 97 777 00 11",
+        "dilnoza@gullar.uz",
+        "narxlar.txt",
+        "TXT",
+        "@gullar_shop_bot",
+        g.DEFAULT_PHONE_NUMBER_ID,
+        g.DEFAULT_IG_ACCOUNT_ID,
+        "Graph 190: access token expired",
+        "getMe ok",
+        "gpt-test-own",
+        "called the owner",
+        "Narxlar: olma 12 000 so‘m.",
+        f"/knowledge-base/{kb_id}/download",
+        'id="payments-table"',
+        'id="assign-plan-form"',
+    ):
+        assert expected in html, expected
+    preview = re.search(r'id="kb-preview"[^>]*>(.*?)</pre>', html, re.S).group(1)
+    assert 2000 <= len(preview) <= 2010
+    leaked = [s for s in secrets if s and s in html]
+    assert leaked == []
+
+
+def test_user_detail_404_for_unknown_user_and_for_admins(admin_client):
+    assert admin_client.get("/admin/users/999999").status_code == 404
+    assert admin_client.get(f"/admin/users/{admin_client.admin.id}").status_code == 404
+
+
+# --- ban / unban -----------------------------------------------------------------------------
+def test_ban_blocks_login_session_and_bot_then_unban_restores(app, admin_client, user_factory):
+    owner = user_factory(email="ban@example.uz")
+    owner_session = login(app, owner.email)
+    r = admin_client.post(f"/admin/users/{owner.id}/ban", data={"reason": "Spam reklama"})
+    assert r.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, owner.id)
+        assert user.is_banned and user.ban_reason == "Spam reklama" and not user.can_be_served
+        log = db.session.scalar(select(AdminLog).where(AdminLog.action == "ban_user"))
+        assert (log.admin_id, log.target_user_id, log.details) == (
+            admin_client.admin.id,
+            owner.id,
+            {"reason": "Spam reklama"},
+        )
+    # the open session stops working and a new login is refused
+    assert "/auth/login" in owner_session.get("/dashboard").headers["Location"]
+    refused = app.test_client().post(
+        "/auth/login",
+        data={"login": owner.email, "password": PASSWORD},
+        headers={"Accept-Language": "en"},
+    )
+    assert refused.status_code == 200 and b"blocked" in refused.data
+    # the bot does not answer a banned owner's customers
+    from utils.chat_engine import process_inbound
+
+    with app.app_context():
+        conv_id = add_conversation(owner.id, reply=None)
+        msg = db.session.scalar(select(Message).where(Message.conversation_id == conv_id))
+        msg.status = "received"
+        db.session.commit()
+        process_inbound(msg.id)
+        db.session.expire_all()
+        assert db.session.get(Message, msg.id).status == "not_served"
+    assert admin_client.post(f"/admin/users/{owner.id}/unban").status_code == 302
+    with app.app_context():
+        user = db.session.get(User, owner.id)
+        assert not user.is_banned and user.can_be_served
+        assert (
+            db.session.scalar(select(AdminLog.action).order_by(AdminLog.id.desc())) == "unban_user"
+        )
+    assert login(app, owner.email).get("/dashboard").status_code == 200
+
+
+def test_ban_needs_a_reason_and_admins_cannot_be_banned(app, admin_client, user_factory):
+    owner = user_factory()
+    other_admin = user_factory(is_admin=True)
+    admin_client.post(f"/admin/users/{owner.id}/ban", data={"reason": " "})
+    assert (
+        admin_client.post(f"/admin/users/{other_admin.id}/ban", data={"reason": "x"}).status_code
+        == 404
+    )
+    with app.app_context():
+        assert db.session.get(User, owner.id).banned_at is None
+        assert db.session.scalar(select(func.count()).select_from(AdminLog)) == 0
+
+
+# --- e-mail to an owner ----------------------------------------------------------------------
+def test_admin_emails_an_owner_through_smtp(app, admin_client, user_factory, smtp_server):
+    owner = user_factory(name="Nodira Ergasheva", email="nodira@example.uz", language="ru")
+    r = admin_client.post(
+        f"/admin/users/{owner.id}/email",
+        data={"subject": "Yangi imkoniyat", "body": "Salom!\nBotingiz tayyor."},
+        follow_redirects=True,
+    )
+    assert b"has been sent" in r.data
+    [mail] = smtp_server.messages
+    assert mail["To"] == "nodira@example.uz" and mail["Subject"] == "Yangi imkoniyat"
+    assert "Botingiz tayyor." in mail.get_body(("plain",)).get_content()
+    assert "Здравствуйте, Nodira Ergasheva!" in mail.get_body(("plain",)).get_content()
+    with app.app_context():
+        record = db.session.scalar(select(MarketingMessage))
+        assert (record.kind, record.status, record.user_id) == ("admin_email", "sent", owner.id)
+        log = db.session.scalar(select(AdminLog).where(AdminLog.action == "email_user"))
+        assert log.details["subject"] == "Yangi imkoniyat"
+
+
+def test_admin_email_without_smtp_is_recorded_as_not_sent(app, admin_client, user_factory):
+    owner = user_factory()
+    r = admin_client.post(
+        f"/admin/users/{owner.id}/email", data={"subject": "S", "body": "B"}, follow_redirects=True
+    )
+    assert b"was not sent" in r.data
+    with app.app_context():
+        assert db.session.scalar(select(MarketingMessage.status)) == "logged"
+
+
+# --- conversations ---------------------------------------------------------------------------
+@pytest.fixture
+def chats(app, user_factory):
+    a = user_factory(name="Owner A", email="a@shop.uz")
+    b = user_factory(name="Owner B", email="b@market.uz")
+    with app.app_context():
+        ids = {
+            "tg_uz": add_conversation(a.id, "telegram", texts=("Yetkazib berish qancha?",)),
+            "wa_ru": add_conversation(
+                b.id,
+                "whatsapp",
+                texts=("Сколько стоит ДОСТАВКА?",),
+                language="ru",
+                account_ref="wa1",
+                hours_ago=30,
+            ),
+            "ig_en_failed": add_conversation(
+                b.id,
+                "instagram",
+                texts=("Is the shop open?",),
+                language="en",
+                account_ref="ig1",
+                failed=True,
+                hours_ago=24 * 10,
+            ),
+            "tg_unserved": add_conversation(
+                a.id, "telegram", texts=("Payme bormi?",), reply=None, hours_ago=24 * 40
+            ),
+        }
+    return a, b, ids
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, ["tg_uz", "wa_ru", "ig_en_failed", "tg_unserved"]),
+        ({"platform": "telegram"}, ["tg_uz", "tg_unserved"]),
+        ({"owner": "b@market"}, ["wa_ru", "ig_en_failed"]),
+        ({"language": "ru"}, ["wa_ru"]),
+        ({"status": "failed"}, ["ig_en_failed"]),
+        ({"status": "served"}, ["tg_uz", "wa_ru", "ig_en_failed"]),
+        ({"q": "стоит"}, ["wa_ru"]),  # SQLite folds only ASCII case; PostgreSQL folds Cyrillic
+        ({"q": "YETKAZIB"}, ["tg_uz"]),
+        ({"q": "15 000"}, ["tg_uz", "wa_ru"]),  # replies are searched too; 10 days ago is too old
+        ({"q": "Payme"}, []),  # older than the default 7-day search window
+        ({"q": "Payme", "date_from": "2000-01-01"}, ["tg_unserved"]),
+        ({"q": "100%"}, []),  # LIKE wildcards are taken literally
+    ],
+)
+def test_conversation_filters_and_search(admin_client, chats, query, expected):
+    _a, _b, ids = chats
+    html = admin_client.get("/admin/conversations", query_string=query).data.decode()
+    assert rows(html, "data-conversation-id") == [str(ids[k]) for k in expected]
+
+
+def test_conversation_filters_by_owner_id_and_dates(app, admin_client, chats):
+    a, _b, ids = chats
+    html = admin_client.get(f"/admin/conversations?owner={a.id}").data.decode()
+    assert rows(html, "data-conversation-id") == [str(ids["tg_uz"]), str(ids["tg_unserved"])]
+    from models.queries import local_today
+
+    with app.app_context():
+        today = local_today()
+    week = {"date_from": (today - timedelta(days=7)).isoformat(), "date_to": today.isoformat()}
+    html = admin_client.get("/admin/conversations", query_string=week).data.decode()
+    assert rows(html, "data-conversation-id") == [str(ids["tg_uz"]), str(ids["wa_ru"])]
+    old = {"date_to": (today - timedelta(days=20)).isoformat()}
+    html = admin_client.get("/admin/conversations", query_string=old).data.decode()
+    assert rows(html, "data-conversation-id") == [str(ids["tg_unserved"])]
+
+
+def test_conversation_view_shows_every_message_detail(admin_client, chats):
+    _a, _b, ids = chats
+    html = admin_client.get(f"/admin/conversations/{ids['ig_en_failed']}").data.decode()
+    for expected in (
+        "Is the shop open?",
+        "gemini",
+        "gemini-test-model",
+        "812 → 64",
+        "1234 ms",
+        "503 model overloaded",
+        "Passages used",
+        "Yetkazish",
+        "EN",
+        "Customer",
+        "Bot",
+        "Failed",
+    ):
+        assert expected in html, expected
+
+
+# --- messages to customers -------------------------------------------------------------------
+def test_admin_messages_a_telegram_customer_recorded_as_admin(
+    app, admin_client, user_factory, fakes
+):
+    tg, _graph = fakes
+    owner = user_factory()
+    with app.app_context():
+        connect_all(owner.id)
+        conv_id = add_conversation(owner.id, "telegram", customer_ref="555001")
+    text = "Sizning botingizga yangi savollar qo‘shildi"
+    r = admin_client.post(
+        f"/admin/conversations/{conv_id}/message", data={"text": text}, follow_redirects=True
+    )
+    assert b"Message sent." in r.data
+    assert tg.sent_texts("555001") == [text]
+    with app.app_context():
+        msg = db.session.scalar(select(Message).order_by(Message.id.desc()))
+        assert (msg.sender, msg.direction, msg.status, msg.text) == ("admin", "out", "sent", text)
+        log = db.session.scalar(select(AdminLog).where(AdminLog.action == "message_customer"))
+        assert log.details["conversation_id"] == conv_id and log.target_user_id == owner.id
+
+
+def test_admin_message_outside_the_24_hour_window_is_refused(
+    app, admin_client, user_factory, fakes
+):
+    _tg, graph = fakes
+    owner = user_factory(language="en")
+    with app.app_context():
+        connect_all(owner.id)
+        conv_id = add_conversation(
+            owner.id,
+            "whatsapp",
+            account_ref=g.DEFAULT_PHONE_NUMBER_ID,
+            customer_ref="998901112233",
+            hours_ago=25,
+        )
+    page = admin_client.get(f"/admin/conversations/{conv_id}").data.decode()
+    assert 'id="window-closed"' in page and 'id="admin-message-form"' not in page
+    r = admin_client.post(
+        f"/admin/conversations/{conv_id}/message", data={"text": "Salom"}, follow_redirects=True
+    )
+    assert b"more than 24 hours ago" in r.data
+    assert graph.whatsapp_texts() == []
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Message).where(Message.sender == "admin")
+            )
+            == 0
+        )
+
+
+def test_message_all_customers_respects_window_blocks_and_rate(
+    app, admin_client, user_factory, fakes
+):
+    _tg, graph = fakes
+    owner = user_factory()
+    with app.app_context():
+        connect_all(owner.id)
+        wa = g.DEFAULT_PHONE_NUMBER_ID
+        fresh = add_conversation(
+            owner.id,
+            "whatsapp",
+            account_ref=wa,
+            customer_ref="998901110001",
+            name="Fresh",
+            hours_ago=2,
+        )
+        add_conversation(
+            owner.id,
+            "whatsapp",
+            account_ref=wa,
+            customer_ref="998901110002",
+            name="Also fresh",
+            hours_ago=5,
+        )
+        add_conversation(
+            owner.id,
+            "whatsapp",
+            account_ref=wa,
+            customer_ref="998901110003",
+            name="Old",
+            hours_ago=30,
+        )
+        blocked = add_conversation(
+            owner.id,
+            "whatsapp",
+            account_ref=wa,
+            customer_ref="998901110004",
+            name="Blocked",
+            hours_ago=1,
+        )
+        db.session.get(Conversation, blocked).blocked_at = db.session.get(
+            Conversation, fresh
+        ).created_at
+        add_conversation(owner.id, "telegram", customer_ref="777", name="Other platform")
+        db.session.commit()
+    r = admin_client.post(
+        f"/admin/users/{owner.id}/message-customers",
+        data={"platform": "whatsapp", "text": "Yangi narxlar!"},
+    )
+    assert r.status_code == 302
+    assert sorted(graph.whatsapp_texts()) == ["Yangi narxlar!", "Yangi narxlar!"]
+    with app.app_context():
+        result = db.session.scalar(
+            select(AdminLog).where(AdminLog.action == "message_all_customers_result")
+        )
+        d = result.details
+        assert (d["total"], d["sent"], d["outside_window"], d["blocked"], d["failed"]) == (
+            4,
+            2,
+            1,
+            1,
+            0,
+        )
+        assert {r["customer"]: r["result"] for r in d["recipients"]} == {
+            "Fresh": "sent",
+            "Also fresh": "sent",
+            "Old": "outside_window",
+            "Blocked": "blocked",
+        }
+        assert result.target_user_id == owner.id and result.admin_id == admin_client.admin.id
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Message).where(Message.sender == "admin")
+            )
+            == 2
+        )
+    html = admin_client.get(f"/admin/users/{owner.id}").data.decode()
+    assert "message_all_customers_result" in html and "outside_window" in html
+    # the pause between sends keeps to the platform's per-bot rate
+    pauses = []
+    with app.app_context():
+        broadcast.message_all_customers(None, owner.id, "telegram", "Salom", sleep=pauses.append)
+    assert pauses == [pytest.approx(1 / broadcast.SEND_RATES["telegram"])]
+
+
+def test_message_all_customers_needs_a_connected_channel(app, admin_client, user_factory):
+    owner = user_factory()
+    r = admin_client.post(
+        f"/admin/users/{owner.id}/message-customers",
+        data={"platform": "instagram", "text": "Salom"},
+        follow_redirects=True,
+    )
+    assert b"has no Instagram channel" in r.data
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AdminLog)) == 0
+
+
+# --- announcements ---------------------------------------------------------------------------
+def _announce(client, **values):
+    data = {
+        "subject_uz": "Yangilik",
+        "body_uz": "Botlar endi tezroq javob beradi.",
+        "audience": "all",
+        "send_email": "y",
+    } | values
+    return client.post("/admin/announcements", data=data)
+
+
+def test_announcement_banner_reaches_the_right_audience_in_their_language(
+    app, admin_client, user_factory
+):
+    trial_ru = user_factory(language="ru")
+    trial_en = user_factory(language="en")
+    paid = user_factory(status="paid")
+    r = _announce(
+        admin_client,
+        audience="trial",
+        subject_ru="Новости",
+        body_ru="Боты теперь отвечают быстрее.",
+        send_email="",
+    )
+    assert r.status_code == 302
+    ru = login(app, trial_ru.email).get("/dashboard").data.decode()
+    assert "Новости" in ru and "Боты теперь отвечают быстрее." in ru
+    en = login(app, trial_en.email).get("/dashboard").data.decode()
+    assert "Yangilik" in en  # no English text: Uzbek is shown
+    assert "announcement-banner" not in login(app, paid.email).get("/dashboard").data.decode()
+    with app.app_context():
+        a = db.session.scalar(select(Announcement))
+        assert (a.audience, a.send_email, a.recipients, a.created_by_id) == (
+            "trial",
+            False,
+            0,
+            admin_client.admin.id,
+        )
+        assert db.session.scalar(select(AdminLog.action)) == "create_announcement"
+
+
+def test_dismissed_banner_stays_closed_and_deactivated_banner_disappears(
+    app, admin_client, user_factory
+):
+    owner_a, owner_b = user_factory(), user_factory()
+    _announce(admin_client, send_email="")
+    with app.app_context():
+        ann_id = db.session.scalar(select(Announcement.id))
+    client_a, client_b = login(app, owner_a.email), login(app, owner_b.email)
+    assert f'id="announcement-{ann_id}"' in client_a.get("/dashboard").data.decode()
+    assert client_a.post(f"/announcements/{ann_id}/dismiss").status_code == 302
+    assert client_a.post(f"/announcements/{ann_id}/dismiss").status_code == 302  # idempotent
+    assert "announcement-banner" not in client_a.get("/dashboard").data.decode()
+    assert "announcement-banner" in client_b.get("/dashboard").data.decode()
+    assert client_a.post("/announcements/999999/dismiss").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AnnouncementDismissal)) == 1
+    assert admin_client.post(f"/admin/announcements/{ann_id}/deactivate").status_code == 302
+    assert "announcement-banner" not in client_b.get("/dashboard").data.decode()
+    with app.app_context():
+        assert not db.session.get(Announcement, ann_id).active
+        assert db.session.scalar(select(AdminLog.action).order_by(AdminLog.id.desc())) == (
+            "deactivate_announcement"
+        )
+
+
+def test_announcement_emails_go_to_the_audience_with_counts(
+    app, admin_client, user_factory, smtp_server
+):
+    ru = user_factory(language="ru", email="ru@example.uz", status="expired")
+    uz = user_factory(language="uz", email="uz@example.uz")
+    user_factory(status="banned", email="banned@example.uz")
+    _announce(admin_client, subject_ru="Новости", body_ru="Текст по-русски")
+    by_to = {m["To"]: m for m in smtp_server.messages}
+    assert set(by_to) == {ru.email, uz.email}  # never banned owners or admins
+    assert by_to[ru.email]["Subject"] == "BilimBot: Новости"
+    assert "Текст по-русски" in by_to[ru.email].get_body(("plain",)).get_content()
+    assert by_to[uz.email]["Subject"] == "BilimBot: Yangilik"
+    with app.app_context():
+        a = db.session.scalar(select(Announcement))
+        assert (a.recipients, a.emails_sent, a.emails_failed) == (2, 2, 0)
+        kinds = db.session.scalars(select(MarketingMessage.kind)).all()
+        assert kinds == ["announcement", "announcement"]
+        # running the task again sends nothing twice
+        assert broadcast.send_announcement_emails(a.id) == {}
+    assert len(smtp_server.messages) == 2
+    history = admin_client.get("/admin/announcements").data.decode()
+    assert 'class="text-end emails-sent">2<' in history
+
+
+def test_announcement_needs_uzbek_and_whole_translations(app, admin_client):
+    assert _announce(admin_client, subject_uz="").status_code == 400
+    r = _announce(admin_client, subject_ru="Только тема")
+    assert r.status_code == 400 and b"Fill in both the subject and the text." in r.data
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Announcement)) == 0
+
+
+# --- statistics ------------------------------------------------------------------------------
+def test_stats_figures_and_page(app, admin_client, user_factory):
+    owner = user_factory(status="paid")
+    user_factory(status="expired")
+    with app.app_context():
+        add_conversation(owner.id, "telegram", texts=("a", "b"))
+        add_conversation(owner.id, "whatsapp", account_ref="wa1", failed=True)
+        from models.base import utcnow
+        from models.queries import local_today
+
+        stats = platform_stats(local_today() - timedelta(days=29), local_today(), utcnow())
+        assert stats.messages["telegram"][-1] + stats.messages["telegram"][-2] == 3
+        assert sum(stats.messages["whatsapp"]) == 2 and stats.top_platform == "telegram"
+        assert (sum(stats.answered), sum(stats.failed)) == (2, 2)
+        assert stats.tokens == {"gemini": {"input": 1624, "output": 128, "replies": 2}}
+        assert stats.cohort == {"registered": 2, "decided": 2, "converted": 1}
+        assert stats.conversion_percent == 50.0
+        assert len(stats.days) == 30
+    html = admin_client.get("/admin/stats").data.decode()
+    data = json.loads(re.search(r'id="stats-data">(.*?)</script>', html, re.S).group(1))
+    assert sum(data["registrations"]["data"]) == 2 and len(data["days"]) == 30
+    assert {s["key"] for s in data["messages"]} >= {"telegram", "whatsapp", "instagram"}
+    assert 'id="chart-registrations"' in html and 'id="table-tokens"' in html
+    assert "chart.umd.min.js" in html and "admin_stats.js" in html
+    odd = admin_client.get("/admin/stats?date_from=2020-01-01&date_to=bad").data.decode()
+    assert "stats-data" in odd  # out-of-range or bad dates fall back, never 500
+
+
+def test_settled_days_are_cached_today_stays_live(app, user_factory):
+    from models import queries
+    from models.queries import local_today
+
+    owner = user_factory()
+    with app.app_context(), configured(app, STATS_CACHE_SECONDS=3600):
+        first, last = local_today() - timedelta(days=9), local_today()
+        add_conversation(owner.id, hours_ago=24 * 5, reply=None, customer_ref="old-1")
+        before = sum(n for *_, n, _i, _o in queries.message_day_rows(first, last))
+        add_conversation(owner.id, hours_ago=24 * 5, reply=None, customer_ref="old-2")
+        add_conversation(owner.id, hours_ago=0.01, reply=None, customer_ref="new")
+        after = sum(n for *_, n, _i, _o in queries.message_day_rows(first, last))
+        queries._DAY_CACHE.clear()
+        fresh = sum(n for *_, n, _i, _o in queries.message_day_rows(first, last))
+    app.config.pop("STATS_CACHE_SECONDS", None)
+    queries._DAY_CACHE.clear()
+    assert (before, after, fresh) == (1, 2, 3)
+
+
+# --- admin log -------------------------------------------------------------------------------
+def test_admin_log_filters(app, admin_client, user_factory):
+    owner = user_factory(email="target@example.uz")
+    other = user_factory(is_admin=True, name="Second Admin")
+    with app.app_context():
+        AdminLog.record(admin_client.admin.id, "ban_user", owner.id, reason="x")
+        AdminLog.record(other.id, "unban_user", owner.id)
+        AdminLog.record(other.id, "ai_settings", None)
+        db.session.commit()
+    html = admin_client.get("/admin/logs").data.decode()
+    assert re.findall(r'data-action="(\w+)"', html) == ["ai_settings", "unban_user", "ban_user"]
+    html = admin_client.get("/admin/logs?action=ban_user").data.decode()
+    assert re.findall(r'data-action="(\w+)"', html) == ["ban_user"]
+    html = admin_client.get(f"/admin/logs?admin={other.id}").data.decode()
+    assert re.findall(r'data-action="(\w+)"', html) == ["ai_settings", "unban_user"]
+    html = admin_client.get("/admin/logs?target=target@example").data.decode()
+    assert re.findall(r'data-action="(\w+)"', html) == ["unban_user", "ban_user"]
+
+
+# --- escaping --------------------------------------------------------------------------------
+def test_script_in_names_and_messages_is_escaped_on_every_admin_page(
+    app, admin_client, user_factory
+):
+    owner = user_factory(name=XSS, email="xss@example.uz")
+    with app.app_context():
+        conv_id = add_conversation(owner.id, "telegram", name=XSS, texts=(XSS,), reply=XSS)
+        AdminLog.record(admin_client.admin.id, "note", owner.id, text=XSS)
+        db.session.add(Announcement(subject_uz=XSS, body_uz=XSS, audience="all"))
+        db.session.commit()
+    urls = [
+        "/admin/",
+        "/admin/users",
+        f"/admin/users/{owner.id}",
+        "/admin/conversations",
+        f"/admin/conversations?q={XSS}",
+        f"/admin/conversations/{conv_id}",
+        "/admin/announcements",
+        "/admin/logs",
+        "/admin/stats",
+    ]
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("admin.") and "GET" in rule.methods and not rule.arguments:
+            urls.append(rule.rule)
+    for url in urls:
+        html = admin_client.get(url).data.decode()
+        assert XSS not in html, url
+    for url in (
+        "/admin/users",
+        f"/admin/users/{owner.id}",
+        f"/admin/conversations/{conv_id}",
+        "/admin/conversations",
+        "/admin/announcements",
+        "/admin/logs",
+    ):
+        assert ESCAPED in admin_client.get(url).data.decode(), url
+    banner = login(app, user_factory().email).get("/dashboard").data.decode()
+    assert XSS not in banner and ESCAPED in banner
+
+
+# --- demo data -------------------------------------------------------------------------------
+def test_seed_demo_fills_every_table_quickly(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--owners", "40", "--messages", "400"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        statuses = {u.status for u in db.session.scalars(select(User))}
+        assert statuses >= {"paid", "expired"}
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 400
+        platforms = set(db.session.scalars(select(Conversation.platform).distinct()))
+        assert platforms >= {"telegram", "whatsapp", "instagram"}
+        languages = set(db.session.scalars(select(Conversation.language).distinct()))
+        assert languages == {"uz", "ru", "en"}
+        counts = db.session.execute(select(Conversation.id, Conversation.message_count)).all()
+        real = dict(
+            db.session.execute(
+                select(Message.conversation_id, func.count()).group_by(Message.conversation_id)
+            ).all()
+        )
+        assert all(real[cid] == n for cid, n in counts)
+    # more data can be added next to it (ids, e-mails and phones continue)
+    again = app.test_cli_runner().invoke(args=["seed-demo", "--owners", "5", "--messages", "20"])
+    assert again.exit_code == 0, again.output

@@ -1,0 +1,225 @@
+"""Knowledge base through the pages: upload, replace, failed replacement, size limit, privacy."""
+
+import io
+from pathlib import Path
+
+import pytest
+from docx import Document
+from sqlalchemy import func, select
+
+from extensions import db
+from models.knowledge_base import KnowledgeBase, KnowledgeChunk
+from tests.conftest import ROOT
+
+OWNER_LANGUAGE = "en"  # the assertions read English text
+
+PRICE_LIST = (
+    "Yetkazib berish Toshkent bo‘ylab 15 000 so‘m. "
+    "300 000 so‘mdan ortiq buyurtmalar uchun bepul.\n\n"
+    "Доставка по Ташкенту стоит 15 000 сумов, бесплатно при заказе от 300 000 сумов.\n\n"
+    "We are open every day from 9:00 to 21:00, Sundays included.\n"
+)
+XHR = {"X-Requested-With": "XMLHttpRequest"}
+
+
+def _upload(client, name: str, data: bytes, xhr: bool = True):
+    return client.post(
+        "/knowledge-base/upload",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+        headers=XHR if xhr else {},
+    )
+
+
+def _docx_bytes(rows) -> bytes:
+    doc = Document()
+    doc.add_paragraph("Narxlar ro‘yxati")
+    table = doc.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Mahsulot", "Narx"
+    for product, price in rows:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = product, price
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _active(app, user_id):
+    with app.app_context():
+        kb = KnowledgeBase.active_for(user_id)
+        if kb is not None:
+            db.session.expunge(kb)
+        return kb
+
+
+def test_upload_txt_extracts_chunks_and_shows_preview(client, app, owner):
+    response = _upload(client, "narxlar.txt", PRICE_LIST.encode())
+    assert response.status_code == 202
+    status = client.get(response.json["status_url"]).json
+    assert status["status"] == "ready" and status["chunks"] >= 1
+    kb = _active(app, owner.id)
+    assert kb.file_type == "txt" and kb.char_count == len(kb.text) > 100
+    assert kb.sha256 and kb.size_bytes == len(PRICE_LIST.encode())
+    page = client.get("/knowledge-base/")
+    assert "Доставка по Ташкенту".encode() in page.data
+    # The original is kept outside static/, under a generated name.
+    stored = Path(app.config["UPLOAD_DIR"]) / kb.stored_name
+    assert stored.exists() and "narxlar" not in kb.stored_name
+    assert not str(stored.resolve()).startswith(str((ROOT / "static").resolve()))
+
+
+def test_test_search_shows_passages_for_a_question(client, owner):
+    _upload(client, "faq.txt", PRICE_LIST.encode())
+    page = client.get("/knowledge-base/?q=dostavka+qancha")
+    assert b'id="search-results"' in page.data
+    assert b"15 000" in page.data
+    latin_for_cyrillic = client.get("/knowledge-base/?q=Доставка")
+    assert "Ташкенту".encode() in latin_for_cyrillic.data
+
+
+def test_replace_with_docx_swaps_in_one_go(client, app, owner):
+    _upload(client, "first.txt", PRICE_LIST.encode())
+    first = _active(app, owner.id)
+    response = _upload(
+        client, "Narxlar ro‘yxati – прайс.docx", _docx_bytes([("Non", "5 000"), ("Sut", "12 000")])
+    )
+    assert response.status_code == 202
+    second = _active(app, owner.id)
+    assert second.id != first.id and second.file_type == "docx"
+    assert "Mahsulot: Non" in second.text and "Narx: 12 000" in second.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(KnowledgeBase)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(KnowledgeChunk)
+                .where(KnowledgeChunk.knowledge_base_id == first.id)
+            )
+            == 0
+        )
+    assert not (Path(app.config["UPLOAD_DIR"]) / first.stored_name).exists()
+    page = client.get("/knowledge-base/")
+    assert "Narxlar ro‘yxati – прайс.docx".encode() in page.data
+
+
+def test_failed_replacement_keeps_the_old_knowledge_base(client, app, owner):
+    _upload(client, "good.txt", PRICE_LIST.encode())
+    good = _active(app, owner.id)
+    client.set_cookie("lang", "en")
+    response = _upload(client, "broken.docx", b"this is not a docx at all" * 10)
+    assert response.status_code == 202
+    assert client.get(response.json["status_url"]).json["status"] == "failed"
+    still = _active(app, owner.id)
+    assert still.id == good.id and still.text == good.text
+    page = client.get("/knowledge-base/")
+    assert (
+        b'id="last-upload-error"' in page.data
+        and b"previous knowledge base is still active" in page.data
+    )
+    assert (Path(app.config["UPLOAD_DIR"]) / good.stored_name).exists()
+
+
+@pytest.mark.parametrize("name", ["virus.exe", "noext", "archive.zip", "doc.pdf.exe"])
+def test_unsupported_type_names_the_allowed_types(client, owner, name):
+    client.set_cookie("lang", "en")
+    response = _upload(client, name, b"hello")
+    assert response.status_code == 400
+    assert "PDF, DOCX, CSV, TXT" in response.json["error"]
+
+
+def test_file_over_10_mb_gets_a_friendly_413_in_the_users_language(client, owner):
+    client.set_cookie("lang", "en")
+    response = _upload(client, "big.txt", b"a" * int(10.5 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "the limit is 10 MB" in response.json["error"]
+    form_post = _upload(client, "big.txt", b"a" * int(10.5 * 1024 * 1024), xhr=False)
+    assert form_post.status_code == 302
+    assert b"the limit is 10 MB" in client.get("/knowledge-base/").data
+
+
+def test_file_just_under_10_mb_is_accepted(client, app, owner):
+    body = ("Savol: narx qancha? Javob: 10 000 so‘m.\n" * 300_000).encode()[
+        : 10 * 1024 * 1024 - 1024
+    ]
+    response = _upload(client, "big.txt", body)
+    assert response.status_code == 202
+
+
+def test_download_for_owner_and_admin_only(client, app, auth, user_factory, owner):
+    _upload(client, "Прайс.txt", PRICE_LIST.encode())
+    kb = _active(app, owner.id)
+    download = client.get(f"/knowledge-base/{kb.id}/download")
+    assert download.status_code == 200 and download.data == PRICE_LIST.encode()
+    assert "attachment" in download.headers["Content-Disposition"]
+    admin = user_factory(is_admin=True)
+    auth.logout()
+    auth.login(admin.email)
+    assert client.get(f"/knowledge-base/{kb.id}/download").status_code == 200
+
+
+def test_other_owner_gets_404_on_every_kb_url(client, app, auth, user_factory, owner):
+    _upload(client, "mine.txt", PRICE_LIST.encode())
+    kb = _active(app, owner.id)
+    other = user_factory()
+    auth.logout()
+    auth.login(other.email)
+    for url in (f"/knowledge-base/{kb.id}/download", f"/knowledge-base/uploads/{kb.id}/status"):
+        assert client.get(url).status_code == 404
+    page = client.get("/knowledge-base/?q=dostavka")
+    assert "Ташкенту".encode() not in page.data
+    client.post("/knowledge-base/delete")
+    assert _active(app, owner.id) is not None  # another owner's delete touches only their own
+
+
+def test_anonymous_is_sent_to_login(client):
+    for url in (
+        "/knowledge-base/",
+        "/knowledge-base/1/download",
+        "/knowledge-base/uploads/1/status",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_delete_removes_kb_and_file(client, app, owner):
+    _upload(client, "faq.txt", PRICE_LIST.encode())
+    kb = _active(app, owner.id)
+    assert client.post("/knowledge-base/delete").status_code == 302
+    assert _active(app, owner.id) is None
+    assert not (Path(app.config["UPLOAD_DIR"]) / kb.stored_name).exists()
+
+
+def test_file_names_are_escaped(client, app, owner):
+    _upload(client, "<img src=x onerror=alert(1)>.txt", PRICE_LIST.encode())
+    page = client.get("/knowledge-base/")
+    assert b"<img src=x" not in page.data and b"&lt;img src=x" in page.data
+
+
+def test_search_never_uses_a_stale_index_after_delete_and_reupload(client, app, owner):
+    """SQLite may give the new knowledge base the id of the deleted one; the cache must notice."""
+    _upload(client, "a.txt", "Olma narxi 5 000 so‘m. Olma juda shirin va arzon.".encode())
+    assert b"Olma narxi" in client.get("/knowledge-base/?q=olma").data
+    client.post("/knowledge-base/delete")
+    _upload(client, "b.txt", "Nok narxi 9 000 so‘m. Nok juda mazali va yumshoq.".encode())
+    page = client.get("/knowledge-base/?q=nok+narxi")
+    assert b"Nok narxi" in page.data and b"Olma" not in page.data
+
+
+def test_index_cache_is_bounded_by_text_size(app, owner, user_factory):
+    from tests.engine_helpers import add_kb
+    from utils import kb_service
+
+    other = user_factory()
+    with app.app_context():
+        first = add_kb(other.id, "Nok narxi 9 000 so‘m. " * 100)
+        kb = add_kb(owner.id, "Olma narxi 5 000 so‘m. " * 100)
+        saved = app.config["KB_INDEX_CACHE_MB"]
+        app.config["KB_INDEX_CACHE_MB"] = 0  # nothing fits: only the entry just built is kept
+        try:
+            kb_service._CACHE.clear()
+            kb_service._CACHE_CHARS.clear()
+            assert kb_service.search(first, "nok", 1)
+            assert kb_service.search(kb, "olma", 1)
+            assert [key[0] for key in kb_service._CACHE] == [kb.id]  # the older one was evicted
+        finally:
+            app.config["KB_INDEX_CACHE_MB"] = saved

@@ -1,0 +1,686 @@
+"""Channels end to end: webhooks in, engine, replies out through fake Telegram and Graph APIs."""
+
+import json
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from models.conversation import Conversation, Message
+from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.user import User
+from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, connect_all
+from tests.engine_helpers import add_kb
+from tests.fakes import graph as g
+from tests.fakes import telegram as t
+
+OWNER_LANGUAGE = "en"  # the assertions read English text
+
+
+@pytest.fixture
+def shop(app, owner):
+    """An owner with a knowledge base and all three channels connected."""
+    with app.app_context():
+        add_kb(owner.id)
+        connect_all(owner.id)
+        secret = db.session.scalar(
+            select(TelegramBot).where(TelegramBot.user_id == owner.id)
+        ).secret_token
+    owner.telegram_secret = secret
+    return owner
+
+
+def tg_post(client, user_id, update, secret):
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+    return client.post(
+        f"/telegram/webhook/{user_id}",
+        data=json.dumps(update),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def meta_post(client, platform, payload, secret=APP_SECRET):
+    body, headers = g.signed(payload, secret)
+    return client.post(
+        f"/{platform}/webhook", data=body, headers={**headers, "Content-Type": "application/json"}
+    )
+
+
+def count(app, model, *where):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# --- Telegram ---------------------------------------------------------------------------------
+def test_connect_telegram_validates_stores_encrypted_and_sets_webhook(client, app, fakes, owner):
+    tg, _ = fakes
+    response = client.post("/channels/telegram", data={"token": TOKEN, "default_language": "ru"})
+    assert response.status_code == 302
+    with app.app_context():
+        bot = db.session.scalar(select(TelegramBot))
+        assert bot.username == "gullar_shop_bot" and bot.bot_id == "987654321"
+        assert TOKEN not in bot.token_encrypted and bot.token == TOKEN
+        secret = bot.secret_token
+    hook = tg.webhook(TOKEN)
+    assert hook.webhook_url == f"https://bot.example.test/telegram/webhook/{owner.id}"
+    assert hook.secret_token == secret
+    assert set(hook.allowed_updates) == {"message", "callback_query", "my_chat_member"}
+    assert hook.drop_pending_updates is True
+    page = client.get("/channels")
+    assert b"@gullar_shop_bot" in page.data and TOKEN.encode() not in page.data
+    assert TOKEN.split(":")[1].encode() not in page.data
+
+
+def test_bad_token_and_token_of_another_owner_are_refused(
+    client, app, fakes, user_factory, auth, owner
+):
+    client.set_cookie("lang", "en")
+    bad = client.post(
+        "/channels/telegram",
+        data={
+            "token": "123456789:AAH-wrong-token-abcdefghijklmnopqrstuv",
+            "default_language": "uz",
+        },
+        follow_redirects=True,
+    )
+    assert b"Telegram did not accept this token" in bad.data
+    client.post("/channels/telegram", data={"token": TOKEN, "default_language": "uz"})
+    other = user_factory(language="en")
+    auth.logout()
+    auth.login(other.email)
+    client.set_cookie("lang", "en")
+    again = client.post(
+        "/channels/telegram", data={"token": TOKEN, "default_language": "uz"}, follow_redirects=True
+    )
+    assert b"already connected to another account" in again.data
+    assert count(app, TelegramBot) == 1
+
+
+def test_disconnect_deletes_the_webhook(client, app, fakes, owner):
+    tg, _ = fakes
+    client.post("/channels/telegram", data={"token": TOKEN, "default_language": "uz"})
+    client.post("/channels/telegram/disconnect")
+    assert tg.calls("deleteWebhook") and count(app, TelegramBot) == 0
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret"])
+def test_telegram_webhook_rejects_a_missing_or_wrong_secret(client, app, fakes, shop, secret):
+    response = tg_post(client, shop.id, t.telegram_text_update("Salom"), secret)
+    assert response.status_code == 403
+    assert count(app, Message) == 0
+
+
+def test_telegram_webhook_for_unknown_owner_is_403(client, fakes, shop):
+    assert (
+        tg_post(
+            client, shop.id + 999, t.telegram_text_update("Salom"), shop.telegram_secret
+        ).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Yetkazib berish narxi qancha?", "15 000"),
+        ("Етказиб бериш нархи қанча?", "15 000"),
+    ],
+)
+def test_telegram_text_is_answered_from_the_kb(client, app, fakes, shop, text, expected):
+    tg, _ = fakes
+    response = tg_post(
+        client, shop.id, t.telegram_text_update(text, chat_id=4242), shop.telegram_secret
+    )
+    assert response.status_code == 200
+    sent = tg.sent_messages(chat_id=4242)
+    assert len(sent) == 1 and expected in sent[0]["text"]
+    assert "parse_mode" not in sent[0]
+    with app.app_context():
+        inbound = db.session.scalar(select(Message).where(Message.direction == "in"))
+        assert inbound.status == "answered" and inbound.external_id.isdigit()
+
+
+def test_redelivered_update_gets_one_reply(client, app, fakes, shop):
+    tg, _ = fakes
+    update = t.telegram_text_update("Ish vaqti qanday?", chat_id=777)
+    for _ in range(3):
+        assert tg_post(client, shop.id, update, shop.telegram_secret).status_code == 200
+    assert len(tg.sent_messages(chat_id=777)) == 1
+    assert count(app, Message, Message.direction == "in") == 1
+
+
+def test_two_concurrent_deliveries_get_one_reply(app, fakes, shop):
+    tg, _ = fakes
+    update = t.telegram_text_update("Qaytarish mumkinmi?", chat_id=888)
+    results = []
+
+    def deliver():
+        results.append(
+            tg_post(app.test_client(), shop.id, update, shop.telegram_secret).status_code
+        )
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert results == [200] * 4
+    assert len(tg.sent_messages(chat_id=888)) == 1
+    assert count(app, Message, Message.direction == "in") == 1
+
+
+def test_start_shows_the_language_picker_and_a_choice_is_remembered(client, app, fakes, shop):
+    tg, _ = fakes
+    tg_post(client, shop.id, t.telegram_start_update(chat_id=321), shop.telegram_secret)
+    greeting = tg.sent_messages(chat_id=321)[-1]
+    buttons = [
+        b["callback_data"] for row in greeting["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert set(buttons) == {"lang:uz", "lang:ru", "lang:en"}
+    tg_post(
+        client,
+        shop.id,
+        t.telegram_callback_update("lang:ru", chat_id=321, callback_id="cb-1"),
+        shop.telegram_secret,
+    )
+    assert [c["callback_query_id"] for c in tg.answered_callbacks()] == ["cb-1"]
+    with app.app_context():
+        conv = db.session.scalar(select(Conversation))
+        assert conv.language == "ru" and conv.language_chosen
+    tg_post(
+        client,
+        shop.id,
+        t.telegram_text_update("Yetkazib berish narxi qancha?", chat_id=321),
+        shop.telegram_secret,
+    )
+    with app.app_context():
+        reply = db.session.scalar(
+            select(Message).where(Message.direction == "out").order_by(Message.id.desc())
+        )
+        assert reply.language == "ru"
+
+
+def test_media_without_text_gets_a_short_reply_and_no_ai(client, app, fakes, shop):
+    tg, _ = fakes
+    tg_post(client, shop.id, t.telegram_media_update("voice", chat_id=11), shop.telegram_secret)
+    texts = tg.sent_texts(chat_id=11)
+    assert len(texts) == 1 and "15 000" not in texts[0]
+    with app.app_context():
+        reply = db.session.scalar(select(Message).where(Message.direction == "out"))
+        assert reply.provider is None
+    tg_post(
+        client,
+        shop.id,
+        t.telegram_media_update("photo", chat_id=12, caption="Yetkazib berish narxi qancha?"),
+        shop.telegram_secret,
+    )
+    assert "15 000" in tg.sent_texts(chat_id=12)[0]
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        t.telegram_edited_update("Salom", chat_id=13)
+        if hasattr(t, "telegram_edited_update")
+        else None,
+        t.telegram_channel_post_update("Kanal posti"),
+    ],
+)
+def test_edits_and_channel_posts_are_not_answered(client, app, fakes, shop, update):
+    tg, _ = fakes
+    assert tg_post(client, shop.id, update, shop.telegram_secret).status_code == 200
+    assert tg.sent_messages() == [] and count(app, Message) == 0
+
+
+def test_blocked_bot_is_recorded(client, app, fakes, shop):
+    tg_post(
+        client,
+        shop.id,
+        t.telegram_my_chat_member_update("kicked", chat_id=99),
+        shop.telegram_secret,
+    )
+    with app.app_context():
+        assert db.session.scalar(select(Conversation)).blocked_at is not None
+
+
+def test_expired_owner_keeps_messages_but_the_bot_does_not_answer(client, app, fakes, shop):
+    tg, _ = fakes
+    with app.app_context():
+        from datetime import timedelta
+
+        from models.base import utcnow
+
+        db.session.get(User, shop.id).trial_ends_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    tg_post(client, shop.id, t.telegram_text_update("Salom", chat_id=5), shop.telegram_secret)
+    assert tg.sent_messages() == []
+    with app.app_context():
+        assert db.session.scalar(select(Message)).status == "not_served"
+
+
+def test_messages_older_than_the_limit_are_stored_not_answered(client, app, fakes, shop):
+    tg, _ = fakes
+    old = t.telegram_text_update("Salom", chat_id=6, date=int(time.time()) - 3600)
+    tg_post(client, shop.id, old, shop.telegram_secret)
+    assert tg.sent_messages() == []
+    with app.app_context():
+        assert db.session.scalar(select(Message)).status == "too_old"
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"", b'"text"'])
+def test_malformed_telegram_body_is_400_never_500(client, fakes, shop, body):
+    response = client.post(
+        f"/telegram/webhook/{shop.id}",
+        data=body,
+        content_type="application/json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": shop.telegram_secret},
+    )
+    assert response.status_code == 400
+
+
+def test_long_answers_are_split_for_telegram(client, app, fakes, shop):
+    tg, _ = fakes
+    with app.app_context():
+        from utils.outbound import send_reply
+
+        conv = Conversation.get_or_create(shop.id, "telegram", "987654321", "31337")
+        db.session.flush()
+        msg = send_reply(conv, ("Uzun javob. " * 800).strip())
+        db.session.commit()
+        assert msg.status == "sent"
+    parts = tg.sent_texts(chat_id=31337)
+    assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
+
+
+# --- WhatsApp ---------------------------------------------------------------------------------
+def test_whatsapp_verification_handshake(client, fakes, shop):
+    ok = client.get(
+        "/whatsapp/webhook?hub.mode=subscribe&hub.verify_token=verify-wa-123&hub.challenge=1158201444"
+    )
+    assert ok.status_code == 200 and ok.data == b"1158201444"
+    assert (
+        client.get(
+            "/whatsapp/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1"
+        ).status_code
+        == 403
+    )
+    assert client.get("/whatsapp/webhook").status_code == 403
+
+
+def test_whatsapp_text_is_answered_in_the_detected_language(client, app, fakes, shop):
+    _, graph = fakes
+    assert (
+        meta_post(
+            client, "whatsapp", g.whatsapp_text_payload("Сколько стоит доставка по Ташкенту?")
+        ).status_code
+        == 200
+    )
+    sent = graph.whatsapp_sent()
+    assert len(sent) == 1 and "15 000 сумов" in sent[0]["text"]["body"]
+    assert sent[0]["to"] == g.DEFAULT_WA_ID
+    with app.app_context():
+        reply = db.session.scalar(select(Message).where(Message.direction == "out"))
+        assert reply.language == "ru" and reply.external_id.startswith("wamid")
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-Hub-Signature-256": "sha256=deadbeef"}, {"X-Hub-Signature-256": "garbage"}]
+)
+def test_whatsapp_bad_signature_is_403_and_nothing_is_stored(client, app, fakes, shop, headers):
+    body = json.dumps(g.whatsapp_text_payload("Salom")).encode()
+    response = client.post(
+        "/whatsapp/webhook", data=body, headers={**headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 403 and count(app, Message) == 0
+
+
+def test_signature_with_another_tenants_secret_is_403(client, app, fakes, shop):
+    assert (
+        meta_post(client, "whatsapp", g.whatsapp_text_payload("Salom"), secret="f" * 32).status_code
+        == 403
+    )
+
+
+def test_whatsapp_statuses_update_our_message_and_are_never_answered(client, app, fakes, shop):
+    _, graph = fakes
+    meta_post(client, "whatsapp", g.whatsapp_text_payload("Ish vaqti qanday?"))
+    with app.app_context():
+        wamid = db.session.scalar(select(Message.external_id).where(Message.direction == "out"))
+    for status in ("delivered", "read", "delivered"):
+        meta_post(client, "whatsapp", g.whatsapp_status_payload(wamid, status))
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Message.status).where(Message.external_id == wamid)) == "read"
+        )
+    meta_post(client, "whatsapp", g.whatsapp_status_payload(wamid, "failed", error_code=131047))
+    with app.app_context():
+        msg = db.session.scalar(select(Message).where(Message.external_id == wamid))
+        assert msg.status == "failed" and msg.error
+    assert len(graph.whatsapp_sent()) == 1
+
+
+def test_whatsapp_batch_of_several_entries_and_changes(client, app, fakes, shop):
+    _, graph = fakes
+    batch = g.merge_payloads(
+        g.whatsapp_text_payload("Yetkazib berish narxi qancha?", wa_id="998901111111"),
+        g.whatsapp_batch(
+            g.whatsapp_text_payload("Do you have a warranty?", wa_id="998902222222"),
+            g.whatsapp_text_payload("Ish vaqti qanday?", wa_id="998903333333"),
+        ),
+    )
+    assert meta_post(client, "whatsapp", batch).status_code == 200
+    assert {m["to"] for m in graph.whatsapp_sent()} == {
+        "998901111111",
+        "998902222222",
+        "998903333333",
+    }
+    assert count(app, Conversation) == 3
+
+
+def test_whatsapp_reactions_and_unknown_numbers(client, app, fakes, shop):
+    _, graph = fakes
+    meta_post(client, "whatsapp", g.whatsapp_reaction_payload())
+    unknown = g.whatsapp_text_payload("Salom", phone_number_id="999999999999")
+    assert meta_post(client, "whatsapp", unknown).status_code == 200
+    assert graph.whatsapp_sent() == [] and count(app, Message) == 0
+
+
+@pytest.mark.parametrize("platform", ["whatsapp", "instagram"])
+@pytest.mark.parametrize(
+    "body", [b"{broken", b"[]", b'{"entry": "x"}', b'{"entry": [{"changes": [null]}]}']
+)
+def test_malformed_meta_bodies_never_500(client, fakes, shop, platform, body):
+    response = client.post(
+        f"/{platform}/webhook",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": g.sign(body, APP_SECRET),
+        },
+    )
+    assert response.status_code in (200, 400)
+
+
+def test_whatsapp_media_gets_text_only_reply(client, fakes, shop):
+    _, graph = fakes
+    meta_post(client, "whatsapp", g.whatsapp_media_payload("audio"))
+    assert len(graph.whatsapp_sent()) == 1
+
+
+# --- Instagram --------------------------------------------------------------------------------
+def test_instagram_text_answer_and_echo_of_our_reply_is_ignored(client, app, fakes, shop):
+    _, graph = fakes
+    meta_post(client, "instagram", g.instagram_text_payload("Do you have a warranty?"))
+    sent = graph.instagram_sent()
+    assert len(sent) == 1 and "warranty" in sent[0]["message"]["text"].lower()
+    with app.app_context():
+        our_mid = db.session.scalar(select(Message.external_id).where(Message.direction == "out"))
+    meta_post(client, "instagram", g.instagram_echo_payload("(our reply)", mid=our_mid))
+    with app.app_context():
+        conv = db.session.scalar(select(Conversation))
+        assert not conv.is_paused()
+    assert len(graph.instagram_sent()) == 1
+
+
+def test_echo_from_the_owners_app_pauses_the_bot(client, app, fakes, shop):
+    _, graph = fakes
+    meta_post(client, "instagram", g.instagram_echo_payload("Assalomu alaykum, men egasiman"))
+    meta_post(client, "instagram", g.instagram_text_payload("Yetkazib berish narxi qancha?"))
+    assert graph.instagram_sent() == []
+    with app.app_context():
+        conv = db.session.scalar(select(Conversation))
+        assert conv.is_paused()
+        assert (
+            db.session.scalar(select(Message.status).where(Message.direction == "in")) == "paused"
+        )
+
+
+def test_instagram_changes_style_reads_and_reactions(client, app, fakes, shop):
+    _, graph = fakes
+    meta_post(client, "instagram", g.instagram_read_payload())
+    meta_post(client, "instagram", g.instagram_reaction_payload())
+    assert count(app, Message) == 0
+    payload = g.instagram_changes_payload(
+        "Ish vaqti qanday?",
+        account_id=g.DEFAULT_IG_ACCOUNT_ID,
+        sender_id="555",
+        recipient_id=g.DEFAULT_IG_ACCOUNT_ID,
+    )
+    assert meta_post(client, "instagram", payload).status_code == 200
+    assert len(graph.instagram_sent()) == 1
+
+
+def test_instagram_verification(client, fakes, shop):
+    assert (
+        client.get(
+            "/instagram/webhook?hub.mode=subscribe&hub.verify_token=verify-ig-456&hub.challenge=42"
+        ).data
+        == b"42"
+    )
+    assert (
+        client.get(
+            "/instagram/webhook?hub.mode=subscribe&hub.verify_token=verify-wa-123&hub.challenge=42"
+        ).status_code
+        == 403
+    )
+
+
+# --- isolation, conversations page, takeover --------------------------------------------------
+def test_a_message_for_owner_a_never_reaches_owner_b(client, app, auth, fakes, shop, user_factory):
+    tg, _ = fakes
+    other = user_factory()
+    with app.app_context():
+        add_kb(other.id, "Owner B sells bicycles. Bicycle delivery costs 99 000 soum.")
+    tg_post(
+        client,
+        shop.id,
+        t.telegram_text_update("Yetkazib berish narxi qancha?", chat_id=1),
+        shop.telegram_secret,
+    )
+    assert "99 000" not in tg.sent_texts()[0]
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Conversation)
+                .where(Conversation.user_id == other.id)
+            )
+            == 0
+        )
+        conv_id = db.session.scalar(select(Conversation.id))
+    auth.logout()
+    auth.login(other.email)
+    assert client.get(f"/conversations/{conv_id}").status_code == 404
+    assert b"conversation-list" not in client.get("/conversations").data
+    assert client.post(f"/conversations/{conv_id}/reply", data={"text": "hi"}).status_code == 404
+
+
+def test_owner_sees_conversations_and_replies_by_hand(client, app, fakes, shop):
+    tg, _ = fakes
+    tg_post(
+        client,
+        shop.id,
+        t.telegram_text_update("<b>Salom</b> <script>x</script>", chat_id=1, first_name="Ali"),
+        shop.telegram_secret,
+    )
+    listing = client.get("/conversations?platform=telegram&q=Salom")
+    assert b"conversation-list" in listing.data and b"Ali" in listing.data
+    assert b"conversation-list" not in client.get("/conversations?platform=whatsapp").data
+    with app.app_context():
+        conv_id = db.session.scalar(select(Conversation.id))
+    view = client.get(f"/conversations/{conv_id}")
+    assert b"&lt;script&gt;" in view.data and b"<script>x" not in view.data
+    client.post(f"/conversations/{conv_id}/reply", data={"text": "Men egasiman, yordam beraman"})
+    assert tg.sent_texts(chat_id=1)[-1] == "Men egasiman, yordam beraman"
+    with app.app_context():
+        conv = db.session.get(Conversation, conv_id)
+        assert conv.is_paused()
+    tg_post(client, shop.id, t.telegram_text_update("Yana savol", chat_id=1), shop.telegram_secret)
+    assert len(tg.sent_texts(chat_id=1)) == 2  # the bot stayed quiet
+    client.post(f"/conversations/{conv_id}/resume")
+    tg_post(client, shop.id, t.telegram_text_update("Ish vaqti?", chat_id=1), shop.telegram_secret)
+    assert len(tg.sent_texts(chat_id=1)) == 3
+
+
+def test_reply_outside_the_24_hour_window_is_refused(client, app, fakes, shop):
+    _, graph = fakes
+    meta_post(client, "whatsapp", g.whatsapp_text_payload("Salom"))
+    with app.app_context():
+        from datetime import timedelta
+
+        conv = db.session.scalar(select(Conversation))
+        conv.last_inbound_at = conv.last_inbound_at - timedelta(hours=25)
+        db.session.commit()
+        conv_id = conv.id
+    sent_before = len(graph.whatsapp_sent())
+    client.set_cookie("lang", "en")
+    page = client.post(
+        f"/conversations/{conv_id}/reply", data={"text": "Hello"}, follow_redirects=True
+    )
+    assert b"more than 24 hours ago" in page.data
+    assert len(graph.whatsapp_sent()) == sent_before
+
+
+def test_check_connection_calls_graph(client, app, fakes, shop):
+    client.set_cookie("lang", "en")
+    page = client.post("/channels/whatsapp/check", follow_redirects=True)
+    assert b"Connection works" in page.data
+    page = client.get("/channels")
+    assert WA_TOKEN.encode() not in page.data and APP_SECRET.encode() not in page.data
+    assert (
+        b"verify-wa-123" in page.data and b"https://bot.example.test/whatsapp/webhook" in page.data
+    )
+
+
+def test_save_whatsapp_and_instagram_settings_through_the_page(
+    client, app, fakes, owner, auth, user_factory
+):
+    form = {
+        "phone_number_id": g.DEFAULT_PHONE_NUMBER_ID,
+        "waba_id": "102290129340398",
+        "app_id": "55501",
+    }
+    client.set_cookie("lang", "en")
+    missing = client.post("/channels/whatsapp", data=form, follow_redirects=True)
+    assert b"Enter the access token and the app secret." in missing.data
+    assert count(app, WhatsAppAccount) == 0
+    client.post(
+        "/channels/whatsapp", data={**form, "access_token": WA_TOKEN, "app_secret": APP_SECRET}
+    )
+    client.post("/channels/whatsapp", data={**form, "app_id": "55502"})  # blank secrets: kept
+    with app.app_context():
+        wa = db.session.scalar(select(WhatsAppAccount))
+        assert (wa.app_id, wa.access_token, wa.app_secret) == ("55502", WA_TOKEN, APP_SECRET)
+        assert WA_TOKEN not in wa.access_token_encrypted and wa.verify_token.startswith("bb_")
+    client.post(
+        "/channels/instagram",
+        data={
+            "ig_account_id": g.DEFAULT_IG_ACCOUNT_ID,
+            "page_id": "",
+            "access_token": IG_TOKEN,
+            "app_secret": APP_SECRET,
+        },
+    )
+    with app.app_context():
+        ig = db.session.scalar(select(InstagramAccount))
+        assert ig.page_id is None and ig.access_token == IG_TOKEN
+    assert (
+        b"Connection works" in client.post("/channels/instagram/check", follow_redirects=True).data
+    )
+
+    other = user_factory(language="en")
+    auth.logout()
+    auth.login(other.email)
+    taken = client.post(
+        "/channels/whatsapp",
+        data={**form, "access_token": WA_TOKEN, "app_secret": APP_SECRET},
+        follow_redirects=True,
+    )
+    assert b"already connected to another BilimBot account" in taken.data
+    assert count(app, WhatsAppAccount) == 1
+    bad = client.post(
+        "/channels/whatsapp", data={**form, "phone_number_id": "abc"}, follow_redirects=True
+    )
+    assert b"numeric id" in bad.data
+
+
+def test_messages_left_behind_by_a_restart_are_answered(client, app, fakes, shop):
+    """The in-process queue dies with its worker; the recovery job answers what it left."""
+    from datetime import timedelta
+
+    from models.base import utcnow
+    from utils.chat_engine import requeue_stale
+
+    tg, _ = fakes
+    with app.app_context():
+        conv = Conversation.get_or_create(shop.id, "telegram", "987654321", "4040")
+        db.session.flush()
+        lost = Message.store_inbound(
+            conv, external_id="7001", text="Ish vaqti qanday?", sent_at=utcnow()
+        )
+        stuck = Message.store_inbound(
+            conv, external_id="7002", text="Qaytarish mumkinmi?", sent_at=utcnow()
+        )
+        fresh = Message.store_inbound(conv, external_id="7003", text="Salom", sent_at=utcnow())
+        lost.created_at = stuck.created_at = utcnow() - timedelta(minutes=5)
+        stuck.status = "processing"  # the worker died while answering it
+        db.session.commit()
+        ids = (lost.id, stuck.id, fresh.id)
+        stats = requeue_stale()
+        assert stats == {"requeued": 2, "released": 1}
+        statuses = [db.session.get(Message, i).status for i in ids]
+    assert statuses == ["answered", "answered", "received"]  # the fresh one is still in its queue
+    assert len(tg.sent_messages(chat_id=4040)) == 2
+    with app.app_context():
+        assert requeue_stale() == {"requeued": 0, "released": 0}
+
+
+def test_replies_keep_the_order_of_the_questions(client, app, fakes, shop):
+    """A later message's task answers the earlier waiting ones first, in order."""
+    from models.base import utcnow
+    from utils.chat_engine import process_inbound
+
+    tg, _ = fakes
+    with app.app_context():
+        conv = Conversation.get_or_create(shop.id, "telegram", "987654321", "5050")
+        db.session.flush()
+        first = Message.store_inbound(
+            conv, external_id="8001", text="Ish vaqti qanday?", sent_at=utcnow()
+        )
+        second = Message.store_inbound(
+            conv, external_id="8002", text="Qaytarish mumkinmi?", sent_at=utcnow()
+        )
+        db.session.commit()
+        first_id, second_id = first.id, second.id
+        process_inbound(second_id)  # the second task happens to run first
+        process_inbound(first_id)  # then the first one's task finds nothing to do
+        replies = db.session.scalars(
+            select(Message.reply_to_id).where(Message.direction == "out").order_by(Message.id)
+        ).all()
+    assert replies == [first_id, second_id]
+    texts = tg.sent_texts(chat_id=5050)
+    assert len(texts) == 2 and "9:00" in texts[0]
+
+
+def test_an_earlier_message_held_by_another_worker_is_waited_for(app, shop, monkeypatch):
+    import utils.chat_engine as engine
+
+    naps = []
+    monkeypatch.setattr(engine.time, "sleep", naps.append)
+    with app.app_context():
+        conv = Conversation.get_or_create(shop.id, "telegram", "987654321", "6060")
+        db.session.flush()
+        held = Message.store_inbound(conv, external_id="9001", text="a")
+        later = Message.store_inbound(conv, external_id="9002", text="b")
+        held.status = "processing"
+        db.session.commit()
+        engine._wait_for_other_workers(conv.id, later.id, limit=0.3)
+        assert naps  # it polled while the other worker held the earlier message
+        naps.clear()
+        held.status = "answered"
+        db.session.commit()
+        engine._wait_for_other_workers(conv.id, later.id, limit=30)
+        assert naps == []  # nothing to wait for

@@ -1,0 +1,104 @@
+"""Storing what a webhook delivered, in one transaction, exactly once.
+
+The webhook view calls `store_events`, commits, then enqueues `process_inbound` for the new
+messages. A redelivered or concurrently delivered event hits the unique key and is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models.base import utcnow
+from models.conversation import Conversation, Message
+from utils.messaging.base import InboundEvent
+
+# Outbound status can only move forward (a late "delivered" never undoes "read").
+STATUS_RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+@dataclass
+class Stored:
+    """A new inbound message to answer, and what its task needs."""
+
+    message_id: int
+    callback_id: str | None = None
+
+
+def store_events(user_id: int, account_ref: str, events: list[InboundEvent]) -> list[Stored]:
+    """Store every event of one tenant; returns the new messages to answer (duplicates skipped)."""
+    stored: list[Stored] = []
+    for event in events:
+        if event.kind == "status":
+            _apply_status(event, account_ref)
+            continue
+        customer = event.recipient_id if event.kind == "echo" else event.sender_id
+        if not customer:
+            continue
+        conv = Conversation.get_or_create(
+            user_id,
+            event.platform,
+            account_ref,
+            customer,
+            event.sender_name if event.kind != "echo" else None,
+        )
+        if event.kind == "echo":
+            _apply_echo(conv, event)
+        elif event.kind in ("blocked", "unblocked"):
+            conv.blocked_at = utcnow() if event.kind == "blocked" else None
+        else:
+            text = event.callback_data if event.kind == "callback" else event.text
+            msg = Message.store_inbound(
+                conv,
+                external_id=event.external_id,
+                text=text,
+                kind=event.kind,
+                sent_at=event.timestamp,
+            )
+            if msg is not None:
+                db.session.flush()
+                stored.append(Stored(msg.id, event.callback_id))
+    return stored
+
+
+def _apply_status(event: InboundEvent, account_ref: str) -> None:
+    """A WhatsApp status describes one of our outbound messages: update it, never answer it."""
+    msg = db.session.scalar(
+        select(Message).where(
+            Message.platform == event.platform,
+            Message.account_ref == account_ref,
+            Message.external_id == event.external_id,
+            Message.direction == "out",
+        )
+    )
+    if msg is None or event.status not in STATUS_RANK:
+        return
+    if STATUS_RANK[event.status] > STATUS_RANK.get(msg.status, 0):
+        msg.status = event.status
+        if event.status == "failed":
+            msg.error = (event.error or "failed")[:1000]
+
+
+def _apply_echo(conv: Conversation, event: InboundEvent) -> None:
+    """A message the business sent from the WhatsApp/Instagram app: record it and let the person
+    take over (our own bot replies come back as echoes too; their ids are already stored)."""
+    known = db.session.scalar(
+        select(Message.id).where(
+            Message.platform == event.platform,
+            Message.account_ref == conv.account_ref,
+            Message.external_id == event.external_id,
+        )
+    )
+    if known is not None:
+        return
+    try:
+        with db.session.begin_nested():  # a concurrent redelivery of the same echo is a no-op
+            msg = Message.new_outbound(conv, event.text or "", sender="owner")
+            msg.status, msg.external_id, msg.sent_at = "sent", event.external_id, event.timestamp
+    except IntegrityError:
+        return
+    conv.pause(current_app.config["HUMAN_TAKEOVER_MINUTES"])

@@ -1,0 +1,183 @@
+"""Knowledge-base ingestion and search for the app: store the upload privately, extract it in the
+background, swap it in atomically, and search the active one through a per-process index cache."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from extensions import db
+from models.knowledge_base import KnowledgeBase, KnowledgeChunk
+from models.user import User
+from utils.file_parser import ALLOWED_EXTENSIONS, FileParseError, parse_file
+from utils.retrieval import RetrievalIndex, chunk_text
+from utils.tasks import task
+
+log = logging.getLogger(__name__)
+
+
+class UploadRejected(ValueError):
+    """The upload is refused before extraction (type or size); str() is user-facing."""
+
+    def __init__(self, message, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stored_path(kb: KnowledgeBase) -> Path | None:
+    return upload_dir() / kb.stored_name if kb.stored_name else None
+
+
+def extension_of(filename: str) -> str:
+    """The last suffix, lower-case, without the dot ("Narxlar.PDF" → "pdf")."""
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def accept_upload(user: User, storage: FileStorage) -> KnowledgeBase:
+    """Save the file under a generated name outside static/ and record it as processing."""
+    original = os.path.basename((storage.filename or "").replace("\\", "/")).strip()[:255]
+    ext = extension_of(original)
+    if ext not in ALLOWED_EXTENSIONS:
+        raise UploadRejected(FileParseError("unsupported_type"))
+    stored_name = f"{uuid.uuid4().hex}.{ext}"
+    path = upload_dir() / stored_name
+    digest, size = hashlib.sha256(), 0
+    with open(path, "wb") as out:
+        while chunk := storage.stream.read(1024 * 1024):
+            size += len(chunk)
+            if size > current_app.config["KB_MAX_FILE_BYTES"]:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise UploadRejected(FileParseError("too_large"), 413)
+            digest.update(chunk)
+            out.write(chunk)
+    kb = KnowledgeBase(
+        user_id=user.id,
+        original_name=original or f"file.{ext}",
+        file_type=ext,
+        size_bytes=size,
+        sha256=digest.hexdigest(),
+        stored_name=stored_name,
+        status="processing",
+    )
+    db.session.add(kb)
+    db.session.flush()
+    return kb
+
+
+@task
+def process_upload(kb_id: int) -> None:
+    """Extract, chunk and activate an upload; on failure keep the previous knowledge base."""
+    kb = db.session.get(KnowledgeBase, kb_id)
+    if kb is None or kb.status != "processing":
+        return
+    language = db.session.scalar(select(User.language).where(User.id == kb.user_id)) or "uz"
+    path = str(stored_path(kb))
+    try:
+        parsed = parse_file(path, kb.original_name)
+        chunks = chunk_text(parsed.text)
+    except FileParseError as exc:
+        with force_locale(language):  # stored in the owner's language, shown on their page
+            kb.fail(str(exc))
+        kb.stored_name = None
+        db.session.commit()
+        Path(path).unlink(missing_ok=True)
+        return
+    with force_locale(language):
+        warnings = [str(w) for w in parsed.warnings]
+    replaced = kb.activate(parsed.text, chunks, parsed.pages, parsed.rows, warnings)
+    old_files = [stored_path(old) for old in replaced]
+    db.session.commit()
+    for old in old_files:
+        if old is not None:
+            old.unlink(missing_ok=True)
+    log.info("knowledge base %s ready: %s chars, %s chunks", kb.id, kb.char_count, kb.chunk_count)
+
+
+def delete_active(user_id: int) -> bool:
+    """Delete the owner's knowledge base and its file; False when there is none."""
+    kb = KnowledgeBase.active_for(user_id)
+    if kb is None:
+        return False
+    path = stored_path(kb)
+    db.session.delete(kb)
+    db.session.flush()
+    if path is not None:
+        path.unlink(missing_ok=True)
+    return True
+
+
+# --- search ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Passage:
+    """A chunk returned by search, with its score."""
+
+    chunk_id: int
+    position: int
+    text: str
+    score: float
+
+
+_CACHE: OrderedDict[tuple, tuple[RetrievalIndex, list[tuple[int, int, str]]]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+# An index takes about 5-6 bytes of memory per character of text (a 10 MB knowledge base ≈ 56 MB),
+# so the cache is bounded by the text it holds, not by a count of knowledge bases.
+_CACHE_CHARS: dict[tuple, int] = {}
+
+
+def _index_for(kb: KnowledgeBase) -> tuple[RetrievalIndex, list[tuple[int, int, str]]]:
+    # Keyed by the row and its content: a replacement is a new row with a new hash and time, so
+    # a stale index is never hit even where the database reuses ids (SQLite), and no worker needs
+    # to be told; old entries just age out of the LRU.
+    key = (kb.id, kb.sha256, kb.processed_at.isoformat() if kb.processed_at else "", kb.chunk_count)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    rows = db.session.execute(
+        select(KnowledgeChunk.id, KnowledgeChunk.position, KnowledgeChunk.text)
+        .where(KnowledgeChunk.knowledge_base_id == kb.id)
+        .order_by(KnowledgeChunk.position)
+    ).all()
+    entry = (RetrievalIndex.build([r.text for r in rows]), [tuple(r) for r in rows])
+    budget = current_app.config["KB_INDEX_CACHE_MB"] * 1024 * 1024
+    with _CACHE_LOCK:
+        _CACHE[key] = entry
+        _CACHE_CHARS[key] = sum(len(r.text) for r in rows)
+        # Evict the least recently used, but always keep the entry just built.
+        while len(_CACHE) > 1 and sum(_CACHE_CHARS.values()) > budget:
+            old, _ = _CACHE.popitem(last=False)
+            _CACHE_CHARS.pop(old, None)
+    return entry
+
+
+def search(knowledge_base: KnowledgeBase | None, query: str, k: int = 5) -> list[Passage]:
+    """The k best passages of a knowledge base for a question (index built once, then cached)."""
+    if knowledge_base is None or not knowledge_base.chunk_count or not (query or "").strip():
+        return []
+    index, rows = _index_for(knowledge_base)
+    return [
+        Passage(rows[i][0], rows[i][1], rows[i][2], float(score))
+        for i, score in index.search(query, k)
+    ]

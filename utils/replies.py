@@ -1,0 +1,68 @@
+"""Short fixed texts the bot sends customers, in the customer's language (not the site's)."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+LANGUAGE_NAMES = {"uz": "O‘zbekcha", "ru": "Русский", "en": "English"}
+
+
+def _in(language: str, make) -> str:
+    with force_locale(language if language in LANGUAGE_NAMES else "uz"):
+        return make()
+
+
+def greeting(language: str, bot_name: str | None) -> str:
+    if bot_name:
+        return _in(
+            language,
+            lambda: _(
+                "Hello! I am %(name)s, the assistant of this business. Ask me anything. "
+                "You can also choose the language:",
+                name=bot_name,
+            ),
+        )
+    return _in(
+        language,
+        lambda: _(
+            "Hello! I am the assistant of this business. Ask me anything. "
+            "You can also choose the language:"
+        ),
+    )
+
+
+def language_set(language: str) -> str:
+    return _in(
+        language,
+        lambda: _(
+            "Language set: %(language)s. How can I help you?",
+            language=LANGUAGE_NAMES.get(language, language),
+        ),
+    )
+
+
+def text_only(language: str) -> str:
+    return _in(
+        language, lambda: _("Sorry, I can only read text messages. Please type your question.")
+    )
+
+
+def apology(language: str) -> str:
+    return _in(
+        language, lambda: _("Sorry, I cannot answer right now. Please try again a little later.")
+    )
+
+
+def found_intro(language: str) -> str:
+    return _in(language, lambda: _("Here is what I found:"))
+
+
+def dont_know(language: str) -> str:
+    return _in(
+        language,
+        lambda: _(
+            "Sorry, I don't have an answer to that. "
+            "Please contact us directly and we will help you."
+        ),
+    )

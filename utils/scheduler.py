@@ -1,0 +1,158 @@
+"""In-process APScheduler for the periodic jobs, and the same jobs as `flask marketing …` commands.
+
+The server process starts the scheduler (main.py's __main__ block, gunicorn's post_worker_init);
+tests and CLI commands never do. Every worker and instance may run the jobs at the same time:
+each e-mail is claimed with an atomic conditional UPDATE before it is sent.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import random
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+from flask.cli import with_appcontext
+
+log = logging.getLogger(__name__)
+
+JOB_INTERVAL_MINUTES = 10
+_LOCK = threading.Lock()
+_SCHEDULERS: dict[int, BackgroundScheduler] = {}
+
+
+def _marketing_job() -> dict:
+    from utils.owner_emails import run_marketing
+
+    return dict(run_marketing())
+
+
+def _reminder_job() -> dict:
+    from utils.owner_emails import run_plan_reminders
+
+    return dict(run_plan_reminders())
+
+
+def _requeue_job() -> dict:
+    from utils.chat_engine import requeue_stale
+
+    return requeue_stale()
+
+
+JOBS: dict[str, Callable[[], dict]] = {
+    "marketing-send-due": _marketing_job,
+    "plan-remind-expiring": _reminder_job,
+    "messages-requeue-stale": _requeue_job,
+}
+# Unanswered customers cannot wait ten minutes; e-mails can.
+JOB_MINUTES = {"messages-requeue-stale": 2}
+
+
+def run_job(app: Flask, name: str) -> dict | None:
+    """Run one job in its own application context; errors are logged, never raised."""
+    from extensions import db
+
+    with app.app_context():
+        try:
+            stats = JOBS[name]()
+        except Exception:
+            db.session.rollback()
+            log.exception("scheduled job %s failed", name)
+            return None
+        if any(stats.values()):
+            log.info("job %s: %s", name, stats)
+        return stats
+
+
+def start_scheduler(app: Flask) -> BackgroundScheduler | None:
+    """Start the background scheduler once per process; a no-op when SCHEDULER_ENABLED is off."""
+    if not app.config.get("SCHEDULER_ENABLED"):
+        return None
+    with _LOCK:
+        scheduler = _SCHEDULERS.get(id(app))
+        if scheduler is not None:
+            return scheduler
+        scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+        for name in JOBS:
+            # A random first run spreads the workers' runs; the claims make overlaps harmless.
+            first = datetime.now(UTC) + timedelta(seconds=random.uniform(30, 120))  # noqa: S311
+            scheduler.add_job(
+                run_job,
+                "interval",
+                minutes=JOB_MINUTES.get(name, JOB_INTERVAL_MINUTES),
+                args=[app, name],
+                id=name,
+                next_run_time=first,
+                replace_existing=True,
+            )
+        scheduler.start()
+        _SCHEDULERS[id(app)] = scheduler
+        atexit.register(_shutdown, id(app))
+        log.info("scheduler started: %s", ", ".join(JOBS))
+        return scheduler
+
+
+def _shutdown(key: int) -> None:
+    with _LOCK:
+        scheduler = _SCHEDULERS.pop(key, None)
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
+
+
+def stop_scheduler(app: Flask) -> None:
+    """Stop this app's scheduler (tests and clean shutdowns)."""
+    _shutdown(id(app))
+
+
+# --- the same jobs from the command line (cron, Render cron job, by hand) --------------------
+@click.group("marketing")
+def marketing_cli() -> None:
+    """Marketing e-mails and plan expiry reminders."""
+
+
+@marketing_cli.command("send-due")
+@with_appcontext
+def send_due_command() -> None:
+    """Send the trial-ended offer to every owner due now (safe to run alongside the scheduler)."""
+    from utils.owner_emails import run_marketing
+
+    stats = run_marketing()
+    click.echo(_summary(stats))
+
+
+@marketing_cli.command("remind-expiring")
+@with_appcontext
+def remind_expiring_command() -> None:
+    """Remind owners whose plan ends within PLAN_REMINDER_DAYS (once per plan period)."""
+    from utils.owner_emails import run_plan_reminders
+
+    stats = run_plan_reminders()
+    click.echo(_summary(stats))
+
+
+@click.group("messages")
+def messages_cli() -> None:
+    """Customer messages."""
+
+
+@messages_cli.command("requeue-stale")
+@with_appcontext
+def requeue_stale_command() -> None:
+    """Answer messages left unanswered by a restart or a crash (safe alongside the scheduler)."""
+    from utils.chat_engine import requeue_stale
+
+    stats = requeue_stale()
+    click.echo(f"requeued={stats['requeued']} released={stats['released']}")
+
+
+def _summary(stats) -> str:
+    parts = [f"{key}={stats.get(key, 0)}" for key in ("sent", "logged", "failed", "skipped")]
+    return " ".join(parts)

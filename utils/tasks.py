@@ -1,0 +1,116 @@
+"""Background work: an in-process thread pool by default, RQ on Redis when REDIS_URL is set.
+
+Tasks are plain functions registered with @task. They run inside a fresh application context
+(their own database session), so a view commits first, then enqueues.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+_REGISTRY: dict[str, Callable[..., Any]] = {}
+_EXECUTORS: dict[int, ThreadPoolExecutor] = {}
+_LOCK = threading.Lock()
+_PENDING: set[Future] = set()
+
+
+def task(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Register a function so it can be enqueued by name (RQ needs importable names)."""
+    _REGISTRY[f"{fn.__module__}.{fn.__qualname__}"] = fn
+    fn.task_name = f"{fn.__module__}.{fn.__qualname__}"
+    return fn
+
+
+def _run(app: Flask, name: str, args: tuple, kwargs: dict) -> Any:
+    with app.app_context():
+        try:
+            return _REGISTRY[name](*args, **kwargs)
+        except Exception:
+            log.exception("background task %s failed", name)
+            from extensions import db
+
+            db.session.rollback()
+            raise
+
+
+def _executor(app: Flask) -> ThreadPoolExecutor:
+    with _LOCK:
+        pool = _EXECUTORS.get(id(app))
+        if pool is None:
+            pool = ThreadPoolExecutor(
+                app.config["TASK_WORKERS"], thread_name_prefix="bilimbot-task"
+            )
+            _EXECUTORS[id(app)] = pool
+        return pool
+
+
+def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future | None:
+    """Run fn(*args) in the background; inline when TASKS_EAGER (tests), on RQ with REDIS_URL."""
+    name = getattr(fn, "task_name", None)
+    if name not in _REGISTRY:
+        raise ValueError(f"{fn!r} is not a registered task")
+    app = current_app._get_current_object()
+    if app.config.get("TASKS_EAGER"):
+        # Logged in _run; eager mode (tests) must not break the caller's request either.
+        with contextlib.suppress(Exception):
+            _run(app, name, args, kwargs)
+        return None
+    if app.config.get("REDIS_URL"):
+        from redis import Redis
+        from rq import Queue
+
+        Queue("bilimbot", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            rq_entry, name, args, kwargs, job_timeout=300
+        )
+        return None
+    future = _executor(app).submit(_run, app, name, args, kwargs)
+    with _LOCK:
+        _PENDING.add(future)
+    future.add_done_callback(_PENDING.discard)
+    return future
+
+
+def rq_entry(name: str, args: tuple, kwargs: dict) -> Any:
+    """Entry point for `rq worker bilimbot`: builds the app once per worker process."""
+    global _RQ_APP
+    if _RQ_APP is None:
+        from main import create_app
+
+        _RQ_APP = create_app()
+    _import_task_modules()
+    return _run(_RQ_APP, name, args, kwargs)
+
+
+_RQ_APP: Flask | None = None
+
+
+def _import_task_modules() -> None:
+    # Importing the modules registers their @task functions in this worker process.
+    import importlib
+
+    for module in ("utils.chat_engine", "utils.kb_tasks", "utils.broadcast", "utils.email_sender"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError:
+            continue
+
+
+def wait_all(app: Flask, timeout: float = 30.0) -> None:
+    """Wait until every task submitted to the in-process pool has finished (tests, benchmarks)."""
+    from concurrent.futures import wait
+
+    while True:
+        with _LOCK:
+            pending = list(_PENDING)
+        if not pending:
+            return
+        wait(pending, timeout=timeout)
