@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD, screenshot
+from tests.conftest import PASSWORD, open_menu, screenshot, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -29,13 +29,11 @@ def test_register_in_uzbek_switch_to_russian_logout_login_by_phone(page):
     expect(page.locator("html")).to_have_attribute("lang", "uz")
     screenshot(page, "dashboard-uz")
 
-    page.locator("#lang-menu").click()
-    page.locator("button[data-lang=ru]").click()
-    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    switch_language(page, "ru")
     expect(page.locator("h1")).to_contain_text("Здравствуйте")
     screenshot(page, "dashboard-ru")
 
-    page.locator("#user-menu").click()
+    open_menu(page, "user-menu")
     page.locator("#logout-button").click()
     expect(page).to_have_url(re.compile(r"/$"))
 

@@ -161,6 +161,7 @@ def test_announcement_reaches_an_owner_in_russian_and_can_be_closed(
     expect(banner).to_contain_text("Теперь ваш бот отвечает и в Instagram.")
     expect(owner_page.locator("html")).to_have_attribute("lang", "ru")
     screenshot(owner_page, "owner-announcement-ru")
+    owner_page.wait_for_load_state("load")  # dismissal is scripted: let the scripts run first
     banner.locator("button.btn-close").click()
     expect(owner_page.locator(".announcement-banner")).to_have_count(0)
     owner_page.reload()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from extensions import db
 from models.billing import PlanRequest
 from tests.billing_fixtures import fetch_user, make_coupon
-from tests.conftest import PASSWORD, screenshot
+from tests.conftest import PASSWORD, screenshot, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -34,9 +34,7 @@ def test_request_quarterly_plan_with_coupon_and_get_it_approved(page, app, user_
 
     _login(page, owner.email)
     expect(page).to_have_url(re.compile(r"/dashboard$"))
-    page.locator("#lang-menu").click()
-    page.locator("button[data-lang=ru]").click()
-    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    switch_language(page, "ru")
 
     page.locator("#request-access").click()
     expect(page).to_have_url(re.compile(r"/billing/request-access$"))
@@ -44,6 +42,7 @@ def test_request_quarterly_plan_with_coupon_and_get_it_approved(page, app, user_
     expect(page.locator("#plan-quarterly")).to_be_checked()
     expect(page.locator("#price-quarterly")).to_have_text(re.compile(r"^810\s000\b"))
     page.fill("#coupon", code.lower())
+    page.wait_for_load_state("load")  # the coupon check is scripted: let the scripts run first
     page.locator("#apply-coupon").click()  # JS: JSON check with the X-CSRFToken header
     expect(page.locator("#coupon")).to_have_class(re.compile(r"\bis-valid\b"))
     expect(page.locator("#price-quarterly")).to_have_text(re.compile(r"^729\s000\b"))

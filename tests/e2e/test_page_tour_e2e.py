@@ -11,7 +11,7 @@ from extensions import db
 from models.billing import PlanRequest
 from models.conversation import Conversation, Message
 from routes.auth_routes import make_reset_token
-from tests.conftest import PASSWORD, screenshot
+from tests.conftest import PASSWORD, screenshot, switch_language
 from tests.engine_helpers import add_kb
 from utils.owner_emails import make_unsubscribe_token
 
@@ -111,12 +111,6 @@ def _login(page, user):
     expect(page).not_to_have_url(re.compile(r"/auth/login"))
 
 
-def _switch(page, lang):
-    page.locator("#lang-menu").click()
-    page.locator(f"button[data-lang={lang}]").click()
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-
-
 @pytest.mark.parametrize("who", ["visitor", "owner", "admin"])
 def test_page_tour_in_three_languages(page, site, who):
     errors: list[str] = []
@@ -127,7 +121,7 @@ def test_page_tour_in_three_languages(page, site, who):
     headings: dict[str, dict[str, str]] = {}
     for lang in LANGS:
         page.goto(pages[0][1])
-        _switch(page, lang)
+        switch_language(page, lang)
         for endpoint, path in pages:
             response = page.goto(path)
             assert response.status == 200, (endpoint, lang, response.status)
