@@ -13,7 +13,7 @@ from extensions import db
 from models.base import utcnow
 from models.user import User
 from utils.demo_data import seed_demo
-from utils.scheduler import marketing_cli, messages_cli
+from utils.scheduler import marketing_cli, messages_cli, stats_cli
 
 
 def rebuild_database() -> None:
@@ -68,4 +68,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(ensure_admin)
     app.cli.add_command(marketing_cli)
     app.cli.add_command(messages_cli)
+    app.cli.add_command(stats_cli)
     app.cli.add_command(seed_demo)

@@ -7,6 +7,7 @@ from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.marketing import Announcement, AnnouncementDismissal, Coupon, MarketingMessage
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.stats import MessageDayStat
 from models.user import User
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "KnowledgeChunk",
     "MarketingMessage",
     "Message",
+    "MessageDayStat",
     "Payment",
     "PlanRequest",
     "PlatformAI",

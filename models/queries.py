@@ -7,26 +7,27 @@ query each, and message-text search is confined to a date window.
 
 from __future__ import annotations
 
+import json
 import re
-import threading
-import time as clock
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 
 from extensions import db
 from models.admin_log import AdminLog
-from models.ai_config import AIConfig, PlatformAI
+from models.ai_config import AIConfig, PlatformAI, Setting
 from models.billing import Payment, PlanRequest
 from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase
 from models.marketing import Announcement, AnnouncementDismissal, MarketingMessage
 from models.messaging import CHANNEL_MODELS
+from models.stats import MessageDayStat
 from models.user import User
 from utils.phone import PhoneError, normalize_phone
 
@@ -627,19 +628,6 @@ def platform_stats(first: date, last: date, now: datetime) -> Stats:
     )
 
 
-# Message figures of settled days (before yesterday) hardly change, and reading a month of a
-# busy platform's messages takes a second: each settled day's aggregate is kept in-process.
-_DAY_CACHE: dict[tuple[str, str], tuple[float, list[tuple]]] = {}
-_DAY_CACHE_LOCK = threading.Lock()
-
-
-def _cache_seconds() -> int:
-    value = current_app.config.get("STATS_CACHE_SECONDS")
-    if value is None:  # tests read live figures; a deployment keeps settled days for 6 hours
-        return 0 if current_app.testing else 6 * 3600
-    return int(value)
-
-
 def _query_message_days(first: date, last: date) -> list[tuple]:
     day = _local_day(Message.created_at)
     rows = db.session.execute(
@@ -661,33 +649,97 @@ def _query_message_days(first: date, last: date) -> list[tuple]:
 def message_day_rows(first: date, last: date) -> list[tuple]:
     """(day, platform, status, provider, count, tokens in, tokens out) for the local days given.
 
-    Settled days come from the cache when present; the others are read in one grouped query.
+    Days the rollup has covered are read from `message_day_stats`; the rest from `messages`.
     """
-    ttl, now = _cache_seconds(), clock.monotonic()
-    settled = local_today() - timedelta(days=1)
-    url = db.engine.url.render_as_string(hide_password=True)
-    rows, missing = [], []
-    for offset in range((last - first).days + 1):
-        d = first + timedelta(days=offset)
-        hit = _DAY_CACHE.get((url, d.isoformat())) if ttl and d < settled else None
-        if hit and hit[0] > now:
-            rows += hit[1]
-        else:
-            missing.append(d)
-    if not missing:
-        return rows
-    by_day: dict[str, list[tuple]] = defaultdict(list)
-    for row in _query_message_days(missing[0], missing[-1]):
-        by_day[row[0]].append(row)
-    with _DAY_CACHE_LOCK:
-        if len(_DAY_CACHE) > 5000:
-            _DAY_CACHE.clear()
-        for d in missing:
-            found = by_day.get(d.isoformat(), [])
-            rows += found
-            if ttl and d < settled:
-                _DAY_CACHE[(url, d.isoformat())] = (now + ttl, found)
+    through = rolled_up_through()
+    live_from = first
+    rows: list[tuple] = []
+    if through is not None and first <= through:
+        live_from = through + timedelta(days=1)
+        stored = db.session.execute(
+            select(
+                MessageDayStat.day,
+                MessageDayStat.platform,
+                MessageDayStat.status,
+                MessageDayStat.provider,
+                MessageDayStat.messages,
+                MessageDayStat.tokens_in,
+                MessageDayStat.tokens_out,
+            ).where(MessageDayStat.day >= first, MessageDayStat.day <= min(last, through))
+        )
+        rows = [(_day_key(d), pl, st, pr or None, n, ti, to) for d, pl, st, pr, n, ti, to in stored]
+    if live_from <= last:
+        rows += _query_message_days(live_from, last)
     return rows
+
+
+# --- the daily rollup --------------------------------------------------------------------------
+# A day is settled once the day after it is over: replies, retries and the stale-message
+# recovery all finish within minutes. The marker records the last rolled-up day and the time
+# zone the days were cut in, so a changed BABEL_DEFAULT_TIMEZONE starts the rollup afresh.
+ROLLUP_KEY = "stats.rolled_up_through"
+
+
+def last_settled_day() -> date:
+    return local_today() - timedelta(days=2)
+
+
+def rolled_up_through() -> date | None:
+    """The last day `message_day_stats` holds, or None when nothing valid is rolled up."""
+    value = Setting.get(ROLLUP_KEY)
+    if not value:
+        return None
+    mark = json.loads(value)
+    if mark.get("zone") != current_app.config["BABEL_DEFAULT_TIMEZONE"]:
+        return None
+    return date.fromisoformat(mark["through"])
+
+
+def rollup_message_days(*, rebuild: bool = False) -> dict[str, int]:
+    """Store the figures of every settled day not stored yet; safe on many workers at once.
+
+    `rebuild` throws the stored days away first (after messages were imported or seeded with
+    past dates). Two processes rolling up together collide on the primary key: the loser rolls
+    back and the winner's rows stand.
+    """
+    through = None if rebuild else rolled_up_through()
+    last = last_settled_day()
+    if through is None:
+        oldest = db.session.scalar(select(func.min(Message.created_at)))
+        first = oldest.astimezone(local_zone()).date() if oldest else last + timedelta(days=1)
+    else:
+        first = through + timedelta(days=1)
+    if first > last and through is not None:
+        return {"days": 0, "rows": 0}
+    rows = _query_message_days(first, last) if first <= last else []
+    stale = delete(MessageDayStat)
+    if through is not None:  # leftovers of a run that lost its marker; otherwise nothing
+        stale = stale.where(MessageDayStat.day >= first)
+    db.session.execute(stale)
+    if rows:
+        db.session.execute(
+            insert(MessageDayStat),
+            [
+                {
+                    "day": date.fromisoformat(d),
+                    "platform": platform,
+                    "status": status,
+                    "provider": provider or "",
+                    "messages": n,
+                    "tokens_in": int(t_in),
+                    "tokens_out": int(t_out),
+                }
+                for d, platform, status, provider, n, t_in, t_out in rows
+            ],
+        )
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    Setting.put(ROLLUP_KEY, json.dumps({"through": last.isoformat(), "zone": zone}))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return {"days": 0, "rows": 0}
+    return {"days": max(0, (last - first).days + 1), "rows": len(rows)}
 
 
 def _cohort(start: datetime, end: datetime, now: datetime) -> dict[str, int]:

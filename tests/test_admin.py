@@ -788,23 +788,75 @@ def test_stats_figures_and_page(app, admin_client, user_factory):
     assert "stats-data" in odd  # out-of-range or bad dates fall back, never 500
 
 
-def test_settled_days_are_cached_today_stays_live(app, user_factory):
+def test_rollup_keeps_settled_days_and_leaves_today_and_yesterday_live(app, user_factory):
     from models import queries
-    from models.queries import local_today
+    from models.ai_config import Setting
+    from models.queries import local_today, rolled_up_through, rollup_message_days
+    from models.stats import MessageDayStat
 
     owner = user_factory()
-    with app.app_context(), configured(app, STATS_CACHE_SECONDS=3600):
+    with app.app_context():
         first, last = local_today() - timedelta(days=9), local_today()
-        add_conversation(owner.id, hours_ago=24 * 5, reply=None, customer_ref="old-1")
-        before = sum(n for *_, n, _i, _o in queries.message_day_rows(first, last))
-        add_conversation(owner.id, hours_ago=24 * 5, reply=None, customer_ref="old-2")
-        add_conversation(owner.id, hours_ago=0.01, reply=None, customer_ref="new")
-        after = sum(n for *_, n, _i, _o in queries.message_day_rows(first, last))
-        queries._DAY_CACHE.clear()
-        fresh = sum(n for *_, n, _i, _o in queries.message_day_rows(first, last))
-    app.config.pop("STATS_CACHE_SECONDS", None)
-    queries._DAY_CACHE.clear()
-    assert (before, after, fresh) == (1, 2, 3)
+        old = add_conversation(owner.id, hours_ago=24 * 5, customer_ref="old-1")
+        add_conversation(owner.id, "whatsapp", hours_ago=24 * 6, failed=True, customer_ref="old-2")
+        add_conversation(owner.id, hours_ago=24, reply=None, customer_ref="yesterday")
+        add_conversation(owner.id, hours_ago=0.01, reply=None, customer_ref="today")
+        live = platform_stats(first, last, utcnow())
+        assert rolled_up_through() is None
+
+        assert rollup_message_days() == {"days": 5, "rows": 4}  # 6 and 5 days ago: 2 rows each
+        assert rolled_up_through() == local_today() - timedelta(days=2)
+        stored = db.session.scalars(select(MessageDayStat)).all()
+        assert sorted((r.day, r.platform, r.status, r.provider, r.messages) for r in stored) == [
+            (local_today() - timedelta(days=6), "whatsapp", "failed", "", 1),
+            (local_today() - timedelta(days=6), "whatsapp", "failed", "gemini", 1),
+            (local_today() - timedelta(days=5), "telegram", "answered", "", 1),
+            (local_today() - timedelta(days=5), "telegram", "sent", "gemini", 1),
+        ]
+        assert platform_stats(first, last, utcnow()) == live  # same figures, from the rollup
+        assert rollup_message_days() == {"days": 0, "rows": 0}  # nothing new has settled
+
+        # Settled days are read from the rollup: deleting their messages (a test-chat reset)
+        # does not rewrite history, while today's and yesterday's messages stay live.
+        db.session.execute(queries.delete(Message).where(Message.conversation_id == old))
+        db.session.commit()
+        add_conversation(owner.id, hours_ago=24, reply=None, customer_ref="yesterday-2")
+        now = platform_stats(first, last, utcnow())
+        assert sum(now.messages["telegram"]) == sum(live.messages["telegram"]) + 1
+        assert now.tokens == live.tokens
+
+        # A new time zone cuts days differently: nothing stored counts until rolled up again.
+        with configured(app, BABEL_DEFAULT_TIMEZONE="UTC"):
+            assert rolled_up_through() is None
+        # Messages imported with past dates need --rebuild; the marker alone would skip them.
+        add_conversation(owner.id, hours_ago=24 * 8, reply=None, customer_ref="imported")
+        assert sum(platform_stats(first, last, utcnow()).messages["telegram"]) == sum(
+            now.messages["telegram"]
+        )
+        # old-1's two rows are gone, the imported message's row is in
+        assert rollup_message_days(rebuild=True)["rows"] == 3
+        rebuilt = platform_stats(first, last, utcnow())
+        assert sum(rebuilt.messages["telegram"]) == sum(now.messages["telegram"]) - 2 + 1
+        # A lost marker with rows left behind: the next run starts over instead of colliding.
+        db.session.execute(queries.delete(Setting).where(Setting.key == queries.ROLLUP_KEY))
+        db.session.commit()
+        assert rollup_message_days()["rows"] == 3
+        assert platform_stats(first, last, utcnow()) == rebuilt
+
+
+def test_rollup_with_no_messages_and_from_the_scheduler_and_cli(app, user_factory):
+    from models.queries import local_today, rolled_up_through
+    from utils.scheduler import run_job
+
+    assert run_job(app, "stats-rollup") == {"days": 0, "rows": 0}
+    with app.app_context():
+        assert rolled_up_through() == local_today() - timedelta(days=2)
+        owner = user_factory()
+        add_conversation(owner.id, hours_ago=0.5)  # today: not settled, nothing to store
+    assert run_job(app, "stats-rollup") == {"days": 0, "rows": 0}
+    result = app.test_cli_runner().invoke(args=["stats", "rollup", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "days=0 rows=0"
 
 
 # --- admin log -------------------------------------------------------------------------------
@@ -885,6 +937,14 @@ def test_seed_demo_fills_every_table_quickly(app):
             ).all()
         )
         assert all(real[cid] == n for cid, n in counts)
+        # the past days are rolled up as the daily job would, with the figures of a live scan
+        from models import queries
+
+        first, last = queries.local_today() - timedelta(days=120), queries.local_today()
+        assert queries.rolled_up_through() == last - timedelta(days=2)
+        stored = sorted(queries.message_day_rows(first, last), key=repr)
+        assert sorted(queries._query_message_days(first, last), key=repr) == stored
+        assert sum(row[4] for row in stored) == 400
     # more data can be added next to it (ids, e-mails and phones continue)
     again = app.test_cli_runner().invoke(args=["seed-demo", "--owners", "5", "--messages", "20"])
     assert again.exit_code == 0, again.output

@@ -368,6 +368,7 @@ def test_scheduler_is_off_in_tests_and_idempotent_when_on(app):
             "marketing-send-due",
             "plan-remind-expiring",
             "messages-requeue-stale",
+            "stats-rollup",
         }
     finally:
         stop_scheduler(app)

@@ -29,6 +29,7 @@ from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.marketing import Announcement, MarketingMessage
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.queries import rollup_message_days
 from models.user import PLAN_DAYS, User
 from utils.crypto_utils import encrypt
 from utils.retrieval import chunk_text
@@ -701,6 +702,7 @@ def seed(
     written = _conversations(rng, people, messages, now, days, ids, batch)
     _fix_sequences()
     db.session.commit()
+    rollup_message_days(rebuild=True)  # the past days just written, as the daily job would
     seconds = round(time.monotonic() - started, 1)
     echo(f"{owners} owners and {written} messages in {seconds}s")
     return {"owners": owners, "messages": written, "seconds": seconds}

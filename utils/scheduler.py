@@ -44,13 +44,20 @@ def _requeue_job() -> dict:
     return requeue_stale()
 
 
+def _rollup_job() -> dict:
+    from models.queries import rollup_message_days
+
+    return rollup_message_days()
+
+
 JOBS: dict[str, Callable[[], dict]] = {
     "marketing-send-due": _marketing_job,
     "plan-remind-expiring": _reminder_job,
     "messages-requeue-stale": _requeue_job,
+    "stats-rollup": _rollup_job,
 }
-# Unanswered customers cannot wait ten minutes; e-mails can.
-JOB_MINUTES = {"messages-requeue-stale": 2}
+# Unanswered customers cannot wait ten minutes; e-mails can; a day settles once a day.
+JOB_MINUTES = {"messages-requeue-stale": 2, "stats-rollup": 30}
 
 
 def run_job(app: Flask, name: str) -> dict | None:
@@ -151,6 +158,22 @@ def requeue_stale_command() -> None:
 
     stats = requeue_stale()
     click.echo(f"requeued={stats['requeued']} released={stats['released']}")
+
+
+@click.group("stats")
+def stats_cli() -> None:
+    """Platform statistics."""
+
+
+@stats_cli.command("rollup")
+@click.option("--rebuild", is_flag=True, help="Recount every day (after importing old messages).")
+@with_appcontext
+def rollup_command(rebuild: bool) -> None:
+    """Store the figures of settled days for the statistics page (safe alongside the scheduler)."""
+    from models.queries import rollup_message_days
+
+    stats = rollup_message_days(rebuild=rebuild)
+    click.echo(f"days={stats['days']} rows={stats['rows']}")
 
 
 def _summary(stats) -> str:
