@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models.base import utcnow
+from models.search import SQLITE_FTS_TABLE
 from models.user import User
 from utils.demo_data import seed_demo
 from utils.scheduler import marketing_cli, messages_cli, stats_cli
@@ -19,7 +20,8 @@ from utils.scheduler import marketing_cli, messages_cli, stats_cli
 def rebuild_database() -> None:
     """Drop every table and build the schema again with the real migrations (tests, benchmarks).
 
-    PostgreSQL drops the whole schema, so indexes and extensions made by migrations go too.
+    PostgreSQL drops the whole schema, so indexes and extensions made by migrations go too;
+    SQLite drops the tables, the message search index first.
     """
     from flask_migrate import upgrade
     from sqlalchemy import text
@@ -30,6 +32,8 @@ def rebuild_database() -> None:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     else:
+        with engine.begin() as conn:  # the search index the models do not know (and its triggers)
+            conn.execute(text(f"DROP TABLE IF EXISTS {SQLITE_FTS_TABLE}"))
         db.drop_all()
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
 from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from models import search
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -51,7 +52,7 @@ def register_extensions(app: Flask) -> None:
     from routes.main_routes import select_locale, select_timezone
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True)
+    migrate.init_app(app, db, render_as_batch=True, include_name=search.include_name)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     mail.init_app(app)

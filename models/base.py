@@ -35,10 +35,19 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite: enforce foreign keys (ON DELETE CASCADE) and let threads wait for the write lock."""
+    """SQLite: enforce foreign keys (ON DELETE CASCADE) and let threads wait for the write lock.
+
+    SQLite's own lower() (behind SQLAlchemy's ILIKE and the name sort) changes ASCII letters
+    only; Python's lower() makes "ДИЛНОЗА" find "Дилноза", as PostgreSQL does.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")

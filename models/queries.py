@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 
 from extensions import db
+from models import search
 from models.admin_log import AdminLog
 from models.ai_config import AIConfig, PlatformAI, Setting
 from models.billing import Payment, PlanRequest
@@ -337,6 +338,16 @@ def owner_ids_matching(owner: str) -> Select | list[int]:
     return select(User.id).where(_contains(User.email, owner.lower()))
 
 
+def message_text_contains(q: str):
+    """Messages whose text contains `q`, ignoring case: from SQLite's FTS5 index when it can
+    answer, else ILIKE (which PostgreSQL's trigram index serves)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        matching = search.sqlite_text_match(q)
+        if matching is not None:
+            return Message.id.in_(matching)
+    return _contains(Message.text, q)
+
+
 @dataclass
 class ConversationFilters:
     platform: str = ""
@@ -375,7 +386,7 @@ def conversations_query(f: ConversationFilters) -> Select:
     elif f.status == "served":
         stmt = stmt.where(_served_exists())
     if q := f.q.strip()[:200]:
-        in_window = [Message.conversation_id == Conversation.id, _contains(Message.text, q)]
+        in_window = [Message.conversation_id == Conversation.id, message_text_contains(q)]
         if start is not None:
             in_window.append(Message.created_at >= start)
         if end is not None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy import text as sql
 
 from extensions import db
 from models.admin_log import AdminLog
@@ -221,6 +222,14 @@ def people(app, user_factory):
 def test_users_search_by_name_email_or_phone_typed_any_way(admin_client, people, typed):
     html = admin_client.get("/admin/users", query_string={"q": typed}).data.decode()
     assert rows(html, "data-user-id") == [str(people["trial"].id)]
+
+
+@pytest.mark.parametrize("typed", ["ДИЛНОЗА", "юсупова", "Дилноза Ю"])
+def test_users_search_folds_cyrillic_case(admin_client, user_factory, typed):
+    cyrillic = user_factory(name="Дилноза Юсупова")
+    user_factory(name="Дилшод Каримов")
+    html = admin_client.get("/admin/users", query_string={"q": typed}).data.decode()
+    assert rows(html, "data-user-id") == [str(cyrillic.id)]
 
 
 @pytest.mark.parametrize(
@@ -463,8 +472,13 @@ def chats(app, user_factory):
         ({"language": "ru"}, ["wa_ru"]),
         ({"status": "failed"}, ["ig_en_failed"]),
         ({"status": "served"}, ["tg_uz", "wa_ru", "ig_en_failed"]),
-        ({"q": "стоит"}, ["wa_ru"]),  # SQLite folds only ASCII case; PostgreSQL folds Cyrillic
+        ({"q": "стоит"}, ["wa_ru"]),
+        ({"q": "доставка"}, ["wa_ru"]),  # case folds in Cyrillic too, on SQLite as on PostgreSQL
+        ({"q": "ДОСТАВКА?"}, ["wa_ru"]),
         ({"q": "YETKAZIB"}, ["tg_uz"]),
+        ({"q": "Ha"}, ["tg_uz", "wa_ru"]),  # too short for the trigram index: LIKE answers
+        ({"q": 'say "hi"'}, []),  # quotes are text, not query syntax
+        ({"q": "kazib ber"}, ["tg_uz"]),  # any substring, across words
         ({"q": "15 000"}, ["tg_uz", "wa_ru"]),  # replies are searched too; 10 days ago is too old
         ({"q": "Payme"}, []),  # older than the default 7-day search window
         ({"q": "Payme", "date_from": "2000-01-01"}, ["tg_unserved"]),
@@ -475,6 +489,30 @@ def test_conversation_filters_and_search(admin_client, chats, query, expected):
     _a, _b, ids = chats
     html = admin_client.get("/admin/conversations", query_string=query).data.decode()
     assert rows(html, "data-conversation-id") == [str(ids[k]) for k in expected]
+
+
+def test_sqlite_search_index_follows_inserts_updates_and_cascades(app, admin_client, chats):
+    _a, b, ids = chats
+
+    def found(q: str) -> list[str]:
+        html = admin_client.get("/admin/conversations", query_string={"q": q}).data.decode()
+        return rows(html, "data-conversation-id")
+
+    with app.app_context():
+        message = db.session.scalar(select(Message).where(Message.text == "Is the shop open?"))
+        message.text = "Yangi matn: qovun bormi?"
+        message.created_at = message.conversation.last_message_at = utcnow()  # in the window
+        db.session.commit()
+    assert found("QOVUN") == [str(ids["ig_en_failed"])] and found("shop open") == []
+    with app.app_context():
+        db.session.delete(db.session.get(User, b.id))  # owner gone: conversations cascade
+        db.session.commit()
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(
+                sql("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')")
+            )
+    assert found("qovun") == [] and found("доставка") == []
+    assert found("yetkazib") == [str(ids["tg_uz"])]
 
 
 def test_conversation_filters_by_owner_id_and_dates(app, admin_client, chats):

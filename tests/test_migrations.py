@@ -4,19 +4,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from extensions import db
-
-# Indexes that exist only for PostgreSQL full-text search, outside the model on purpose.
-SEARCH_ONLY = {"ix_messages_text_trgm"}
-
-
-def _not_search_only(name, type_, parent_names) -> bool:
-    return not (type_ == "index" and name in SEARCH_ONLY)
+from models.search import include_name
 
 
 def test_models_and_migrations_agree(app):
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_name": _not_search_only}
+            conn, opts={"compare_type": True, "include_name": include_name}
         )
         diff = compare_metadata(context, db.metadata)
     assert diff == []

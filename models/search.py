@@ -1,0 +1,43 @@
+"""Message-text search indexes that live outside the models, one per database engine.
+
+PostgreSQL: a pg_trgm GIN index serves `ILIKE '%word%'` (migration b7e1c2d4a9f0).
+SQLite: an FTS5 table with the trigram tokenizer, kept in step with `messages` by triggers
+(migration 5d2a9c1e7b34). Its phrase queries are substring matches that fold case in every
+script, where SQLite's own LIKE folds only ASCII and has to read every message in the window.
+
+Mind: a future migration that rebuilds `messages` in batch mode on SQLite (copy, drop, rename)
+drops these triggers with the old table; it must create them again and run FTS5 'rebuild', as
+migration 5d2a9c1e7b34 does.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import column, text
+
+SQLITE_FTS_TABLE = "messages_fts"
+PG_TRIGRAM_INDEX = "ix_messages_text_trgm"
+TRIGRAM = 3  # FTS5 trigram queries need at least three characters
+
+
+def include_name(name: str | None, type_: str, parent_names) -> bool:
+    """Alembic filter: the search objects are not in the models, so autogenerate leaves them."""
+    if type_ == "index":
+        return name != PG_TRIGRAM_INDEX
+    if type_ == "table" and name:
+        return not name.startswith(SQLITE_FTS_TABLE)
+    return True
+
+
+def sqlite_text_match(needle: str):
+    """Ids of messages whose text contains `needle` (any case), from the SQLite FTS5 index.
+
+    None when the index cannot answer (fewer than three characters): use LIKE instead.
+    """
+    if len(needle) < TRIGRAM:
+        return None
+    phrase = '"' + needle.replace('"', '""') + '"'
+    return (
+        text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase")
+        .bindparams(phrase=phrase)
+        .columns(column("rowid"))
+    )
