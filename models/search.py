@@ -12,11 +12,14 @@ migration 5d2a9c1e7b34 does.
 
 from __future__ import annotations
 
-from sqlalchemy import column, text
+from sqlalchemy import text
+
+from extensions import db
 
 SQLITE_FTS_TABLE = "messages_fts"
 PG_TRIGRAM_INDEX = "ix_messages_text_trgm"
 TRIGRAM = 3  # FTS5 trigram queries need at least three characters
+FTS_MAX_IDS = 1000  # more hits than this: a common word, which LIKE finds sooner
 
 
 def include_name(name: str | None, type_: str, parent_names) -> bool:
@@ -28,16 +31,18 @@ def include_name(name: str | None, type_: str, parent_names) -> bool:
     return True
 
 
-def sqlite_text_match(needle: str):
-    """Ids of messages whose text contains `needle` (any case), from the SQLite FTS5 index.
+def sqlite_text_match(needle: str) -> list[int] | None:
+    """Ids of the messages whose text contains `needle` (any case), from the SQLite FTS5 index.
 
-    None when the index cannot answer (fewer than three characters): use LIKE instead.
+    None when LIKE is the better tool: under three characters the index cannot answer, and a
+    common word (over FTS_MAX_IDS hits) is found quickly by LIKE walking the newest
+    conversations, where a long id list would slow every row down.
     """
     if len(needle) < TRIGRAM:
         return None
     phrase = '"' + needle.replace('"', '""') + '"'
-    return (
-        text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase")
-        .bindparams(phrase=phrase)
-        .columns(column("rowid"))
-    )
+    ids = db.session.scalars(
+        text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase LIMIT :limit"),
+        {"phrase": phrase, "limit": FTS_MAX_IDS + 1},
+    ).all()
+    return ids if len(ids) <= FTS_MAX_IDS else None

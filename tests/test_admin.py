@@ -491,6 +491,19 @@ def test_conversation_filters_and_search(admin_client, chats, query, expected):
     assert rows(html, "data-conversation-id") == [str(ids[k]) for k in expected]
 
 
+@pytest.mark.parametrize("q", ["доставка", "YETKAZIB", "15 000"])
+def test_common_words_are_searched_with_like_and_find_the_same(admin_client, chats, monkeypatch, q):
+    from models import search
+
+    def found() -> list[str]:
+        html = admin_client.get("/admin/conversations", query_string={"q": q}).data.decode()
+        return rows(html, "data-conversation-id")
+
+    by_index = found()
+    monkeypatch.setattr(search, "FTS_MAX_IDS", 0)  # every word counts as common
+    assert found() == by_index != []
+
+
 def test_sqlite_search_index_follows_inserts_updates_and_cascades(app, admin_client, chats):
     _a, b, ids = chats
 
