@@ -13,6 +13,7 @@ migration 5d2a9c1e7b34 does.
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from extensions import db
 
@@ -41,8 +42,11 @@ def sqlite_text_match(needle: str) -> list[int] | None:
     if len(needle) < TRIGRAM:
         return None
     phrase = '"' + needle.replace('"', '""') + '"'
-    ids = db.session.scalars(
-        text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase LIMIT :limit"),
-        {"phrase": phrase, "limit": FTS_MAX_IDS + 1},
-    ).all()
+    try:
+        ids = db.session.scalars(
+            text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase LIMIT :limit"),
+            {"phrase": phrase, "limit": FTS_MAX_IDS + 1},
+        ).all()
+    except OperationalError:  # SQLite without FTS5: the migration left the index out
+        return None
     return ids if len(ids) <= FTS_MAX_IDS else None

@@ -12,6 +12,9 @@ Revises: 01f018d4aa5b
 Create Date: 2026-11-24 13:20:00
 
 """
+import logging
+
+import sqlalchemy as sa
 from alembic import op
 
 revision = "5d2a9c1e7b34"
@@ -24,12 +27,17 @@ TRIGGERS = ("messages_fts_insert", "messages_fts_delete", "messages_fts_update")
 
 
 def upgrade():
-    if op.get_bind().dialect.name != "sqlite":
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
         return
-    op.execute(
-        f"CREATE VIRTUAL TABLE {FTS} USING fts5("
-        "text, content='messages', content_rowid='id', tokenize='trigram case_sensitive 0')"
-    )
+    try:
+        op.execute(
+            f"CREATE VIRTUAL TABLE {FTS} USING fts5("
+            "text, content='messages', content_rowid='id', tokenize='trigram case_sensitive 0')"
+        )
+    except sa.exc.OperationalError:  # an SQLite built without FTS5 (or older than 3.34)
+        logging.getLogger("alembic").warning("SQLite has no FTS5 trigram: searching with LIKE")
+        return
     op.execute(
         f"CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
         f"INSERT INTO {FTS}(rowid, text) VALUES (new.id, new.text); END"
