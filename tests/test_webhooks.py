@@ -321,6 +321,10 @@ def test_whatsapp_text_is_answered_in_the_detected_language(client, app, fakes, 
     sent = graph.whatsapp_sent()
     assert len(sent) == 1 and "15 000 сумов" in sent[0]["text"]["body"]
     assert sent[0]["to"] == g.DEFAULT_WA_ID
+    assert (
+        sent[0]["_path"]
+        == f"/{app.config['GRAPH_API_VERSION']}/{g.DEFAULT_PHONE_NUMBER_ID}/messages"
+    )
     with app.app_context():
         reply = db.session.scalar(select(Message).where(Message.direction == "out"))
         assert reply.language == "ru" and reply.external_id.startswith("wamid")
@@ -416,6 +420,7 @@ def test_instagram_text_answer_and_echo_of_our_reply_is_ignored(client, app, fak
     meta_post(client, "instagram", g.instagram_text_payload("Do you have a warranty?"))
     sent = graph.instagram_sent()
     assert len(sent) == 1 and "warranty" in sent[0]["message"]["text"].lower()
+    assert sent[0]["_path"] == f"/{app.config['GRAPH_API_VERSION']}/me/messages"
     with app.app_context():
         our_mid = db.session.scalar(select(Message.external_id).where(Message.direction == "out"))
     meta_post(client, "instagram", g.instagram_echo_payload("(our reply)", mid=our_mid))

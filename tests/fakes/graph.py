@@ -6,6 +6,10 @@ realistic webhook payloads and their X-Hub-Signature-256.
         WhatsAppClient("wa-token", "1234567890", base_url=graph.url).send_text("998901234567", "Hi")
         graph.whatsapp_sent()  # -> [{"messaging_product": "whatsapp", "to": ..., ...}]
 
+Every recorded send keeps the URL path it was posted to in `_path`. Instagram sends are accepted
+only at `/{version}/me/messages` or `/{version}/{page_id}/messages` (Facebook Login flavour, Page
+token); `/{ig_account_id}/messages` answers Graph error 100/33 like the real API.
+
 Errors have Graph's shape: `{"error": {"message", "type", "code", "error_subcode",
 "error_data": {"details"}, "fbtrace_id"}}`.
 """
@@ -260,6 +264,14 @@ class FakeGraph(FakeServer):
         target, error = self._authorize(rec, m, "post")
         if error is not None:
             return error
+        if isinstance(target, InstagramAccount) and m["obj"] not in ("me", target.page_id):
+            # With a Page token (Instagram API with Facebook Login) the Instagram account id is
+            # not a sender: Graph answers as for any object that cannot send messages.
+            return graph_error(
+                100, f"Unsupported post request. Object with ID '{m['obj']}' does not exist, "
+                "cannot be loaded due to missing permissions, or does not support this operation.",
+                subcode=33,
+            )  # fmt: skip
         try:
             body = json.loads(rec.body or b"{}")
         except ValueError:
@@ -277,10 +289,10 @@ class FakeGraph(FakeServer):
                     del self._failures[i]
                     return reply
         if isinstance(target, WhatsAppNumber):
-            return self._send_whatsapp(target, body)
-        return self._send_instagram(target, body)
+            return self._send_whatsapp(target, body, rec.path)
+        return self._send_instagram(target, body, rec.path)
 
-    def _send_whatsapp(self, number: WhatsAppNumber, body: dict[str, Any]) -> Reply:
+    def _send_whatsapp(self, number: WhatsAppNumber, body: dict[str, Any], path: str) -> Reply:
         if body.get("messaging_product") != "whatsapp":
             return graph_error(100, "(#100) The parameter messaging_product is required.")
         to = body.get("to")
@@ -294,14 +306,14 @@ class FakeGraph(FakeServer):
                 return graph_error(100, "(#100) Param text['body'] must be at most 4096 characters")
         wamid = "wamid.HBgM" + uuid.uuid4().hex.upper()
         with self._state:
-            number.sent.append({**body, "_id": wamid, "_seq": next(self._seq)})
+            number.sent.append({**body, "_id": wamid, "_seq": next(self._seq), "_path": path})
         return Reply(200, {
             "messaging_product": "whatsapp",
             "contacts": [{"input": to, "wa_id": to.lstrip("+")}],
             "messages": [{"id": wamid}],
         })  # fmt: skip
 
-    def _send_instagram(self, account: InstagramAccount, body: dict[str, Any]) -> Reply:
+    def _send_instagram(self, account: InstagramAccount, body: dict[str, Any], path: str) -> Reply:
         recipient = body.get("recipient")
         rid = recipient.get("id") if isinstance(recipient, dict) else None
         if not rid:
@@ -316,7 +328,7 @@ class FakeGraph(FakeServer):
             )
         mid = "aWdfZAG1faXRlbToxOklH" + uuid.uuid4().hex
         with self._state:
-            account.sent.append({**body, "_id": mid, "_seq": next(self._seq)})
+            account.sent.append({**body, "_id": mid, "_seq": next(self._seq), "_path": path})
         return Reply(200, {"recipient_id": rid, "message_id": mid})
 
     def _get(self, rec: Recorded, m: re.Match) -> Reply:

@@ -965,9 +965,11 @@ class TestInstagramClient:
     def test_send_text(self, ig: InstagramClient, graph: FakeGraph) -> None:
         result = ig.send_text("IGSID9", "Salom!")
         assert result.ok and result.external_ids[0]
-        call = graph.requests_to(rf"/v26.0/{IG_ACCOUNT}/messages$")[-1]
+        call = graph.requests_to(r"/messages$")[-1]
+        assert call.path == "/v26.0/me/messages"
         assert call.headers["authorization"] == f"Bearer {IG_TOKEN}"
         assert call.json() == {"recipient": {"id": "IGSID9"}, "message": {"text": "Salom!"}}
+        assert [m["_path"] for m in graph.instagram_sent()] == ["/v26.0/me/messages"]
 
     def test_split_at_1000_bytes(self, ig: InstagramClient, graph: FakeGraph) -> None:
         text = "Доставка по Ташкенту бесплатная. " * 60  # ~3 700 bytes
@@ -977,11 +979,26 @@ class TestInstagramClient:
         assert all(len(t.encode()) <= 1000 for t in texts)
         assert " ".join(texts).split() == text.split()
 
-    @pytest.mark.parametrize("account", ["me", IG_PAGE])
-    def test_me_and_page_endpoints(self, graph: FakeGraph, account: str) -> None:
+    @pytest.mark.parametrize("account", [IG_ACCOUNT, "me", IG_PAGE, ""])
+    def test_sends_as_me_whatever_account_id_it_was_given(
+        self, graph: FakeGraph, account: str
+    ) -> None:
         client = InstagramClient(IG_TOKEN, account, base_url=graph.url)
         assert client.send_text("IGSID9", "hi").ok
-        assert graph.requests_to(rf"/v26.0/{account}/messages$")
+        assert [r.path for r in graph.requests_to("/messages$")] == ["/v26.0/me/messages"]
+
+    def test_fake_graph_refuses_sends_to_the_instagram_account_id(self, graph: FakeGraph) -> None:
+        """The fake answers like Graph does with a Page token, so a wrong path cannot pass."""
+        with httpx.Client(base_url=graph.url) as http:
+            body = {"recipient": {"id": "IGSID9"}, "message": {"text": "hi"}}
+            headers = {"Authorization": f"Bearer {IG_TOKEN}"}
+            wrong = http.post(f"/v26.0/{IG_ACCOUNT}/messages", json=body, headers=headers)
+            page = http.post(f"/v26.0/{IG_PAGE}/messages", json=body, headers=headers)
+        assert wrong.status_code == 400
+        assert wrong.json()["error"]["code"] == 100
+        assert wrong.json()["error"]["error_subcode"] == 33
+        assert page.status_code == 200
+        assert [m["_path"] for m in graph.instagram_sent()] == [f"/v26.0/{IG_PAGE}/messages"]
 
     @pytest.mark.parametrize(("code", "subcode"), [(10, 2018278), (551, 1545041)])
     def test_outside_window(self, ig: InstagramClient, graph: FakeGraph, code: int, subcode: int):

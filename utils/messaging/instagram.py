@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 PLATFORM = "instagram"
 WEBHOOK_OBJECT = "instagram"
 WINDOW_SUBCODE = 2018278
+# Sends go to /me/messages: with a Page token (Facebook Login) "me" is the Page, with an
+# Instagram-Login token it is the Instagram account, so one path fits both flavours. Posting to
+# /{ig_account_id}/messages with a Page token fails with Graph error 100 ("Unsupported post
+# request"); the account id is only used to read the account (check()).
+SEND_AS = "me"
 
 __all__ = [
     "InstagramClient",
@@ -137,7 +142,7 @@ def parse_payload(payload: Any) -> list[InboundEvent]:
 
 
 class InstagramClient(GraphClientBase):
-    """Send text as one Instagram business account (or "me" for the token's own account)."""
+    """One Instagram business account: reads it by id, sends as the token's owner (/me)."""
 
     service = "the Instagram API"
     expired_advice = "Reconnect Instagram to get a new access token and save it."
@@ -174,7 +179,7 @@ class InstagramClient(GraphClientBase):
 
     @property
     def account_id(self) -> str:
-        """The business account (or Page, or "me") messages are sent from."""
+        """The business account read by check(); sends go to /me/messages whatever it is."""
         return self.object_id
 
     def window_error(self, failure: GraphFailure) -> bool:
@@ -205,7 +210,7 @@ class InstagramClient(GraphClientBase):
         if not parts:
             return SendResult(False, error="empty message", error_code="empty")
         bodies = [{"recipient": {"id": str(recipient_id)}, "message": {"text": p}} for p in parts]
-        return self.send_bodies((self.object_id, "messages"), bodies, _read_mid)
+        return self.send_bodies((SEND_AS, "messages"), bodies, _read_mid)
 
     def check(self) -> tuple[bool, str]:
         """Check token and account: (True, "@username") or (False, reason)."""
