@@ -1,6 +1,7 @@
 """Channels end to end: webhooks in, engine, replies out through fake Telegram and Graph APIs."""
 
 import json
+import logging
 import threading
 import time
 
@@ -689,3 +690,75 @@ def test_an_earlier_message_held_by_another_worker_is_waited_for(app, shop, monk
         db.session.commit()
         engine._wait_for_other_workers(conv.id, later.id, limit=30)
         assert naps == []  # nothing to wait for
+
+
+# --- what the shared Meta webhooks log when they cannot act -----------------------------------
+WEBHOOK_LOGGER = "routes.messaging_routes.webhooks"
+
+
+def _webhook_log(caplog) -> str:
+    return "\n".join(r.getMessage() for r in caplog.records if r.name == WEBHOOK_LOGGER)
+
+
+@pytest.mark.parametrize("platform", ["whatsapp", "instagram"])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        (b'{"entry": [{"changes": [{"value": "Salom, narxi qancha', "not a JSON object"),
+        (b'["Salom, narxi qancha?"]', "not a JSON object (list"),
+        (b'{"object": "page", "entry": "Salom, narxi qancha?"}', "unexpected shape"),
+        (b'{"hello": "Salom, narxi qancha?"}', "unexpected shape"),
+    ],
+)
+def test_meta_webhooks_log_bodies_they_cannot_use_without_the_body(
+    client, fakes, shop, caplog, platform, body, expected
+):
+    with caplog.at_level(logging.INFO, logger=WEBHOOK_LOGGER):
+        response = client.post(
+            f"/{platform}/webhook",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": g.sign(body, APP_SECRET),
+            },
+        )
+    assert response.status_code in (200, 400)
+    logged = _webhook_log(caplog)
+    assert expected in logged
+    assert "Salom" not in logged and APP_SECRET not in logged
+
+
+@pytest.mark.parametrize(
+    "platform,payload",
+    [
+        ("whatsapp", g.whatsapp_text_payload("Salom", phone_number_id="999999999999")),
+        ("instagram", g.instagram_text_payload("Salom", account_id="17849999999999999")),
+    ],
+)
+def test_meta_webhooks_log_unknown_accounts(client, fakes, shop, caplog, platform, payload):
+    with caplog.at_level(logging.INFO, logger=WEBHOOK_LOGGER):
+        assert meta_post(client, platform, payload, secret="f" * 32).status_code == 200
+    logged = _webhook_log(caplog)
+    assert "unknown account" in logged and "Salom" not in logged
+
+
+def test_meta_webhook_logs_a_bad_signature_without_it(client, fakes, shop, caplog):
+    payload = g.whatsapp_text_payload("Salom")
+    body, headers = g.signed(payload, "f" * 32)
+    with caplog.at_level(logging.INFO, logger=WEBHOOK_LOGGER):
+        assert client.post("/whatsapp/webhook", data=body, headers=headers).status_code == 403
+    logged = _webhook_log(caplog)
+    assert "wrong signature" in logged and g.DEFAULT_PHONE_NUMBER_ID in logged
+    assert headers["X-Hub-Signature-256"][7:] not in logged and "Salom" not in logged
+
+
+def test_malformed_telegram_body_is_logged(client, fakes, shop, caplog):
+    with caplog.at_level(logging.INFO, logger=WEBHOOK_LOGGER):
+        response = client.post(
+            f"/telegram/webhook/{shop.id}",
+            data=b"{not json",
+            content_type="application/json",
+            headers={"X-Telegram-Bot-Api-Secret-Token": shop.telegram_secret},
+        )
+    assert response.status_code == 400
+    assert "telegram webhook: body is not a JSON object" in _webhook_log(caplog)

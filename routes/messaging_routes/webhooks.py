@@ -23,12 +23,27 @@ from utils.tasks import enqueue
 log = logging.getLogger(__name__)
 
 
-def _json_body() -> dict:
+def _json_body(hook: str) -> dict:
     """The parsed JSON object, or 400 for anything else (never a 500)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
+        # Sizes and types only: a webhook body carries customers' messages and must not be logged.
+        log.warning(
+            "%s webhook: body is not a JSON object (%s, %s, %s bytes); answered 400",
+            hook,
+            "unparseable" if data is None else type(data).__name__,
+            request.mimetype or "no content type",
+            request.content_length or 0,
+        )
         abort(400)
     return data
+
+
+def _shape(payload: dict) -> str:
+    """A short, log-safe description of a body we could not route: its object and top keys."""
+    obj = payload.get("object")
+    keys = ",".join(sorted(str(k)[:20] for k in payload)[:6])
+    return f"object={str(obj)[:40]!r} keys=[{keys}]"
 
 
 def _commit_and_enqueue(stored) -> None:
@@ -49,7 +64,7 @@ def telegram_webhook(user_id: int):
         valid = False
     if not valid:
         abort(403)
-    events = telegram.parse_update(_json_body(), bot.bot_id)
+    events = telegram.parse_update(_json_body("telegram"), bot.bot_id)
     bot.last_message_at = utcnow() if events else bot.last_message_at
     _commit_and_enqueue(store_events(user_id, bot.bot_id, events))
     return {"ok": True}
@@ -67,16 +82,27 @@ def _verify_subscription(model):
 def _meta_post(model, account_column, ids_of, parse, verify):
     """Shared by WhatsApp and Instagram: route by account id, verify the tenant's signature over
     the raw body before acting, then store every event of the batch."""
+    hook = model.__tablename__.removesuffix("_accounts")
     raw = request.get_data(cache=True)
-    payload = _json_body()
+    payload = _json_body(hook)
     ids = ids_of(payload)
-    accounts = list(db.session.scalars(select(model).where(account_column.in_(ids)))) if ids else []
+    if not ids:
+        log.warning("%s webhook with an unexpected shape (%s); ignored", hook, _shape(payload))
+        return {"ok": True}  # nothing Meta could usefully retry
+    accounts = list(db.session.scalars(select(model).where(account_column.in_(ids))))
     if not accounts:
-        log.info("%s webhook for unknown account(s) %s", model.__tablename__, sorted(ids)[:5])
+        shown = [i[:32] for i in sorted(ids)[:5]]
+        log.info("%s webhook for unknown account(s) %s; ignored", hook, shown)
         return {"ok": True}  # acknowledged so Meta stops retrying; nothing of ours to do
     signature = request.headers.get("X-Hub-Signature-256")
     trusted = [a for a in accounts if _signed_by(raw, signature, a, verify)]
     if not trusted:
+        log.warning(
+            "%s webhook: %s signature for account(s) %s; answered 403",
+            hook,
+            "wrong" if signature else "missing",
+            [a.account_ref for a in accounts][:5],
+        )
         abort(403)
     events = parse(payload)
     stored = []
