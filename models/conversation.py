@@ -48,7 +48,9 @@ class Conversation(db.Model):
 
     __tablename__ = "conversations"
     __table_args__ = (
-        UniqueConstraint("platform", "account_ref", "customer_ref"),
+        # The owner leads the key: an account can move to another owner, whose customers must
+        # get conversations of their own.
+        UniqueConstraint("user_id", "platform", "account_ref", "customer_ref"),
         Index("ix_conversations_user_last", "user_id", "last_message_at"),
     )
 
@@ -87,6 +89,7 @@ class Conversation(db.Model):
     ) -> Conversation:
         """Find the conversation or create it; safe when two deliveries race to create it."""
         query = select(cls).where(
+            cls.user_id == user_id,
             cls.platform == platform,
             cls.account_ref == account_ref,
             cls.customer_ref == customer_ref,

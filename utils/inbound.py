@@ -7,6 +7,7 @@ messages. A redelivered or concurrently delivered event hits the unique key and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,6 +17,10 @@ from extensions import db
 from models.base import utcnow
 from models.conversation import Conversation, Message
 from utils.messaging.base import InboundEvent
+
+# An echo whose text is part of a message we sent this recently is our own (see _sent_by_us).
+ECHO_MATCH_WINDOW = timedelta(minutes=15)
+ECHO_MATCH_CANDIDATES = 20
 
 # Outbound status can only move forward (a late "delivered" never undoes "read").
 STATUS_RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
@@ -93,7 +98,7 @@ def _apply_echo(conv: Conversation, event: InboundEvent) -> None:
             Message.external_id == event.external_id,
         )
     )
-    if known is not None:
+    if known is not None or _sent_by_us(conv, event.text):
         return
     try:
         with db.session.begin_nested():  # a concurrent redelivery of the same echo is a no-op
@@ -102,3 +107,26 @@ def _apply_echo(conv: Conversation, event: InboundEvent) -> None:
     except IntegrityError:
         return
     conv.pause(current_app.config["HUMAN_TAKEOVER_MINUTES"])
+
+
+def _sent_by_us(conv: Conversation, text: str | None) -> bool:
+    """Whether an echo is a message we sent through the API (bot, owner's page, admin).
+
+    Only the first id of a split reply is stored, and an echo can arrive before the send call
+    returns with any id at all; but the outbound message is committed before sending, so its
+    text is there: an echo that is (a part of) a recent outbound text is ours. A person typing in
+    the app writes new text, so it still pauses the bot."""
+    needle = " ".join((text or "").split())
+    if not needle:
+        return False  # we never send media; an attachment from the app is the owner's
+    recent = db.session.scalars(
+        select(Message.text)
+        .where(
+            Message.conversation_id == conv.id,
+            Message.direction == "out",
+            Message.created_at >= utcnow() - ECHO_MATCH_WINDOW,
+        )
+        .order_by(Message.id.desc())
+        .limit(ECHO_MATCH_CANDIDATES)
+    )
+    return any(needle in " ".join((sent or "").split()) for sent in recent)

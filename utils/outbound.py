@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from extensions import db
 from models.base import utcnow
-from models.conversation import Conversation, Message
+from models.conversation import WINDOW_PLATFORMS, Conversation, Message
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
 from utils.crypto_utils import SecretError
 from utils.messaging.base import SendResult
@@ -75,6 +75,14 @@ def _deliver(conv: Conversation, text: str, language_picker: bool = False) -> Se
         return SendResult(ok=False, external_ids=[], error=str(exc))
 
 
+def _commit_before_sending(msg: Message) -> None:
+    """Meta sends our own messages back as echoes, sometimes before the send call has returned:
+    commit the pending message first, so the echo's webhook can see it and recognise its text
+    (`utils.inbound._sent_by_us`) instead of taking it for the owner writing from the app."""
+    if msg.platform in WINDOW_PLATFORMS:
+        db.session.commit()
+
+
 def _record(msg: Message, result: SendResult) -> Message:
     if result.ok:
         msg.status = "sent"
@@ -110,6 +118,7 @@ def send_reply(
         )
         msg.chunks_json = engine.chunks_json()
     db.session.flush()
+    _commit_before_sending(msg)
     _record(msg, _deliver(conv, text, language_picker))
     if engine is not None and engine.status == "failed":
         msg.error = engine.error  # the customer got the apology; the cause is kept for the admin
@@ -122,4 +131,5 @@ def send_to_conversation(conv: Conversation, text: str, sender: str) -> Message:
         raise OutsideWindow(conv.platform)
     msg = Message.new_outbound(conv, text, sender=sender)
     db.session.flush()
+    _commit_before_sending(msg)
     return _record(msg, _deliver(conv, text))
