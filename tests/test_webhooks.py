@@ -762,3 +762,308 @@ def test_malformed_telegram_body_is_logged(client, fakes, shop, caplog):
         )
     assert response.status_code == 400
     assert "telegram webhook: body is not a JSON object" in _webhook_log(caplog)
+
+
+# --- Meta webhooks: duplicates, races, signatures, odd items, batches ---------------------------
+def test_whatsapp_redelivered_wamid_gets_one_reply(client, app, fakes, shop):
+    _, graph = fakes
+    payload = g.whatsapp_text_payload("Ish vaqti qanday?", wa_id="998901112233")
+    for _ in range(3):
+        assert meta_post(client, "whatsapp", payload).status_code == 200
+    assert len(graph.whatsapp_sent(to="998901112233")) == 1
+    assert count(app, Message, Message.direction == "in") == 1
+
+
+def test_instagram_redelivered_mid_gets_one_reply(client, app, fakes, shop):
+    _, graph = fakes
+    payload = g.instagram_text_payload("Ish vaqti qanday?", sender_id="7000000000000042")
+    for _ in range(3):
+        assert meta_post(client, "instagram", payload).status_code == 200
+    assert len(graph.instagram_sent(recipient_id="7000000000000042")) == 1
+    assert count(app, Message, Message.direction == "in") == 1
+
+
+def test_two_concurrent_whatsapp_deliveries_get_one_reply(app, fakes, shop):
+    _, graph = fakes
+    body, headers = g.signed(g.whatsapp_text_payload("Qaytarish mumkinmi?"), APP_SECRET)
+    results = []
+    start = threading.Barrier(4)
+
+    def deliver():
+        http = app.test_client()
+        start.wait()
+        results.append(http.post("/whatsapp/webhook", data=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert results == [200] * 4
+    assert len(graph.whatsapp_sent()) == 1
+    assert count(app, Message, Message.direction == "in") == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"X-Hub-Signature-256": "sha256=" + "0" * 64}, {"X-Hub-Signature-256": "garbage"}],
+    ids=["missing", "wrong", "garbage"],
+)
+def test_instagram_bad_signature_is_403_and_nothing_is_stored(client, app, fakes, shop, headers):
+    _, graph = fakes
+    body = json.dumps(g.instagram_text_payload("Salom")).encode()
+    response = client.post(
+        "/instagram/webhook", data=body, headers={**headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 403
+    assert count(app, Message) == 0 and count(app, Conversation) == 0
+    assert graph.instagram_sent() == []
+
+
+def test_instagram_signed_with_another_secret_is_403(client, app, fakes, shop):
+    payload = g.instagram_text_payload("Salom")
+    assert meta_post(client, "instagram", payload, secret="f" * 32).status_code == 403
+    assert count(app, Message) == 0
+
+
+def _text_only(app, language, script="latn"):
+    from utils import replies
+
+    with app.test_request_context():
+        return replies.text_only(language, script)
+
+
+def test_instagram_media_without_text_gets_the_text_only_reply(client, app, fakes, shop):
+    _, graph = fakes
+    for sender, kind in (("7000000000000101", "image"), ("7000000000000102", "audio")):
+        meta_post(client, "instagram", g.instagram_attachment_payload(kind, sender_id=sender))
+        assert graph.instagram_texts(sender) == [_text_only(app, "uz")]
+    with app.app_context():
+        inbound = db.session.scalars(select(Message).where(Message.direction == "in")).all()
+        assert [m.kind for m in inbound] == ["media", "media"]
+        replies = db.session.scalars(select(Message).where(Message.direction == "out")).all()
+        assert len(replies) == 2 and all(r.provider is None for r in replies)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        g.instagram_edit_payload("Yetkazib berish narxi qancha?"),
+        g.instagram_deleted_payload(),
+        g.instagram_read_payload(),
+        g.instagram_reaction_payload(),
+    ],
+    ids=["message_edit", "is_deleted", "read", "reaction"],
+)
+def test_instagram_edits_deletions_reads_and_reactions_are_ignored(
+    client, app, fakes, shop, payload
+):
+    _, graph = fakes
+    assert meta_post(client, "instagram", payload).status_code == 200
+    assert graph.instagram_sent() == []
+    assert count(app, Message) == 0 and count(app, Conversation) == 0
+
+
+def test_instagram_batch_of_several_entries(client, app, fakes, shop):
+    _, graph = fakes
+    first = g.instagram_envelope(
+        g.instagram_item(
+            sender_id="701", message={"mid": g.new_mid(), "text": "Ish vaqti qanday?"}
+        ),
+        g.instagram_item(sender_id="702", read={"mid": g.new_mid()}),
+        g.instagram_item(
+            sender_id="703",
+            message={"mid": g.new_mid(), "attachments": [{"type": "image", "payload": {}}]},
+        ),
+    )
+    batch = g.merge_payloads(
+        first,
+        g.instagram_text_payload("Do you have a warranty?", sender_id="704"),
+        g.instagram_reaction_payload(sender_id="705"),
+        g.instagram_edit_payload("edited", sender_id="706"),
+        g.instagram_text_payload("Salom", account_id="17849999999999999", sender_id="707"),
+    )
+    assert meta_post(client, "instagram", batch).status_code == 200
+    sent = {m["recipient"]["id"]: m["message"]["text"] for m in graph.instagram_sent()}
+    assert set(sent) == {"701", "703", "704"}
+    assert "9:00" in sent["701"] and "warranty" in sent["704"].lower()
+    assert sent["703"] == _text_only(app, "uz")
+    assert count(app, Conversation) == 3 and count(app, Message, Message.direction == "in") == 3
+
+
+# --- Uzbek through the WhatsApp webhook --------------------------------------------------------
+@pytest.fixture
+def english_default(app, shop):
+    """The owner's default language is English, so Uzbek can only come from detection."""
+    from models.ai_config import AIConfig
+
+    with app.app_context():
+        AIConfig.for_user(shop.id).default_language = "en"
+        db.session.commit()
+    return shop
+
+
+def _found_intro(app, language, script="latn"):
+    from utils import replies
+
+    with app.test_request_context():
+        return replies.found_intro(language, script)
+
+
+@pytest.mark.parametrize(
+    "text,script",
+    [
+        ("Toshkent bo‘ylab yetkazib berish narxi qancha?", "latn"),  # U+2018
+        ("Toshkent boʻylab yetkazib berish narxi qancha?", "latn"),  # U+02BB, the official one
+        ("Toshkent bo'ylab yetkazib berish narxi qancha?", "latn"),  # ASCII apostrophe
+        ("Toshkent bo`ylab yetkazib berish narxi qancha?", "latn"),  # backtick
+        ("Toshkent bo’ylab yetkazib berish narxi qancha? Og’ir yuk ham bormi?", "latn"),  # U+2019
+        ("Тошкент бўйлаб етказиб бериш нархи қанча?", "cyrl"),
+    ],
+)
+def test_whatsapp_uzbek_is_detected_and_answered_in_uzbek(
+    client, app, fakes, english_default, text, script
+):
+    _, graph = fakes
+    assert meta_post(client, "whatsapp", g.whatsapp_text_payload(text)).status_code == 200
+    with app.app_context():
+        conv = db.session.scalar(select(Conversation))
+        assert (conv.language, conv.script) == ("uz", script)
+        reply = db.session.scalar(select(Message).where(Message.direction == "out"))
+        assert reply.language == "uz" and reply.status == "sent"
+    body = graph.whatsapp_texts()
+    assert len(body) == 1 and "15 000" in body[0]
+    assert body[0].startswith(_found_intro(app, "uz", script))
+    assert not body[0].startswith(_found_intro(app, "en"))
+
+
+def test_whatsapp_uzbek_media_reply_follows_the_conversation_language(
+    client, app, fakes, english_default
+):
+    _, graph = fakes
+    meta_post(client, "whatsapp", g.whatsapp_text_payload("Ish vaqti qanday, do‘kon ochiqmi?"))
+    meta_post(client, "whatsapp", g.whatsapp_media_payload("audio"))
+    texts = graph.whatsapp_texts()
+    assert len(texts) == 2 and texts[1] == _text_only(app, "uz")
+
+
+# --- tenant isolation on the shared Meta webhooks ----------------------------------------------
+B_PHONE_ID = "106540352249999"
+B_IG_ID = "17841400000000002"
+B_WA_TOKEN = "EAAG-whatsapp-owner-b-token-111111111111"
+B_IG_TOKEN = "EAAG-instagram-owner-b-token-22222222222"
+B_SECRET = "fedcba9876543210fedcba9876543210"
+B_KB = (
+    "Yetkazib berish: velosipedlarni yetkazib berish narxi 99 000 so‘m.\n\n"
+    "Ish vaqti: velosiped do‘konimiz soat 7:00 dan 23:00 gacha ishlaydi.\n\n"
+    "Warranty: our bicycles come with a five-year frame warranty."
+)
+
+
+@pytest.fixture
+def rival(app, fakes, shop, user_factory):
+    """Owner B: another shop with its own WhatsApp number, Instagram account and secrets."""
+    _, graph = fakes
+    graph.add_whatsapp_number(B_PHONE_ID, B_WA_TOKEN)
+    graph.add_instagram_account(B_IG_ID, B_IG_TOKEN)
+    other = user_factory(language="en")
+    with app.app_context():
+        add_kb(other.id, B_KB)
+        wa = WhatsAppAccount(
+            user_id=other.id, phone_number_id=B_PHONE_ID, waba_id="3", app_id="4",
+            verify_token="verify-wa-b",
+        )  # fmt: skip
+        wa.set_secrets(B_WA_TOKEN, B_SECRET)
+        ig = InstagramAccount(user_id=other.id, ig_account_id=B_IG_ID, verify_token="verify-ig-b")
+        ig.set_secrets(B_IG_TOKEN, B_SECRET)
+        db.session.add_all([wa, ig])
+        db.session.commit()
+    return other
+
+
+def _owned_by(app, user_id):
+    with app.app_context():
+        convs = db.session.scalar(
+            select(func.count()).select_from(Conversation).where(Conversation.user_id == user_id)
+        )
+        msgs = db.session.scalar(
+            select(func.count()).select_from(Message).where(Message.user_id == user_id)
+        )
+    return convs, msgs
+
+
+def _b_sees_nothing(client, app, auth, rival, *secrets_):
+    with app.app_context():
+        conv_ids = db.session.scalars(select(Conversation.id)).all()
+    auth.logout()
+    auth.login(rival.email)
+    listing = client.get("/conversations")
+    assert listing.status_code == 200 and b"conversation-list" not in listing.data
+    for text in secrets_:
+        assert text.encode() not in listing.data
+    for conv_id in conv_ids:
+        assert client.get(f"/conversations/{conv_id}").status_code == 404
+
+
+@pytest.mark.parametrize("secret", [APP_SECRET, B_SECRET], ids=["signed-by-a", "signed-by-b"])
+def test_whatsapp_message_for_owner_a_reaches_only_owner_a(
+    client, app, auth, fakes, shop, rival, secret
+):
+    _, graph = fakes
+    payload = g.whatsapp_text_payload("Yetkazib berish narxi qancha?", wa_id="998905550001")
+    response = meta_post(client, "whatsapp", payload, secret=secret)
+    if secret == B_SECRET:  # B's secret cannot speak for A's number
+        assert response.status_code == 403
+        assert graph.requests_to("/messages$") == [] and _owned_by(app, shop.id) == (0, 0)
+    else:
+        assert response.status_code == 200
+        calls = graph.requests_to("/messages$")
+        assert [c.path for c in calls] == [f"/v26.0/{g.DEFAULT_PHONE_NUMBER_ID}/messages"]
+        assert calls[0].headers["authorization"] == f"Bearer {WA_TOKEN}"
+        (text,) = graph.whatsapp_texts(to="998905550001")
+        assert "15 000" in text and "99 000" not in text  # A's knowledge base, not B's
+        assert _owned_by(app, shop.id) == (1, 2)
+    assert graph.whatsapp_sent(B_PHONE_ID) == []
+    assert _owned_by(app, rival.id) == (0, 0)
+    _b_sees_nothing(client, app, auth, rival, "998905550001", "Yetkazib berish narxi")
+
+
+@pytest.mark.parametrize("secret", [APP_SECRET, B_SECRET], ids=["signed-by-a", "signed-by-b"])
+def test_instagram_message_for_owner_a_reaches_only_owner_a(
+    client, app, auth, fakes, shop, rival, secret
+):
+    _, graph = fakes
+    payload = g.instagram_text_payload("Do you have a warranty?", sender_id="7000000000005501")
+    response = meta_post(client, "instagram", payload, secret=secret)
+    if secret == B_SECRET:
+        assert response.status_code == 403
+        assert graph.requests_to("/messages$") == [] and _owned_by(app, shop.id) == (0, 0)
+    else:
+        assert response.status_code == 200
+        calls = graph.requests_to("/messages$")
+        assert [c.path for c in calls] == ["/v26.0/me/messages"]
+        assert calls[0].headers["authorization"] == f"Bearer {IG_TOKEN}"
+        (text,) = graph.instagram_texts("7000000000005501")
+        assert "one-year" in text and "five-year" not in text
+        assert _owned_by(app, shop.id) == (1, 2)
+    assert graph.instagram_sent(B_IG_ID) == []
+    assert _owned_by(app, rival.id) == (0, 0)
+    _b_sees_nothing(client, app, auth, rival, "7000000000005501", "warranty")
+
+
+def test_a_batch_signed_by_a_never_acts_for_b(client, app, fakes, shop, rival):
+    """Entries for B's number inside a body signed with A's secret are not B's: dropped."""
+    _, graph = fakes
+    batch = g.merge_payloads(
+        g.whatsapp_text_payload("Ish vaqti qanday?", wa_id="998905550002"),
+        g.whatsapp_text_payload(
+            "Ish vaqti qanday?", wa_id="998905550003", phone_number_id=B_PHONE_ID
+        ),
+    )
+    assert meta_post(client, "whatsapp", batch, secret=APP_SECRET).status_code == 200
+    assert [m["to"] for m in graph.whatsapp_sent()] == ["998905550002"]
+    assert graph.whatsapp_sent(B_PHONE_ID) == [] and _owned_by(app, rival.id) == (0, 0)
+    assert meta_post(client, "whatsapp", batch, secret=B_SECRET).status_code == 200
+    assert [m["to"] for m in graph.whatsapp_sent(B_PHONE_ID)] == ["998905550003"]
+    assert "7:00" in graph.whatsapp_texts(to="998905550003")[0]
+    assert _owned_by(app, rival.id) == (1, 2) and _owned_by(app, shop.id) == (1, 2)
