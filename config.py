@@ -57,8 +57,9 @@ class Config:
     FERNET_KEY = env("FERNET_KEY", "")  # comma-separated, newest first (MultiFernet)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'bilimbot.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # noqa: RUF012 (Flask reads it once)
-    INSTANCE_DIR = env("INSTANCE_DIR", str(BASE_DIR / "instance"))
-    UPLOAD_DIR = env("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    # `or`: an empty value copied from .env.example means the default.
+    INSTANCE_DIR = env("INSTANCE_DIR") or str(BASE_DIR / "instance")
+    UPLOAD_DIR = env("UPLOAD_DIR") or str(BASE_DIR / "instance" / "uploads")
 
     # Uploads: 10 MB files plus headroom for the multipart envelope and form fields.
     KB_MAX_FILE_BYTES = env("KB_MAX_FILE_BYTES", 10 * 1024 * 1024, int)
@@ -94,20 +95,29 @@ class Config:
     AUTH_RATE_LIMIT = env("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")
     PROXY_FIX_HOPS = env("PROXY_FIX_HOPS", 0, int)  # 1 behind Render's proxy
 
-    # E-mail (Flask-Mail). With no MAIL_SERVER the mail is written to the log instead.
-    MAIL_SERVER = env("MAIL_SERVER", "")
+    # E-mail (Flask-Mail). Gmail (smtp.gmail.com:587, TLS) when only MAIL_USERNAME and
+    # MAIL_PASSWORD are set; with no credentials and no MAIL_SERVER, mail goes to the log.
+    MAIL_USERNAME = env("MAIL_USERNAME", "")
+    MAIL_PASSWORD = env("MAIL_PASSWORD", "")
+    MAIL_SERVER = env("MAIL_SERVER", "") or (
+        "smtp.gmail.com" if MAIL_USERNAME and MAIL_PASSWORD else ""
+    )
     MAIL_PORT = env("MAIL_PORT", 587, int)
     MAIL_USE_TLS = env("MAIL_USE_TLS", True, bool)
     MAIL_USE_SSL = env("MAIL_USE_SSL", False, bool)
-    MAIL_USERNAME = env("MAIL_USERNAME", "")
-    MAIL_PASSWORD = env("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = (
         env("MAIL_DEFAULT_SENDER", "") or MAIL_USERNAME or "noreply@bilimbot.local"
     )
     MAIL_TIMEOUT = env("MAIL_TIMEOUT", 20, int)
+    # Log-only mode prints whole mails (reset links included) so `make run` shows them.
+    MAIL_LOG_BODY = True
 
     # Public base URL of this site: webhooks and links in e-mails are built from it.
     WEBHOOK_BASE_URL = env("WEBHOOK_BASE_URL", "").rstrip("/")
+    # Where `make run` / `python main.py` serve; e-mail links from background jobs fall back
+    # to it when WEBHOOK_BASE_URL is empty.
+    PORT = env("PORT", 5000, int)
+    LOCAL_BASE_URL = f"http://127.0.0.1:{PORT}"
 
     # Background tasks: an in-process executor, or RQ when REDIS_URL is set.
     TASKS_EAGER = env("TASKS_EAGER", False, bool)
@@ -156,7 +166,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"  # noqa: S105 (tests only)
     FERNET_KEY = "YXJlLXRoZS10ZXN0cy1rZXktMzItYnl0ZXMtbG9uZyE="
-    SQLALCHEMY_DATABASE_URI = normalize_db_url(env("TEST_DATABASE_URL", "sqlite://"))
+    SQLALCHEMY_DATABASE_URI = normalize_db_url(env("TEST_DATABASE_URL") or "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
@@ -181,6 +191,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     PROXY_FIX_HOPS = env("PROXY_FIX_HOPS", 1, int)
+    MAIL_LOG_BODY = False  # recipient and subject only: bodies carry reset links
 
     @classmethod
     def validate(cls) -> None:

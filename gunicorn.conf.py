@@ -1,6 +1,9 @@
 """gunicorn settings (read automatically from the working directory by `gunicorn main:app`)."""
 
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 # Two workers with four threads each fit Render's 512 MB starter instance; webhook views are
 # short (they store and return 200) and the AI calls run in the background executor.
@@ -13,8 +16,29 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
-# Never log query strings: password-reset tokens and verify tokens travel in them.
+# Never log query strings: webhook verify tokens travel in them.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+
+# Links whose last path segment is a secret: password-reset and unsubscribe tokens.
+_SECRET_SEGMENT = re.compile(r"(/auth/reset-password/|/billing/unsubscribe/)[^/?#\s\"]+")
+
+
+def redact(value):
+    """Replace the token of a secret link in one log atom (path, request line, referrer...)."""
+    return _SECRET_SEGMENT.sub(r"\1[redacted]", value) if isinstance(value, str) else value
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with tokens in URL paths redacted from every access-log atom."""
+
+    def atoms(self, resp, req, environ, request_time):
+        return {
+            key: redact(value)
+            for key, value in super().atoms(resp, req, environ, request_time).items()
+        }
+
+
+logger_class = RedactingLogger
 
 
 def post_worker_init(worker):

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from extensions import db
 from models.user import User
-from utils.phone import PhoneError, normalize_phone
+from utils.phone import PhoneError, format_phone, normalize_phone
 
 
 def Required() -> DataRequired:  # noqa: N802  (reads like the WTForms validators it wraps)
@@ -133,6 +133,9 @@ class ProfileForm(FlaskForm):
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._user = user
+        if not self.phone.raw_data and self.phone.data:
+            # Shown from the account (not typed): the readable form, which validation accepts.
+            self.phone.data = format_phone(self.phone.data)
 
     def validate_phone(self, field) -> None:
         other = db.session.scalar(select(User.id).where(User.phone == field.data))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import current_app
@@ -60,7 +61,47 @@ class AIConfig(db.Model):
         self.key_failed_at = self.key_error = None
 
     def mark_key_failed(self, detail: str) -> None:
+        """OpenAI refused the key itself (revoked, invalid): skip it until a new key is saved."""
         self.key_failed_at, self.key_error = utcnow(), detail[:500]
+
+    def mark_model_failed(self, model: str, detail: str) -> None:
+        """The key works but this model id is not available to it: skip OpenAI until the model
+        changes. The model id leads key_error, so no column is needed to tell the cases apart."""
+        self.key_failed_at, self.key_error = utcnow(), f"[model:{model}] {detail}"[:500]
+
+    def clear_key_failure(self) -> None:
+        self.key_failed_at = self.key_error = None
+
+    @property
+    def _model_failure(self) -> re.Match | None:
+        return _MODEL_FAILURE.match(self.key_error or "") if self.key_failed_at else None
+
+    @property
+    def key_problem(self) -> str | None:
+        """None, "key" (OpenAI refused the key) or "model" (the model id is not available)."""
+        if not self.key_failed_at:
+            return None
+        return "model" if self._model_failure else "key"
+
+    @property
+    def failed_model(self) -> str | None:
+        """The model id OpenAI did not offer to this key, when key_problem is "model"."""
+        found = self._model_failure
+        return found["model"] if found else None
+
+    @property
+    def key_problem_reason(self) -> str:
+        """The provider's reason, without the internal model marker."""
+        found = self._model_failure
+        return found["reason"] if found else (self.key_error or "")
+
+    @property
+    def fallback(self) -> str:
+        """What answers while the owner's key or model is broken: "platform" or "offline"."""
+        return "platform" if PlatformAI.has_platform_key() else "offline"
+
+
+_MODEL_FAILURE = re.compile(r"\[model:(?P<model>[^\]]*)\] ?(?P<reason>.*)", re.S)
 
 
 class Setting(db.Model):
@@ -106,5 +147,28 @@ class PlatformAI:
         return (Setting.get("ai.allow_owner_keys", "1") or "1") == "1"
 
     @staticmethod
+    def has_platform_key() -> bool:
+        """Whether any platform key is configured (else owners without a key get the offline
+        engine)."""
+        cfg = current_app.config
+        return bool(cfg.get("GEMINI_API_KEY") or cfg.get("OPENAI_API_KEY"))
+
+    @staticmethod
     def last_error() -> str | None:
         return Setting.get("ai.last_error")
+
+    @staticmethod
+    def record_error(provider: str, model: str, detail: str) -> None:
+        """The admin's notice (retired model, broken platform key), remembering what failed."""
+        Setting.put("ai.last_error", f"{utcnow().isoformat(timespec='minutes')} {detail}"[:1000])
+        Setting.put("ai.last_error_source", f"{provider}:{model}"[:1000])
+
+    @staticmethod
+    def clear_error(provider: str | None = None, model: str | None = None) -> None:
+        """Clear the admin's notice; with provider and model, only if that is what failed."""
+        if provider is not None:
+            source = Setting.get("ai.last_error_source")
+            if not source or source != f"{provider}:{model}" or not Setting.get("ai.last_error"):
+                return
+        Setting.put("ai.last_error", "")
+        Setting.put("ai.last_error_source", "")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_login import UserMixin
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Boolean, String, and_, case, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -94,8 +97,32 @@ class User(UserMixin, db.Model):
         except (VerificationError, InvalidHashError):
             return False
         if ok and _hasher().check_needs_rehash(self.password_hash):
+            # Only on login, which then starts a session on the new hash; other sessions of
+            # this account end, as after a password change (see get_id).
             self.set_password(password)
         return ok
+
+    # --- sessions ------------------------------------------------------------------------
+    def _password_tag(self) -> str:
+        """A keyed digest of the password hash: it changes whenever the password does."""
+        key = current_app.config["SECRET_KEY"].encode()
+        return hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:24]
+
+    def get_id(self) -> str:
+        """Flask-Login's id in the session and the remember cookie. It carries the password tag,
+        so a password change or reset ends every other session and remember-me cookie."""
+        return f"{self.id}:{self._password_tag()}"
+
+    @classmethod
+    def from_session_id(cls, session_id: str) -> User | None:
+        """The user a session id names, or None when it is malformed or the password changed."""
+        user_id, _, tag = (session_id or "").partition(":")
+        if not user_id.isdigit() or not tag:
+            return None
+        user = db.session.get(cls, int(user_id))
+        if user is None or not hmac.compare_digest(user._password_tag(), tag):
+            return None
+        return user
 
     # --- status --------------------------------------------------------------------------
     def status_at(self, now: datetime) -> str:
@@ -161,6 +188,31 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+# --- password-reset links ----------------------------------------------------------------
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    """A signed reset token; the hash tail makes it single-use (it stops matching once the
+    password changes)."""
+    return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+
+
+def user_from_reset_token(token: str) -> User | None:
+    """The user a valid, unexpired, unused reset token belongs to."""
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or user.password_hash[-16:] != data.get("h"):
+        return None
+    return user
 
 
 def count_owners() -> int:

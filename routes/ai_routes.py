@@ -24,8 +24,11 @@ def settings():
     cfg = AIConfig.for_user(current_user.id)
     form = AssistantForm(obj=cfg)
     if form.validate_on_submit():
+        old_model = cfg.openai_model
         form.populate_obj(cfg)
         cfg.openai_model = (form.openai_model.data or "").strip() or None
+        if cfg.key_problem == "model" and cfg.openai_model != old_model:
+            cfg.clear_key_failure()  # the next message tries OpenAI with the new model id
         db.session.commit()
         flash(_("The assistant settings have been saved."), "success")
         return redirect(url_for("ai.settings"))
@@ -57,7 +60,7 @@ def save_key():
         try:
             check_key(settings)
         except AIError as err:
-            flash(_("OpenAI did not accept this key: %(reason)s", reason=str(err)), "danger")
+            _key_check_failed(cfg, settings, err)
         else:
             cfg.set_openai_key(settings.api_key)
             db.session.commit()
@@ -68,6 +71,33 @@ def save_key():
     else:
         flash(next(iter(form.errors.values()))[0], "danger")
     return redirect(url_for("ai.settings"))
+
+
+def _key_check_failed(cfg: AIConfig, settings: ProviderSettings, err: AIError) -> None:
+    """Say what was wrong: the key (not saved), the model (key saved, model flagged) or the
+    connection (nothing saved, try again)."""
+    if err.kind == "auth":
+        flash(_("OpenAI did not accept this key: %(reason)s", reason=str(err)), "danger")
+    elif err.kind == "model_not_found":
+        cfg.set_openai_key(settings.api_key)
+        cfg.mark_model_failed(settings.model, str(err))
+        db.session.commit()
+        flash(
+            _(
+                "Your OpenAI key works and has been saved, but the model %(model)s is not "
+                "available to it. Enter another model id in the settings and save.",
+                model=settings.model,
+            ),
+            "warning",
+        )
+    else:
+        flash(
+            _(
+                "The key could not be checked with OpenAI: %(reason)s. Please try again.",
+                reason=str(err),
+            ),
+            "danger",
+        )
 
 
 @bp.post("/openai-key/remove")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from extensions import db, limiter, login_manager
 from forms.auth import (
@@ -18,9 +18,10 @@ from forms.auth import (
     ResetPasswordForm,
 )
 from models.base import utcnow
-from models.user import User
+from models.user import User, make_reset_token, user_from_reset_token  # noqa: F401 (tests)
 from routes.helpers import safe_next
-from utils.email_sender import send_email
+from utils.owner_emails import send_password_reset
+from utils.tasks import enqueue
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -34,32 +35,11 @@ def _auth_limit() -> str:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    # The id carries a password tag: sessions from before a password change no longer load.
+    user = User.from_session_id(session_id)
     # A ban takes effect at once: the banned owner's session stops working.
     return None if user is None or user.is_banned else user
-
-
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
-
-
-def make_reset_token(user: User) -> str:
-    # The hash tail makes a token single-use: it stops matching once the password changes.
-    return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
-
-
-def user_from_reset_token(token: str) -> User | None:
-    try:
-        data = _reset_serializer().loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
-    except (BadSignature, SignatureExpired):
-        return None
-    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
-    if user is None or user.password_hash[-16:] != data.get("h"):
-        return None
-    return user
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -70,7 +50,8 @@ def register():
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
-        lang = request.cookies.get(current_app.config["LANG_COOKIE"])
+        # The language the visitor has been reading (cookie, then Accept-Language, then uz).
+        lang = str(get_locale())
         lang = lang if lang in current_app.config["LANGUAGES"] else "uz"
         user = User.register(
             form.full_name.data, form.email.data, form.phone.data, form.password.data, lang
@@ -118,10 +99,8 @@ def forgot_password():
     """Send a reset link; the same answer whether or not the address exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = User.find_by_login(form.email.data)
-        if user is not None and not user.is_banned:
-            link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
-            send_email(user.email, "reset_password", user.language, user=user, link=link)
+        # Looked up and mailed in the background, so the answer takes as long either way.
+        enqueue(send_password_reset, form.email.data)
         flash(
             _("If an account with this e-mail exists, we have sent a link to reset the password."),
             "info",
@@ -173,6 +152,11 @@ def change_password():
         else:
             current_user.set_password(form.password.data)
             db.session.commit()
+            # Other sessions end with the old password; this one moves to the new session id.
+            remembered = request.cookies.get(
+                current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            )
+            login_user(current_user._get_current_object(), remember=bool(remembered))
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     profile = ProfileForm(current_user, obj=current_user)

@@ -28,6 +28,10 @@ from utils.owner_emails import user_from_unsubscribe_token
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 
+# Coupon codes are checked by the JSON check and by the request page's Apply (and Send) button:
+# one budget for both, so codes cannot be guessed through either.
+coupon_guesses = limiter.shared_limit("30 per minute", scope="coupon-guesses", methods=["POST"])
+
 
 def quote(code: str | None) -> dict:
     """What a coupon code does to the three prices, for the page and the JSON check."""
@@ -78,6 +82,7 @@ def _submit(form: RequestAccessForm) -> bool:
 
 @bp.route("/request-access", methods=["GET", "POST"])
 @login_required
+@coupon_guesses
 def request_access():
     """Choose a plan, apply a coupon and send the request to the admin."""
     if current_user.is_admin:
@@ -99,7 +104,7 @@ def request_access():
 
 @bp.post("/coupon-check")
 @login_required
-@limiter.limit("30 per minute")
+@coupon_guesses
 def coupon_check():
     """JSON: whether a coupon applies for this owner and the discounted prices."""
     data = request.get_json(silent=True) or request.form

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from extensions import db
+from extensions import db, limiter
 from models.conversation import Conversation, Message
 from routes.helpers import require_login
 from utils.chat_engine import answer_web
@@ -16,6 +17,20 @@ bp = Blueprint("chat", __name__, url_prefix="/test-chat")
 
 
 require_login(bp)
+
+# Each answer may spend the platform's AI key: a person typing never needs more than this.
+DEFAULT_RATE_LIMIT = "20 per minute; 300 per day"
+
+
+def _rate_limit() -> str:
+    return current_app.config.get("TEST_CHAT_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+
+
+def _per_user() -> str:
+    # The limiter runs before the login check: anonymous requests are counted by address.
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
 
 
 def _conversation(create: bool) -> Conversation | None:
@@ -38,11 +53,20 @@ def history():
 
 
 @bp.post("/send")
+@limiter.limit(_rate_limit, key_func=_per_user)
 def send():
     """Ask the assistant one question and get its answer with the passages it used."""
     text = (request.get_json(silent=True) or {}).get("text", "").strip()
     if not text or len(text) > 2000:
         return {"error": _("Write a question of up to 2000 characters.")}, 400
+    if not current_user.can_be_served:
+        # The same rule as the channels: no AI call for an owner whose plan is not active.
+        return {
+            "error": _(
+                "Your plan is not active, so your assistant does not answer, here or on your "
+                "channels. Request access to continue."
+            )
+        }, 403
     conv = _conversation(create=True)
     reply = answer_web(conv, text)
     db.session.commit()

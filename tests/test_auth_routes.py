@@ -1,14 +1,19 @@
 """Register, log in (e-mail or phone), log out, reset a password, account settings."""
 
+import contextlib
+import logging
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from extensions import db
-from models.user import User
-from routes.auth_routes import make_reset_token
+from config import DevelopmentConfig, ProductionConfig
+from extensions import db, limiter
+from models.user import User, make_reset_token
 from tests.conftest import PASSWORD
+from utils.tasks import wait_all
 
 
 def _register(client, **overrides):
@@ -233,3 +238,248 @@ def test_login_is_rate_limited(app, user_factory):
     finally:
         limiter.enabled = False
         limiter.reset()
+
+
+# --- language of a new account -----------------------------------------------------------------
+def test_register_keeps_the_language_the_visitor_was_reading(client, app):
+    # No cookie: the site was shown in Russian because of the browser's Accept-Language.
+    response = client.post(
+        "/auth/register",
+        data={
+            "full_name": "Ivan Petrov",
+            "phone": "90 123 45 67",
+            "email": "ivan@example.uz",
+            "password": "strong-pass-1",
+            "confirm": "strong-pass-1",
+        },
+        headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.language)) == "ru"
+    assert b'lang="ru"' in client.get("/dashboard").data
+
+
+# --- sessions end with the password ---------------------------------------------------------
+REMEMBER = "remember_token"
+
+
+def _logged_in_client(app, email: str, remember: bool = False):
+    c = app.test_client()
+    data = {"login": email, "password": PASSWORD}
+    if remember:
+        data["remember"] = "y"
+    assert c.post("/auth/login", data=data).status_code == 302
+    return c
+
+
+def _with_only_cookie(app, value: str):
+    """A browser holding nothing but a remember-me cookie (its session has expired)."""
+    c = app.test_client()
+    c.set_cookie(REMEMBER, value)
+    return c
+
+
+def test_password_reset_ends_every_session_and_remember_cookie(app, user_factory):
+    user = user_factory()
+    laptop = _logged_in_client(app, user.email, remember=True)
+    thief = _logged_in_client(app, user.email)
+    remember_cookie = laptop.get_cookie(REMEMBER).value
+    assert _with_only_cookie(app, remember_cookie).get("/dashboard").status_code == 200
+
+    with app.app_context():
+        token = make_reset_token(db.session.get(User, user.id))
+    reset = app.test_client().post(
+        f"/auth/reset-password/{token}",
+        data={"password": "brand-new-pass", "confirm": "brand-new-pass"},
+    )
+    assert reset.status_code == 302
+
+    assert laptop.get("/dashboard").status_code == 302
+    assert thief.get("/dashboard").status_code == 302
+    assert _with_only_cookie(app, remember_cookie).get("/dashboard").status_code == 302
+
+
+def test_password_change_keeps_this_session_and_ends_the_others(app, user_factory):
+    user = user_factory()
+    me = _logged_in_client(app, user.email, remember=True)
+    other = _logged_in_client(app, user.email, remember=True)
+    old_cookie = other.get_cookie(REMEMBER).value
+    response = me.post(
+        "/auth/account/password",
+        data={"current": PASSWORD, "password": "another-pass", "confirm": "another-pass"},
+    )
+    assert response.status_code == 302
+    assert me.get("/dashboard").status_code == 200
+    assert other.get("/dashboard").status_code == 302
+    assert _with_only_cookie(app, old_cookie).get("/dashboard").status_code == 302
+    # This browser's remember-me cookie was renewed with the new password.
+    assert (
+        _with_only_cookie(app, me.get_cookie(REMEMBER).value).get("/dashboard").status_code == 200
+    )
+
+
+def test_a_bare_user_id_is_not_a_valid_session(app, user_factory):
+    user = user_factory()
+    c = app.test_client()
+    with c.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    assert c.get("/dashboard").status_code == 302
+
+
+# --- account page ------------------------------------------------------------------------------
+def test_account_page_shows_the_phone_readably(client, app, user_factory, auth):
+    user = user_factory(phone="+998901234567")
+    auth.login(user.email)
+    assert 'value="+998 90 123 45 67"' in client.get("/auth/account").data.decode()
+    # A failed password change re-renders the profile form with the same readable number.
+    bad = client.post(
+        "/auth/account/password", data={"current": "nope", "password": "x", "confirm": "x"}
+    )
+    assert 'value="+998 90 123 45 67"' in bad.data.decode()
+    saved = client.post(
+        "/auth/account",
+        data={"full_name": user.full_name, "phone": "+998 90 123 45 67", "language": "uz"},
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user.id).phone == "+998901234567"
+
+
+# --- reset mails: in the background, never in production logs ------------------------------
+class _SlowInbox:
+    """An SMTP handler that holds each message until released (a slow mail provider)."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        for _ in range(100):  # at most 10 s, then accept anyway
+            if self.release.is_set():
+                break
+            await asyncio.sleep(0.1)
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def slow_smtp(app):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from extensions import mail
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "TASKS_EAGER")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+    app.config["TASKS_EAGER"] = False  # the real in-process executor
+    mail.init_app(app)
+    yield inbox
+    inbox.release.set()
+    wait_all(app)
+    controller.stop()
+    app.config.update(saved)
+    mail.init_app(app)
+
+
+def test_forgot_password_answers_at_once_whether_or_not_the_account_exists(
+    client, user_factory, app, slow_smtp
+):
+    user_factory(email="known@example.uz")
+    timings = {}
+    for email in ("known@example.uz", "nobody@example.uz"):
+        started = time.monotonic()
+        response = client.post("/auth/forgot-password", data={"email": email})
+        timings[email] = time.monotonic() - started
+        assert response.status_code == 302
+    # The SMTP server is still holding the mail: neither answer waited for it.
+    assert max(timings.values()) < 3, timings
+    assert slow_smtp.messages == []
+    slow_smtp.release.set()
+    wait_all(app)
+    assert len(slow_smtp.messages) == 1
+    assert b"known@example.uz" in slow_smtp.messages[0]
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _mail_log():
+    handler = _Records()
+    logger = logging.getLogger("bilimbot.mail")
+    logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_without_smtp_development_logs_the_whole_mail(client, user_factory):
+    assert DevelopmentConfig.MAIL_LOG_BODY is True  # `make run` shows the reset link
+    user_factory(email="dev@example.uz")
+    with _mail_log() as lines:
+        client.post("/auth/forgot-password", data={"email": "dev@example.uz"})
+    assert any("/auth/reset-password/" in line for line in lines)
+
+
+def test_without_smtp_production_logs_recipient_and_subject_only(client, app, user_factory):
+    assert ProductionConfig.MAIL_LOG_BODY is False
+    user_factory(email="prod@example.uz", language="en")
+    app.config["MAIL_LOG_BODY"] = False
+    try:
+        with _mail_log() as lines:
+            client.post("/auth/forgot-password", data={"email": "prod@example.uz"})
+    finally:
+        app.config["MAIL_LOG_BODY"] = True
+    assert len(lines) == 1 and "prod@example.uz" in lines[0]
+    assert "reset-password" not in lines[0] and "Hello" not in lines[0]
+
+
+# --- rate limits -------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _limits_on(app):
+    limiter.enabled = True
+    try:
+        yield app.test_client()
+    finally:
+        limiter.enabled = False
+        limiter.reset()
+
+
+def test_register_is_rate_limited(app):
+    with _limits_on(app) as c:
+        codes = [c.post("/auth/register", data={"email": "x"}).status_code for _ in range(12)]
+    assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
+
+
+def test_password_reset_is_rate_limited(app, user_factory):
+    user = user_factory()
+    with app.app_context():
+        token = make_reset_token(db.session.get(User, user.id))
+    with _limits_on(app) as c:
+        asks = [
+            c.post("/auth/forgot-password", data={"email": "a@b.uz"}).status_code for _ in range(11)
+        ]
+        tries = [
+            c.post(f"/auth/reset-password/{token}", data={"password": "x"}).status_code
+            for _ in range(11)
+        ]
+    assert asks[:10] == [302] * 10 and asks[10] == 429
+    assert tries[:10] == [200] * 10 and tries[10] == 429

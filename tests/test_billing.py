@@ -630,3 +630,40 @@ def test_coupon_check_and_forms_need_the_csrf_token_when_it_is_on(app, user_fact
         "/billing/request-access", data={"plan": "monthly", "submit": "1", "csrf_token": token}
     )
     assert sent.status_code == 302
+
+
+def test_rejecting_a_request_writes_the_admin_log(client, app, auth, user_factory, expired_owner):
+    send_request(client, "monthly")
+    (req,) = requests_of(app, expired_owner.id)
+    admin = _as_admin(app, client, auth, user_factory)
+    client.post(f"/admin/plan-requests/{req.id}/reject", data={"reason": "No payment yet"})
+    with app.app_context():
+        (log,) = db.session.scalars(
+            select(AdminLog).where(AdminLog.action == "reject_plan_request")
+        ).all()
+        assert (log.admin_id, log.target_user_id) == (admin.id, expired_owner.id)
+        assert log.details == {"request_id": req.id, "reason": "No payment yet"}
+
+
+def test_coupon_guessing_through_the_apply_button_is_rate_limited(app, user_factory):
+    from extensions import limiter
+
+    user = user_factory(status="expired", language="en")
+    limiter.enabled = True
+    try:
+        c = app.test_client()
+        c.post("/auth/login", data={"login": user.email, "password": "correct-horse-42"})
+        guesses = [
+            c.post(
+                "/billing/request-access",
+                data={"plan": "monthly", "coupon": f"GUESS-{n:04d}", "apply_coupon": "1"},
+            ).status_code
+            for n in range(31)
+        ]
+        assert guesses[:30] == [200] * 30 and guesses[30] == 429
+        # One budget with the JSON check: it cannot be used to go on guessing.
+        assert c.post("/billing/coupon-check", json={"code": "GUESS-9999"}).status_code == 429
+        assert c.get("/billing/request-access").status_code == 200  # reading the page is free
+    finally:
+        limiter.enabled = False
+        limiter.reset()

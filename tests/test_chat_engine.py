@@ -39,6 +39,7 @@ def gemini(app, gemini_server):
 @pytest.fixture
 def openai(app, openai_server):
     openai_server.reset()
+    openai_server.keys = {OPENAI_KEY, "sk-owner-key-abcdefghijklmnop1234"}  # tests revoke keys
     with configured(app, OPENAI_BASE_URL=f"{openai_server.url}/v1", AI_TIMEOUT_SECONDS=1.0):
         yield openai_server
 
@@ -239,9 +240,21 @@ def test_offline_intro_is_in_the_customers_language(client, app, kb_owner, quest
     "question",
     ["Do you sell helicopters?", "Kosmik kemalar sotasizmi?", "Продаете ли вы вертолеты?"],
 )
-def test_offline_engine_says_it_does_not_know(client, kb_owner, question):
+def test_offline_engine_says_it_does_not_know(client, app, kb_owner, question):
     reply = _ask(client, question)
     assert not any(word in reply["text"] for word in ("15 000", "Uzcard", "14 days", "warranty"))
+    assert _last_reply(app).provider == "offline"
+    assert (
+        reply["text"]
+        == {
+            "Do you sell helicopters?": "Sorry, I don't have an answer to that. Please contact us "
+            "directly and we will help you.",
+            "Kosmik kemalar sotasizmi?": "Kechirasiz, bu savolga javobim yo‘q. Iltimos, biz bilan "
+            "bevosita bog‘laning — albatta yordam beramiz.",
+            "Продаете ли вы вертолеты?": "Извините, у меня нет ответа на этот вопрос. Пожалуйста, "
+            "свяжитесь с нами напрямую, и мы Вам поможем.",
+        }[question]
+    )
 
 
 def test_prompt_injection_in_the_kb_does_not_change_the_rules_or_leak_keys(
@@ -283,3 +296,211 @@ def test_test_chat_rejects_empty_and_is_private(client, owner):
     assert client.post("/test-chat/send", json={"text": ""}).status_code == 400
     client.post("/auth/logout")
     assert client.post("/test-chat/send", json={"text": "x"}).status_code == 302
+
+
+# --- Uzbek Cyrillic customers get the fixed texts in Cyrillic ------------------------------------
+def test_offline_texts_follow_the_uzbek_cyrillic_script(client, kb_owner):
+    found = _ask(client, "Етказиб бериш қанча туради?")["text"]
+    assert found.startswith("Мана, топган маълумотларим:")
+    assert "15 000" in found
+    unknown = _ask(client, "Космик кема ҳам сотасизми?")["text"]
+    assert unknown == (
+        "Кечирасиз, бу саволга жавобим йўқ. Илтимос, биз билан бевосита боғланинг — "
+        "албатта ёрдам берамиз."
+    )
+
+
+def test_apology_follows_the_uzbek_cyrillic_script(client, gemini, kb_owner):
+    gemini.set_error(500, "boom")
+    reply = _ask(client, "Етказиб бериш қанча туради?")
+    assert reply["text"] == (
+        "Кечирасиз, ҳозир жавоб бера олмайман. Илтимос, бироздан сўнг қайта уриниб кўринг."
+    )
+
+
+# --- the owner's own OpenAI key ------------------------------------------------------------------
+OWNER_KEY = "sk-owner-key-abcdefghijklmnop1234"
+
+
+def _save_key(client, key=OWNER_KEY):
+    return client.post("/assistant/openai-key", data={"api_key": key}, follow_redirects=True)
+
+
+def _set_model(client, model):
+    return client.post(
+        "/assistant/",
+        data={"bot_name": "Aziza", "default_language": "uz", "openai_model": model},
+        follow_redirects=True,
+    )
+
+
+def _inbound(app):
+    with app.app_context():
+        msg = db.session.scalar(
+            select(Message).where(Message.direction == "in").order_by(Message.id.desc())
+        )
+        db.session.expunge(msg)
+        return msg
+
+
+def test_revoked_owner_key_without_platform_key_falls_back_to_the_offline_engine(
+    client, app, openai, kb_owner
+):
+    client.set_cookie("lang", "en")
+    _save_key(client)
+    openai.keys.discard(OWNER_KEY)  # the owner revokes the key; the platform has no key at all
+    reply = _ask(client, "Can I return an item?")
+    assert "14 days" in reply["text"] and "cannot answer" not in reply["text"]
+    assert _last_reply(app).provider == "offline"
+    assert _inbound(app).status == "answered"
+    with app.app_context():
+        cfg = AIConfig.for_user(kb_owner.id)
+        assert cfg.key_failed_at is not None and cfg.key_problem == "key"
+    notice = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="ai-key-notice"' in notice
+    assert "Your OpenAI key stopped working." in notice
+    assert "answers without AI" in notice and "platform AI" not in notice
+    # The broken key is not tried again for the next question.
+    calls = len(openai.chat_requests())
+    assert "14 days" in _ask(client, "Can I return an item?")["text"]
+    assert len(openai.chat_requests()) == calls
+
+
+def test_key_notice_names_the_platform_ai_when_there_is_one(client, app, gemini, openai, kb_owner):
+    client.set_cookie("lang", "en")
+    _save_key(client)
+    openai.keys.discard(OWNER_KEY)
+    assert _ask(client, "Do you have a warranty?")["text"] == gemini.reply_text
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "For now your assistant uses the platform AI." in page
+    assert "without AI" not in page
+
+
+def test_retired_owner_model_is_a_model_problem_cleared_by_a_new_model(
+    client, app, gemini, openai, kb_owner
+):
+    client.set_cookie("lang", "en")
+    _set_model(client, "gpt-old-model")
+    assert b"has been checked and saved" in _save_key(client).data
+    openai.known_models = {"gpt-6-luna"}  # OpenAI retires the owner's model
+    assert _ask(client, "Do you have a warranty?")["text"] == gemini.reply_text
+    assert _last_reply(app).provider == "gemini"
+    with app.app_context():
+        cfg = AIConfig.for_user(kb_owner.id)
+        assert (cfg.key_problem, cfg.failed_model) == ("model", "gpt-old-model")
+        assert cfg.has_own_key
+        assert not Setting.get("ai.last_error")  # the owner's model is not the admin's business
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "The model gpt-old-model is not available with your OpenAI key." in dashboard
+    assert "key stopped working" not in dashboard
+    settings_page = client.get("/assistant/").get_data(as_text=True)
+    assert 'data-problem="model"' in settings_page and "gpt-old-model" in settings_page
+
+    _set_model(client, "gpt-6-luna")  # a corrected model id clears the failure at once
+    with app.app_context():
+        assert AIConfig.for_user(kb_owner.id).key_failed_at is None
+    assert 'id="ai-key-notice"' not in client.get("/dashboard").get_data(as_text=True)
+    openai.reply_text = "OpenAI javobi"
+    assert _ask(client, "Do you have a warranty?")["text"] == "OpenAI javobi"
+    assert openai.last_request().json()["model"] == "gpt-6-luna"
+
+
+def test_model_failure_stops_counting_when_the_default_model_changes(
+    client, app, gemini, openai, kb_owner
+):
+    _save_key(client)
+    with app.app_context():
+        AIConfig.for_user(kb_owner.id).mark_model_failed("gpt-retired", "not found")
+        db.session.commit()
+    openai.reply_text = "OpenAI javobi"
+    assert _ask(client, "Do you have a warranty?")["text"] == "OpenAI javobi"
+    with app.app_context():
+        assert AIConfig.for_user(kb_owner.id).key_failed_at is None  # success ends the notice
+
+
+def test_saving_a_key_tells_a_bad_key_from_an_unavailable_model(client, app, openai, owner):
+    client.set_cookie("lang", "en")
+    _set_model(client, "gpt-old-model")
+    openai.known_models = {"gpt-6-luna"}
+    bad = _save_key(client, "sk-wrong-key-000000000000000").get_data(as_text=True)
+    assert "OpenAI did not accept this key" in bad
+    with app.app_context():
+        assert not AIConfig.for_user(owner.id).has_own_key
+    page = _save_key(client).get_data(as_text=True)
+    assert "OpenAI did not accept this key" not in page
+    assert "works and has been saved, but the model gpt-old-model is not available" in page
+    with app.app_context():
+        cfg = AIConfig.for_user(owner.id)
+        assert cfg.has_own_key and cfg.key_problem == "model"
+
+
+def test_saving_a_key_when_openai_does_not_answer_says_so(client, app, openai, owner):
+    client.set_cookie("lang", "en")
+    openai.delay = 2.5
+    page = _save_key(client).get_data(as_text=True)
+    assert "could not be checked with OpenAI" in page
+    assert "did not accept this key" not in page
+    with app.app_context():
+        assert not AIConfig.for_user(owner.id).has_own_key
+
+
+@pytest.fixture
+def owner_key(client, openai, kb_owner):
+    _save_key(client)
+    openai.reset()
+    return openai
+
+
+def test_owner_key_rate_limit_is_retried_once(client, app, gemini, owner_key):
+    owner_key.push_error(429, "slow down")
+    owner_key.reply_text = "OpenAI javobi"
+    assert _ask(client, "Do you have a warranty?")["text"] == "OpenAI javobi"
+    assert len(owner_key.chat_requests()) == 2
+    assert not gemini.generate_requests()
+
+
+@pytest.mark.parametrize(
+    "program,error",
+    [
+        (lambda fake: fake.set_error(500, "boom"), "OpenAI server error"),
+        (lambda fake: setattr(fake, "delay", 2.5), "did not answer within 1 s"),
+        (lambda fake: fake.set_error(429, "slow down"), "rate limit"),
+    ],
+    ids=["500", "timeout", "429-twice"],
+)
+def test_owner_key_transient_errors_give_an_apology_and_keep_the_key(
+    client, app, gemini, owner_key, kb_owner, program, error
+):
+    program(owner_key)
+    reply = _ask(client, "Do you have a warranty?")
+    assert "cannot answer right now" in reply["text"]
+    assert _inbound(app).status == "failed" and error in _inbound(app).error
+    assert (_last_reply(app).provider, _last_reply(app).model) == ("openai", "gpt-6-luna")
+    with app.app_context():
+        assert AIConfig.for_user(kb_owner.id).key_failed_at is None
+        assert not Setting.get("ai.last_error")
+
+
+# --- the admin's notice --------------------------------------------------------------------------
+def test_admin_notice_is_cleared_by_a_later_successful_call_to_that_model(
+    client, app, gemini, kb_owner
+):
+    gemini.set_error(404, "models/x is not found")
+    _ask(client, "Do you have a warranty?")
+    with app.app_context():
+        assert Setting.get("ai.last_error")
+    gemini.clear_error()
+    assert _ask(client, "Do you have a warranty?")["text"] == gemini.reply_text
+    with app.app_context():
+        assert not Setting.get("ai.last_error")
+
+
+def test_admin_notice_about_another_provider_stays(client, app, gemini, kb_owner):
+    from models.ai_config import PlatformAI
+
+    with app.app_context():
+        PlatformAI.record_error("openai", "gpt-6-luna", "OpenAI model was not found")
+        db.session.commit()
+    assert _ask(client, "Do you have a warranty?")["text"] == gemini.reply_text
+    with app.app_context():
+        assert "OpenAI model was not found" in Setting.get("ai.last_error")

@@ -103,3 +103,29 @@ def test_500_handler_rolls_back_and_renders_page(app):
     client.set_cookie("lang", "en")
     response = client.get("/_boom_for_test")
     assert response.status_code == 500 and b"Something went wrong" in response.data
+
+
+@pytest.mark.parametrize(
+    "lang,days,landing_texts,register_text",
+    [
+        ("en", 3, ["Start the 3-day free trial", "Try it free for 3 days"], "Your 3-day free"),
+        ("en", 1, ["Start the 1-day free trial", "Try it free for 1 day<"], "Your 1-day free"),
+        ("ru", 7, ["бесплатно 7 дней", "Попробуйте бесплатно 7 дней"], "период на 7 дней"),
+        ("ru", 2, ["бесплатно 2 дня", "Попробуйте бесплатно 2 дня"], "период на 2 дня"),
+        ("ru", 21, ["бесплатно 21 день", "Попробуйте бесплатно 21 день"], "период на 21 день"),
+        ("uz", 14, ["14 kunlik bepul sinov", "14 kun bepul sinab ko‘ring"], "14 kunlik bepul"),
+    ],
+)
+def test_trial_length_on_landing_and_register_follows_trial_days(
+    client, app, lang, days, landing_texts, register_text
+):
+    client.set_cookie("lang", lang)
+    app.config["TRIAL_DAYS"] = days
+    try:
+        landing = client.get("/").data.decode()
+        register = client.get("/auth/register").data.decode()
+    finally:
+        app.config["TRIAL_DAYS"] = 3
+    for text in landing_texts:
+        assert text in landing
+    assert register_text in register

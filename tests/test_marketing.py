@@ -421,3 +421,16 @@ def test_admin_sees_every_email_with_filters(app, client, user_factory, auth):
     reminders = client.get("/admin/e-mails?kind=plan_reminder").data.decode()
     assert reminders.count('data-kind="plan_reminder"') == 1
     assert reminders.count('<tr data-status="') == 1
+
+
+def test_links_from_background_jobs_point_to_the_local_server_without_a_base_url(app, ctx):
+    from utils.owner_emails import absolute_url
+
+    assert app.config["LOCAL_BASE_URL"] == "http://127.0.0.1:5000"  # PORT unset: make run's
+    saved = app.config["WEBHOOK_BASE_URL"]
+    app.config["WEBHOOK_BASE_URL"] = ""
+    try:
+        assert absolute_url("main.dashboard") == "http://127.0.0.1:5000/dashboard"
+    finally:
+        app.config["WEBHOOK_BASE_URL"] = saved
+    assert absolute_url("main.dashboard") == "https://bot.example.test/dashboard"

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from extensions import db
-from models.ai_config import AIConfig, PlatformAI, Setting
+from models.ai_config import AIConfig, PlatformAI
 from models.base import utcnow
 from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase
@@ -244,14 +244,17 @@ def platform_settings() -> ProviderSettings | None:
 
 
 def owner_settings(cfg: AIConfig) -> ProviderSettings | None:
-    """The owner's own OpenAI key, when allowed and not known to be broken."""
-    if not cfg.has_own_key or cfg.key_failed_at or not PlatformAI.owner_keys_allowed():
+    """The owner's own OpenAI key, when allowed and not known to be broken for this model."""
+    if not cfg.has_own_key or not PlatformAI.owner_keys_allowed():
         return None
+    model = cfg.openai_model or PlatformAI.openai_model()
+    if cfg.key_problem == "key" or (cfg.key_problem == "model" and cfg.failed_model == model):
+        return None  # a model failure stops counting once the model id changes
     app_cfg = current_app.config
     return ProviderSettings(
         "openai",
         cfg.openai_key,
-        cfg.openai_model or PlatformAI.openai_model(),
+        model,
         app_cfg["OPENAI_BASE_URL"] or None,
         app_cfg["AI_TIMEOUT_SECONDS"],
     )
@@ -262,12 +265,12 @@ def _call(settings: ProviderSettings, request: AIRequest):
 
 
 # --- answering -------------------------------------------------------------------------------
-def offline_answer(text: str, passages: list[Passage], language: str) -> str:
+def offline_answer(text: str, passages: list[Passage], language: str, script: str = "latn") -> str:
     """No AI key: the best matching passage, trimmed, introduced in the customer's language."""
     best = next((p for p in passages if _relevant(text, p)), None)
     if best is None:
-        return replies.dont_know(language)
-    return f"{replies.found_intro(language)}\n\n{_trim(best.text, 700)}"
+        return replies.dont_know(language, script)
+    return f"{replies.found_intro(language, script)}\n\n{_trim(best.text, 700)}"
 
 
 def _trim(text: str, limit: int) -> str:
@@ -281,53 +284,65 @@ def _trim(text: str, limit: int) -> str:
 
 def answer(conversation: Conversation, text: str) -> EngineReply:
     """Answer one customer question; never raises (failures come back as status failed)."""
-    language = conversation.language or "uz"
+    language, script = conversation.language or "uz", conversation.script or "latn"
     try:
         cfg = AIConfig.for_user(conversation.user_id)
         language, script = reply_language(conversation, text, cfg.default_language)
         kb = KnowledgeBase.active_for(conversation.user_id)
         passages = gather_passages(kb, conversation, text)
         request = build_prompt(cfg, conversation, text, passages, language, script)
-        return _answer_with_providers(cfg, request, text, passages, language)
+        return _answer_with_providers(cfg, request, text, passages, language, script)
     except Exception as exc:  # the customer still gets an apology; the error is stored
         log.exception("answer engine failed for conversation %s", conversation.id)
         return EngineReply(
-            replies.apology(language),
+            replies.apology(language, script),
             language,
             status="failed",
             error=f"{type(exc).__name__}: {exc}"[:1000],
         )
 
 
+def _offline(text: str, passages: list[Passage], language: str, script: str) -> EngineReply:
+    return EngineReply(
+        offline_answer(text, passages, language, script),
+        language,
+        provider="offline",
+        model="bm25",
+        passages=passages,
+        tokens_in=0,
+        tokens_out=0,
+        latency_ms=0,
+    )
+
+
 def _answer_with_providers(
-    cfg: AIConfig, request: AIRequest, text: str, passages: list[Passage], language: str
+    cfg: AIConfig,
+    request: AIRequest,
+    text: str,
+    passages: list[Passage],
+    language: str,
+    script: str = "latn",
 ) -> EngineReply:
-    attempts = [s for s in (owner_settings(cfg), platform_settings()) if s is not None]
-    if not attempts:
-        return EngineReply(
-            offline_answer(text, passages, language),
-            language,
-            provider="offline",
-            model="bm25",
-            passages=passages,
-            tokens_in=0,
-            tokens_out=0,
-            latency_ms=0,
-        )
-    last_error: AIError | None = None
+    owner = owner_settings(cfg)
+    attempts = [s for s in (owner, platform_settings()) if s is not None]
     for settings in attempts:
+        is_owner = settings is owner
         try:
             result = _call(settings, request)
         except AIError as err:
-            last_error = err
-            _note_failure(cfg, settings, err)
-            if (
-                err.kind in ("auth", "model_not_found")
-                and settings is attempts[0]
-                and len(attempts) > 1
-            ):
+            _note_failure(cfg, settings, err, is_owner)
+            if is_owner and err.kind in ("auth", "model_not_found"):
                 continue  # the owner's key or model is broken: fall back to the platform default
-            break
+            return EngineReply(
+                replies.apology(language, script),
+                language,
+                status="failed",
+                passages=passages,
+                provider=settings.provider,
+                model=settings.model,
+                error=str(err)[:1000],
+            )
+        _note_success(cfg, settings, is_owner)
         return EngineReply(
             result.text.strip(),
             language,
@@ -338,25 +353,29 @@ def _answer_with_providers(
             latency_ms=result.latency_ms,
             passages=passages,
         )
-    return EngineReply(
-        replies.apology(language),
-        language,
-        status="failed",
-        passages=passages,
-        provider=attempts[-1].provider,
-        model=attempts[-1].model,
-        error=str(last_error)[:1000] if last_error else None,
-    )
+    # No key at all, or the owner's key failed and the platform has none: the platform default
+    # is then the offline engine.
+    return _offline(text, passages, language, script)
 
 
-def _note_failure(cfg: AIConfig, settings: ProviderSettings, err: AIError) -> None:
+def _note_failure(cfg: AIConfig, settings: ProviderSettings, err: AIError, is_owner: bool) -> None:
     """Tell the right person: the owner about their key or model, the admin about the platform."""
-    owner_key = cfg.has_own_key and settings.api_key == cfg.openai_key
-    if owner_key and err.kind in ("auth", "model_not_found"):
+    if is_owner and err.kind == "auth":
         cfg.mark_key_failed(str(err))
-    elif not owner_key and err.kind in ("auth", "model_not_found"):
-        Setting.put("ai.last_error", f"{utcnow().isoformat(timespec='minutes')} {err}"[:1000])
+    elif is_owner and err.kind == "model_not_found":
+        cfg.mark_model_failed(settings.model, str(err))
+    elif err.kind in ("auth", "model_not_found"):
+        PlatformAI.record_error(settings.provider, settings.model, str(err))
     log.warning("AI call failed (%s, %s): %s", settings.provider, err.kind, err)
+
+
+def _note_success(cfg: AIConfig, settings: ProviderSettings, is_owner: bool) -> None:
+    """A working call ends the notice it would contradict (a new model id, a renewed model)."""
+    if is_owner:
+        if cfg.key_failed_at:
+            cfg.clear_key_failure()
+    else:
+        PlatformAI.clear_error(settings.provider, settings.model)
 
 
 # --- the pipeline task -----------------------------------------------------------------------
@@ -445,9 +464,9 @@ def _handle(msg: Message) -> None:
     elif conv.is_paused():
         msg.status = "paused"
     elif msg.kind == "media":
-        language, _script = reply_language(conv, None, cfg.default_language)
+        language, script = reply_language(conv, None, cfg.default_language)
         msg.status = "answered"
-        send_reply(conv, replies.text_only(language), reply_to=msg)
+        send_reply(conv, replies.text_only(language, script), reply_to=msg)
     else:
         _answer_and_send(conv, msg)
     db.session.commit()

@@ -1,7 +1,7 @@
 """E-mail through Flask-Mail, rendered from .txt + .html template pairs in the recipient's language.
 
 With no MAIL_SERVER configured the message is written to the log and reported as not sent, so the
-app runs on a laptop with no set-up.
+app runs on a laptop with no set-up (in production only the recipient and subject are logged).
 """
 
 from __future__ import annotations
@@ -83,7 +83,10 @@ def send_email(
         extra_headers={k: _header(k, v) for k, v in (headers or {}).items()},
     )
     if not current_app.config.get("MAIL_SERVER"):
-        log.info("mail not configured; would send %r to %s:\n%s", subject, to, text)
+        if current_app.config.get("MAIL_LOG_BODY"):
+            log.info("mail not configured; would send %r to %s:\n%s", subject, to, text)
+        else:  # production: the body may hold a reset link, which must not reach the logs
+            log.info("mail not configured; not sent: %r to %s", subject, to)
         return MailResult(sent=False, status="logged", error="MAIL_SERVER is not configured")
     try:
         mail.send(msg)

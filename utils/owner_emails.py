@@ -31,7 +31,7 @@ from models.marketing import (
     release_reminder_claim,
     reminder_owner_ids,
 )
-from models.user import User
+from models.user import User, make_reset_token
 from utils.email_sender import MailResult, render_email, send_email
 from utils.tasks import task
 
@@ -46,14 +46,16 @@ KINDS = (KIND_MARKETING, KIND_REMINDER, KIND_APPROVED, KIND_REJECTED)
 
 # --- links -----------------------------------------------------------------------------------
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail: from WEBHOOK_BASE_URL when set, else the request's host."""
+    """An absolute link for an e-mail: from WEBHOOK_BASE_URL when set, else the request's host,
+    else (background jobs) the local server that `make run` starts."""
     base = current_app.config.get("WEBHOOK_BASE_URL")
     if not base and has_request_context():
         return url_for(endpoint, _external=True, **values)
     if not base:
-        log.warning("WEBHOOK_BASE_URL is not set; e-mail links point to http://localhost")
+        base = current_app.config["LOCAL_BASE_URL"]
+        log.warning("WEBHOOK_BASE_URL is not set; e-mail links point to %s", base)
     # Jobs have no request; a throw-away request context on the public base URL builds links.
-    with current_app.test_request_context("/", base_url=base or "http://localhost"):
+    with current_app.test_request_context("/", base_url=base):
         return url_for(endpoint, _external=True, **values)
 
 
@@ -212,3 +214,17 @@ def send_plan_decision(request_id: int) -> str | None:
     record_message(user.id, kind, subject, result.status, result.error, request.coupon_code)
     db.session.commit()
     return result.status
+
+
+@task
+def send_password_reset(login: str) -> str | None:
+    """Mail a reset link when the address belongs to an active account; nothing otherwise.
+
+    Runs in the background, so the forgot-password answer takes as long whether or not the
+    account exists. The link is built from WEBHOOK_BASE_URL (see absolute_url).
+    """
+    user = User.find_by_login(login)
+    if user is None or user.is_banned:
+        return None
+    link = absolute_url("auth.reset_password", token=make_reset_token(user))
+    return send_email(user.email, "reset_password", user.language, user=user, link=link).status

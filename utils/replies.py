@@ -5,12 +5,18 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from utils.uz_script import latin_to_cyrillic
+
 LANGUAGE_NAMES = {"uz": "O‘zbekcha", "ru": "Русский", "en": "English"}
 
 
-def _in(language: str, make) -> str:
-    with force_locale(language if language in LANGUAGE_NAMES else "uz"):
-        return make()
+def _in(language: str, make, script: str = "latn") -> str:
+    """The text in the customer's language; Uzbek Cyrillic is transliterated from the uz catalog
+    (which is Latin), so a customer who writes in Cyrillic is answered in Cyrillic."""
+    language = language if language in LANGUAGE_NAMES else "uz"
+    with force_locale(language):
+        text = make()
+    return latin_to_cyrillic(text) if language == "uz" and script == "cyrl" else text
 
 
 def greeting(language: str, bot_name: str | None) -> str:
@@ -42,27 +48,32 @@ def language_set(language: str) -> str:
     )
 
 
-def text_only(language: str) -> str:
+def text_only(language: str, script: str = "latn") -> str:
     return _in(
-        language, lambda: _("Sorry, I can only read text messages. Please type your question.")
+        language,
+        lambda: _("Sorry, I can only read text messages. Please type your question."),
+        script,
     )
 
 
-def apology(language: str) -> str:
+def apology(language: str, script: str = "latn") -> str:
     return _in(
-        language, lambda: _("Sorry, I cannot answer right now. Please try again a little later.")
+        language,
+        lambda: _("Sorry, I cannot answer right now. Please try again a little later."),
+        script,
     )
 
 
-def found_intro(language: str) -> str:
-    return _in(language, lambda: _("Here is what I found:"))
+def found_intro(language: str, script: str = "latn") -> str:
+    return _in(language, lambda: _("Here is what I found:"), script)
 
 
-def dont_know(language: str) -> str:
+def dont_know(language: str, script: str = "latn") -> str:
     return _in(
         language,
         lambda: _(
             "Sorry, I don't have an answer to that. "
             "Please contact us directly and we will help you."
         ),
+        script,
     )

@@ -68,7 +68,7 @@ def ai_test():
             "danger",
         )
     else:
-        Setting.put("ai.last_error", "")
+        PlatformAI.clear_error()
         flash(
             _(
                 "%(provider)s (%(model)s) answered in %(ms)s ms: %(text)s",

@@ -51,8 +51,14 @@
     input.value = "";
     send.disabled = true;
     post(box.dataset.sendUrl, { text: text })
-      .then(function (r) { return r.json(); })
-      .then(function (reply) { add(reply.error ? { direction: "out", text: reply.error } : reply); })
+      .then(function (r) {
+        if (r.status === 429) return { error: box.dataset.rateLimited };
+        return r.json();
+      })
+      .then(function (reply) {
+        var failed = reply.error ? (typeof reply.error === "string" ? reply.error : box.dataset.error) : null;
+        add(failed ? { direction: "out", text: failed } : reply);
+      })
       .catch(function () { add({ direction: "out", text: box.dataset.error }); })
       .finally(function () { send.disabled = false; input.focus(); });
   });

@@ -64,3 +64,76 @@ def test_app_env_selects_the_class(monkeypatch):
     monkeypatch.setenv("APP_ENV", "staging")
     with pytest.raises(RuntimeError):
         config.config_from_env()
+
+
+def _config_in_a_fresh_process(**environ: str) -> dict:
+    """Import config.py in a new interpreter with exactly these variables (the way a server
+    starts), and return the mail and link settings it computed."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    names = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME")
+    names += ("MAIL_PASSWORD", "PORT", "LOCAL_BASE_URL")
+    # Explicit empty values, so a developer's .env cannot fill them in (dotenv never overrides).
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    env |= {"MAIL_SERVER": "", "MAIL_USERNAME": "", "MAIL_PASSWORD": "", "PORT": "5000"}
+    env |= environ
+    code = f"import json, config; print(json.dumps({{k: getattr(config.Config, k) for k in {names!r}}}))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(config.__file__).parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_gmail_is_the_default_smtp_server_when_only_credentials_are_set():
+    cfg = _config_in_a_fresh_process(MAIL_USERNAME="shop@gmail.com", MAIL_PASSWORD="abcd efgh")
+    assert (cfg["MAIL_SERVER"], cfg["MAIL_PORT"], cfg["MAIL_USE_TLS"], cfg["MAIL_USE_SSL"]) == (
+        "smtp.gmail.com",
+        587,
+        True,
+        False,
+    )
+
+
+def test_without_credentials_or_server_mail_stays_in_the_log():
+    assert _config_in_a_fresh_process()["MAIL_SERVER"] == ""
+    # A username alone is not enough to log in anywhere.
+    assert _config_in_a_fresh_process(MAIL_USERNAME="shop@gmail.com")["MAIL_SERVER"] == ""
+
+
+def test_an_explicit_mail_server_wins():
+    cfg = _config_in_a_fresh_process(
+        MAIL_SERVER="smtp.example.uz", MAIL_USERNAME="u", MAIL_PASSWORD="p", MAIL_PORT="465"
+    )
+    assert (cfg["MAIL_SERVER"], cfg["MAIL_PORT"]) == ("smtp.example.uz", 465)
+
+
+def test_local_links_follow_the_port_make_run_serves_on():
+    assert _config_in_a_fresh_process()["LOCAL_BASE_URL"] == "http://127.0.0.1:5000"
+    assert _config_in_a_fresh_process(PORT="8123")["LOCAL_BASE_URL"] == "http://127.0.0.1:8123"
+
+
+def test_env_example_lists_every_variable_the_code_reads():
+    import re
+    from pathlib import Path
+
+    root = Path(config.__file__).parent
+    example = (root / ".env.example").read_text()
+    # Listed as NAME=value, or as a commented-out default (# NAME=value).
+    listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", example, re.M))
+    read = set()
+    for path in [*root.glob("*.py"), *root.glob("utils/**/*.py"), *root.glob("routes/**/*.py")]:
+        text = path.read_text()
+        read |= set(re.findall(r"\benv\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
+        read |= set(re.findall(r"os\.environ\.get\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
+        read |= set(re.findall(r"os\.environ\[\"([A-Z][A-Z0-9_]*)\"\]", text))
+    read |= {"CHROMIUM_PATH"}  # read by tests/conftest.py for browser tests
+    assert sorted(read - listed) == []
