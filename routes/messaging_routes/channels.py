@@ -9,6 +9,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from forms.messaging import InstagramForm, TelegramForm, TelegramLanguageForm, WhatsAppForm
@@ -21,6 +22,8 @@ from models.messaging import (
     token_fingerprint,
 )
 from routes.messaging_routes import bp
+from utils.crypto_utils import SecretError
+from utils.messaging.base import GraphFailure
 from utils.messaging.instagram import InstagramClient
 from utils.messaging.telegram import TelegramClient, TelegramError
 from utils.messaging.whatsapp import WhatsAppClient
@@ -58,13 +61,18 @@ def bots():
 
 
 def _telegram_health(bot: TelegramBot | None) -> dict | None:
-    """Pending updates and the last delivery error, from getWebhookInfo."""
+    """Pending updates and the last delivery error, from getWebhookInfo (both, when both)."""
     if bot is None:
         return None
     try:
         info = TelegramClient.from_config(current_app.config, bot.token).get_webhook_info()
     except TelegramError as exc:
-        return {"ok": False, "error": str(exc)}
+        return {"ok": False, "unreadable": _telegram_reason(exc)}
+    except SecretError:
+        return {
+            "ok": False,
+            "unreadable": _("the saved token cannot be read; connect the bot again"),
+        }
     return {
         "ok": not info.get("last_error_message"),
         "pending": info.get("pending_update_count", 0),
@@ -73,51 +81,106 @@ def _telegram_health(bot: TelegramBot | None) -> dict | None:
     }
 
 
+def _telegram_reason(exc: TelegramError) -> str:
+    """Our translated words for a Bot API failure, quoting Telegram's own description."""
+    if exc.network:
+        return _("Telegram could not be reached; please try again in a minute")
+    if exc.code in (401, 404):  # Telegram's answers to a wrong or revoked token
+        return _("the token is wrong or was revoked; copy it again from @BotFather")
+    return _("Telegram answered “%(description)s”", description=exc.description or exc.code or "?")
+
+
 @bp.post("/channels/telegram")
 @login_required
 def connect_telegram():
-    """Validate the token with getMe, store it encrypted and set the webhook with a secret."""
+    """Validate the token with getMe, claim it, then set the webhook with a secret."""
     form = TelegramForm()
     if not form.validate_on_submit():
         return _form_errors(form)
     token = form.token.data.strip()
-    taken = db.session.scalar(
-        select(TelegramBot).where(TelegramBot.token_hash == token_fingerprint(token))
-    )
-    if taken is not None and taken.user_id != current_user.id:
+    if _token_holder(token) not in (None, current_user.id):
         flash(_("This bot is already connected to another account."), "danger")
         return redirect(url_for("messaging.bots"))
     client = TelegramClient.from_config(current_app.config, token)
     try:
         me = client.get_me()
     except TelegramError as exc:
-        flash(_("Telegram did not accept this token: %(reason)s", reason=str(exc)), "danger")
+        reason = _telegram_reason(exc)
+        if not exc.network:
+            reason = _("Telegram did not accept this token: %(reason)s", reason=reason)
+        flash(reason, "danger")
         return redirect(url_for("messaging.bots"))
-    bot = db.session.scalar(
-        select(TelegramBot).where(TelegramBot.user_id == current_user.id)
-    ) or TelegramBot(user_id=current_user.id)
-    bot.set_token(token)
-    bot.bot_id, bot.username = str(me["id"]), me.get("username") or str(me["id"])
-    bot.webhook_url = _url(f"/telegram/webhook/{current_user.id}")
+    bot, replaced = _claim_bot(token, me)
+    if bot is None:
+        return redirect(url_for("messaging.bots"))
     AIConfig.for_user(current_user.id).default_language = form.default_language.data
-    db.session.add(bot)
+    if replaced:
+        _delete_webhook(replaced)
     try:
         client.set_webhook(
             bot.webhook_url, bot.secret_token, TELEGRAM_UPDATES, drop_pending_updates=True
         )
-        bot.record_check(True, "webhook set")
+        bot.record_check(True, "setWebhook ok")
         flash(
             _("@%(username)s is connected. Send it a message to try.", username=bot.username),
             "success",
         )
     except TelegramError as exc:
-        bot.record_check(False, str(exc))
+        bot.record_check(False, f"setWebhook: {exc.description or exc.code or 'network'}")
         flash(
-            _("The bot was saved, but Telegram refused the webhook: %(reason)s", reason=str(exc)),
+            _("The bot was saved, but Telegram refused the webhook: %(reason)s",
+              reason=_telegram_reason(exc)),
             "warning",
-        )
+        )  # fmt: skip
     db.session.commit()
     return redirect(url_for("messaging.bots"))
+
+
+def _token_holder(token: str) -> int | None:
+    fingerprint = token_fingerprint(token)
+    return db.session.scalar(
+        select(TelegramBot.user_id).where(TelegramBot.token_hash == fingerprint)
+    )
+
+
+def _claim_bot(token: str, me: dict) -> tuple[TelegramBot | None, str | None]:
+    """Save the bot (committed, so the unique token wins any race before its webhook is touched).
+
+    Returns the bot and the token of the bot it replaced, or (None, None) with a flash when
+    another request took the token (or changed this owner's bot) at the same moment.
+    """
+    bot = db.session.scalar(
+        select(TelegramBot).where(TelegramBot.user_id == current_user.id)
+    ) or TelegramBot(user_id=current_user.id)
+    replaced = None
+    if bot.id is not None and bot.token_hash != token_fingerprint(token):
+        try:
+            replaced = bot.token
+        except SecretError:  # unreadable with today's keys: nothing we could call with it
+            replaced = None
+    bot.set_token(token)
+    bot.bot_id, bot.username = str(me["id"]), me.get("username") or str(me["id"])
+    bot.webhook_url = _url(f"/telegram/webhook/{current_user.id}")
+    db.session.add(bot)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if _token_holder(token) not in (None, current_user.id):
+            flash(_("This bot is already connected to another account."), "danger")
+        else:
+            flash(_("Your Telegram connection was changed at the same moment. Check it below."),
+                  "warning")  # fmt: skip
+        return None, None
+    return bot, replaced
+
+
+def _delete_webhook(token: str) -> None:
+    """The replaced bot stops delivering to us (its updates would only be refused from now on)."""
+    try:
+        TelegramClient.from_config(current_app.config, token).delete_webhook()
+    except TelegramError as exc:  # a revoked token cannot delete its webhook; forget it anyway
+        log.info("deleteWebhook of the replaced bot failed for user %s: %s", current_user.id, exc)
 
 
 @bp.post("/channels/telegram/language")
@@ -212,25 +275,51 @@ def check_channel(platform: str):
     )
     if row is None:
         return redirect(url_for("messaging.bots"))
-    if platform == "whatsapp":
-        ok, detail = WhatsAppClient.from_config(
-            current_app.config, row.access_token, row.phone_number_id
-        ).check()
-        row.display_phone = detail.split(" (")[0] if ok else row.display_phone
+    client_class = WhatsAppClient if platform == "whatsapp" else InstagramClient
+    label, failure = client_class.from_config(
+        current_app.config, row.access_token, row.account_ref
+    ).check_details()
+    if failure is None:
+        if platform == "whatsapp":
+            row.display_phone = label.split(" (")[0]
+        else:
+            row.username = label.split(" (")[0].lstrip("@") or row.username
+        row.record_check(True, label)
+        flash(_("Connection works: %(detail)s", detail=label), "success")
     else:
-        ok, detail = InstagramClient.from_config(
-            current_app.config, row.access_token, row.ig_account_id
-        ).check()
-        row.username = detail.split(" (")[0].lstrip("@") if ok else row.username
-    row.record_check(ok, detail)
+        # Stored in Meta's words (any language can frame them); the flash explains in ours.
+        row.record_check(False, _meta_said(failure))
+        flash(_("Connection failed: %(detail)s", detail=_graph_reason(failure)), "danger")
     db.session.commit()
-    flash(
-        _("Connection works: %(detail)s", detail=detail)
-        if ok
-        else _("Connection failed: %(detail)s", detail=detail),
-        "success" if ok else "danger",
-    )
     return redirect(url_for("messaging.bots"))
+
+
+def _meta_said(failure: GraphFailure) -> str:
+    """Meta's own error text with its code, or "" when Meta was not reached."""
+    if failure.network:
+        return ""
+    code = f" ({failure.code}/{failure.subcode})" if failure.subcode else f" ({failure.code})"
+    return f"{failure.message}{code if failure.code is not None else ''}"
+
+
+def _graph_reason(failure: GraphFailure) -> str:
+    """Our translated advice for a failed check, quoting Meta's own words."""
+    said = _meta_said(failure)
+    if failure.network:
+        return _("Meta could not be reached; please try again in a minute.")
+    if failure.token_invalid:
+        return _(
+            "the access token has expired or is invalid. Generate a new one, paste it here and "
+            "save. Meta said: “%(said)s”",
+            said=said,
+        )
+    if failure.code == 100:
+        return _(
+            "Meta does not know this id, or the token has no access to it. Check the id and the "
+            "token's permissions. Meta said: “%(said)s”",
+            said=said,
+        )
+    return _("Meta said: “%(said)s”", said=said)
 
 
 @bp.post("/channels/<platform>/disconnect")

@@ -86,6 +86,7 @@ class FakeTelegram(FakeServer):
         self._state_lock = threading.Lock()
         self._send_failures: list[list[Any]] = []  # [chat_id or None, reply, sends to skip]
         self._blocked: set[str] = set()
+        self._delays: dict[str, float] = {}  # method -> seconds before answering
         self.route("POST", r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)", self._handle)
         self.route("GET", r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)", self._handle)
 
@@ -101,6 +102,11 @@ class FakeTelegram(FakeServer):
         """Revoke a token (as /revoke in @BotFather does)."""
         with self._state_lock:
             self.bots.pop(token, None)
+
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Answer `method` (e.g. "getMe") only after `seconds`, to line up concurrent requests."""
+        with self._state_lock:
+            self._delays[method] = seconds
 
     def set_webhook_state(
         self,
@@ -193,6 +199,7 @@ class FakeTelegram(FakeServer):
         with self._state_lock:
             self._send_failures.clear()
             self._blocked.clear()
+            self._delays.clear()
             for bot in self.bots.values():
                 bot.sent.clear()
                 bot.answered_callbacks.clear()
@@ -212,7 +219,10 @@ class FakeTelegram(FakeServer):
         handler = getattr(self, f"_m_{m['method']}", None)
         if handler is None:
             return _error(404, "Not Found")
-        return handler(bot, params)
+        reply = handler(bot, params)
+        with self._state_lock:
+            reply.delay = self._delays.get(m["method"], reply.delay)
+        return reply
 
     def _m_getMe(self, bot: FakeBot, params: dict[str, Any]) -> Reply:
         return _ok(

@@ -259,6 +259,11 @@ class GraphFailure:
     retryable: bool = False
     token_invalid: bool = False
 
+    @property
+    def network(self) -> bool:
+        """Meta was not reached (or did not answer in time): there is no Graph answer to quote."""
+        return self.http_status == 0 and self.code is None
+
 
 # Graph codes that mean "slow down / try again": throughput, app/user rate limits, transient.
 GRAPH_RETRY_CODES = frozenset({1, 2, 4, 17, 32, 613, 80007, 130429, 131056, 131000})

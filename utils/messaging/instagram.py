@@ -214,14 +214,19 @@ class InstagramClient(GraphClientBase):
 
     def check(self) -> tuple[bool, str]:
         """Check token and account: (True, "@username") or (False, reason)."""
+        label, failure = self.check_details()
+        return (True, label) if failure is None else (False, self.describe(failure))
+
+    def check_details(self) -> tuple[str, GraphFailure | None]:
+        """("@username (Name)", None) when the token can read the account, else ("", failure)."""
         ok, data, failure = self.get_object("id,username,name")
         if ok:
             username = as_str(data.get("username"))
             name = as_str(data.get("name"))
             if username:
-                return True, f"@{username}" + (f" ({name})" if name else "")
-            return True, name or as_id(data.get("id")) or self.object_id
-        return False, self.describe(failure) if failure else "unexpected answer"
+                return f"@{username}" + (f" ({name})" if name else ""), None
+            return name or as_id(data.get("id")) or self.object_id, None
+        return "", failure or GraphFailure("unexpected answer")
 
 
 def _read_mid(data: Any) -> str | None:

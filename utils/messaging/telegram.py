@@ -78,11 +78,23 @@ if not any(isinstance(f, _RedactTokens) for f in _httpx_log.filters):
 class TelegramError(Exception):
     """A Bot API call failed; `code` is Telegram's error_code (401 bad token) or None (network)."""
 
-    def __init__(self, message: str, code: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        code: int | None = None,
+        retry_after: float | None = None,
+        *,
+        description: str | None = None,
+        network: bool = False,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
         self.retry_after = retry_after
+        # Telegram's own words (token redacted), so a page can quote them after its own
+        # translated sentence; `message` is our English summary for logs.
+        self.description = description
+        self.network = network  # Telegram was not reached (or did not answer in time)
 
     def __repr__(self) -> str:
         return f"TelegramError({self.message!r}, code={self.code!r})"
@@ -352,7 +364,14 @@ class TelegramClient:
             message = "Telegram does not know this bot token (404); copy it from @BotFather"
         else:
             message = f"Telegram {method} failed: {answer.description}"
-        raise TelegramError(message, code, answer.retry_after) from None
+        network = not answer.status
+        raise TelegramError(
+            message,
+            code,
+            answer.retry_after,
+            description=None if network else answer.description,
+            network=network,
+        ) from None
 
     # --- methods -----------------------------------------------------------------------------
     def get_me(self) -> dict[str, Any]:

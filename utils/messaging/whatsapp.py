@@ -284,12 +284,17 @@ class WhatsAppClient(GraphClientBase):
 
     def check(self) -> tuple[bool, str]:
         """Check token and phone number id: (True, "+998 … (Name)") or (False, reason)."""
+        label, failure = self.check_details()
+        return (True, label) if failure is None else (False, self.describe(failure))
+
+    def check_details(self) -> tuple[str, GraphFailure | None]:
+        """("+998 … (Name)", None) when the token can read the number, else ("", failure)."""
         ok, data, failure = self.get_object("display_phone_number,verified_name")
         if ok:
             number = as_str(data.get("display_phone_number")) or self.object_id
             name = as_str(data.get("verified_name"))
-            return True, f"{number} ({name})" if name else number
-        return False, self.describe(failure) if failure else "unexpected answer"
+            return (f"{number} ({name})" if name else number), None
+        return "", failure or GraphFailure("unexpected answer")
 
 
 def _read_wamid(data: Any) -> str | None:
