@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from models.admin_log import action_label
 from models.queries import (
     CONVERSATION_STATUSES,
     CUSTOMER_PLATFORMS,
@@ -64,6 +65,17 @@ class UserFilterForm(GetForm):
         ),
         validate_choice=False,
     )
+    kb = SelectField(
+        _l("Knowledge base"),
+        choices=_choices(
+            [
+                ("", _l("Any")),
+                ("yes", _l("With a knowledge base")),
+                ("no", _l("Without a knowledge base")),
+            ]
+        ),
+        validate_choice=False,
+    )
     sort = SelectField(
         _l("Sort by"),
         choices=_choices(
@@ -79,12 +91,14 @@ class UserFilterForm(GetForm):
 
     def filters(self) -> dict:
         data = self.clean()
-        return {k: data[k] or "" for k in ("q", "status", "platform", "sort")}
+        return {k: data[k] or "" for k in ("q", "status", "platform", "kb", "sort")}
 
 
 class ConversationFilterForm(GetForm):
     q = StringField(_l("Search in messages"), validators=[Optional(), _too_long(200)])
-    owner = StringField(_l("Owner (id or e-mail)"), validators=[Optional(), _too_long(254)])
+    owner = StringField(
+        _l("Owner (id, name, e-mail or phone)"), validators=[Optional(), _too_long(254)]
+    )
     platform = SelectField(
         _l("Channel"),
         choices=_choices([("", _l("All"))] + [(p, label) for p, label in PLATFORM_LABELS.items()]),
@@ -139,10 +153,13 @@ class StatsRangeForm(GetForm):
 class LogFilterForm(GetForm):
     action = SelectField(_l("Action"), choices=_choices([("", _l("All"))]), validate_choice=False)
     admin = SelectField(_l("Admin"), choices=_choices([("", _l("All"))]), validate_choice=False)
-    target = StringField(_l("Target (id or e-mail)"), validators=[Optional(), _too_long(254)])
+    target = StringField(
+        _l("Owner (id, name, e-mail or phone)"), validators=[Optional(), _too_long(254)]
+    )
 
     def fill_choices(self, actions: list[str], admins: list) -> None:
-        self.action.choices = _choices([("", _l("All"))] + [(a, a) for a in actions])
+        labelled = sorted(((a, action_label(a)) for a in actions), key=lambda p: str(p[1]).lower())
+        self.action.choices = _choices([("", _l("All")), *labelled])
         self.admin.choices = _choices(
             [("", _l("All"))] + [(str(a.id), a.full_name) for a in admins]
         )

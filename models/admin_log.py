@@ -5,11 +5,113 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.base import UTCDateTime, utcnow
+
+# What the admin log shows for each stored id; unknown ids are shown as they are. The log page,
+# its action filter and the owner's page all read these.
+ACTION_LABELS = {
+    "ban_user": _l("Blocked an owner"),
+    "unban_user": _l("Unblocked an owner"),
+    "email_user": _l("E-mailed an owner"),
+    "assign_plan": _l("Assigned a plan"),
+    "approve_plan_request": _l("Approved a plan request"),
+    "reject_plan_request": _l("Rejected a plan request"),
+    "message_customer": _l("Messaged a customer"),
+    "message_all_customers": _l("Started a message to all customers"),
+    "message_all_customers_result": _l("Message to all customers finished"),
+    "create_announcement": _l("Published an announcement"),
+    "deactivate_announcement": _l("Took an announcement down"),
+    "generate_coupon": _l("Created a coupon"),
+    "deactivate_coupon": _l("Deactivated a coupon"),
+    "ai_settings": _l("Changed the AI settings"),
+    "ai_test": _l("Tested the AI provider"),
+}
+DETAIL_LABELS = {
+    "reason": _l("Reason"),
+    "previous_reason": _l("Previous reason"),
+    "subject": _l("Subject"),
+    "status": _l("Status"),
+    "error": _l("Error"),
+    "platform": _l("Channel"),
+    "text": _l("Text"),
+    "broadcast_id": _l("Broadcast no."),
+    "conversation_id": _l("Conversation"),
+    "total": _l("Total"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "outside_window": _l("Outside the 24-hour window"),
+    "blocked": _l("Blocked the bot"),
+    "interrupted": _l("Interrupted"),
+    "finished_at": _l("Finished at"),
+    "announcement_id": _l("Announcement"),
+    "audience": _l("Audience"),
+    "send_email": _l("By e-mail"),
+    "code": _l("Code"),
+    "percent": _l("Discount"),
+    "max_uses": _l("Maximum uses"),
+    "expires_at": _l("Valid until"),
+    "request_id": _l("Plan request"),
+    "plan": _l("Plan"),
+    "amount_due": _l("Amount due"),
+    "coupon": _l("Coupon"),
+    "period_start": _l("Period start"),
+    "period_end": _l("Period end"),
+    "default_provider": _l("Default provider"),
+    "gemini_model": _l("Gemini model"),
+    "openai_model": _l("OpenAI model"),
+    "allow_owner_keys": _l("Owners may use their own key"),
+    "provider": _l("Provider"),
+    "model": _l("Model"),
+}
+# Per-recipient results of a message to all customers, and e-mail statuses.
+RESULT_LABELS = {
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "outside_window": _l("Outside the 24-hour window"),
+    "blocked": _l("Blocked the bot"),
+    "interrupted": _l("Interrupted: not known whether it was sent"),
+    "logged": _l("Not sent: no mail server"),
+}
+VALUE_LABELS = {
+    "status": RESULT_LABELS,
+    "platform": {"telegram": "Telegram", "whatsapp": "WhatsApp", "instagram": "Instagram"},
+    "plan": {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "annual": _l("Annual")},
+    "audience": {
+        "all": _l("All owners"),
+        "trial": _l("Owners on a trial"),
+        "paid": _l("Paying owners"),
+        "expired": _l("Owners whose trial or plan has ended"),
+    },
+}
+DATE_KEYS = ("finished_at", "expires_at", "period_start", "period_end")
+
+
+def action_label(action: str):
+    return ACTION_LABELS.get(action, action)
+
+
+def result_label(result: str | None):
+    return RESULT_LABELS.get(result, result) if result else ""
+
+
+def detail_value(key: str, value):
+    """A detail's value as the admin reads it: known ids translated, dates local, flags yes/no."""
+    if isinstance(value, bool):
+        return _l("Yes") if value else _l("No")
+    if key in DATE_KEYS and isinstance(value, str):
+        try:
+            return format_datetime(datetime.fromisoformat(value), "short")
+        except ValueError:
+            return value
+    if isinstance(value, str):
+        return VALUE_LABELS.get(key, {}).get(value, value)
+    return value
 
 
 class AdminLog(db.Model):
@@ -46,3 +148,51 @@ class AdminLog(db.Model):
         )
         db.session.add(entry)
         return entry
+
+    @property
+    def action_label(self):
+        return action_label(self.action)
+
+    def detail_rows(self) -> list[tuple[str, object, object]]:
+        """(key, translated label, shown value) for each detail but the recipient list."""
+        return [
+            (key, DETAIL_LABELS.get(key, key), detail_value(key, value))
+            for key, value in self.details.items()
+            if key != "recipients" and value is not None
+        ]
+
+    result_label = staticmethod(result_label)
+
+
+class Broadcast(db.Model):
+    """An admin's message to every customer of one owner on one platform (sent in batches)."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BroadcastRecipient(db.Model):
+    """One customer of a broadcast. `result` is empty until a run claims the row ("sending"),
+    then the outcome; a claimed row is never sent again, whatever happens to the run."""
+
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "conversation_id"),
+        Index("ix_broadcast_recipients_broadcast_id_result", "broadcast_id", "result"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    result: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

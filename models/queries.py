@@ -123,11 +123,24 @@ def _has_channel(platform: str):
     return exists().where(model.user_id == User.id)
 
 
+def _has_kb():
+    return exists().where(KnowledgeBase.user_id == User.id, KnowledgeBase.is_active.is_(True))
+
+
 def users_query(
-    q: str = "", status: str = "", platform: str = "", sort: str = "newest", now=None
+    q: str = "",
+    status: str = "",
+    platform: str = "",
+    sort: str = "newest",
+    now=None,
+    kb: str = "",
 ) -> Select:
-    """Owners (never admins) filtered by text, status and connected platform, sorted."""
+    """Owners (never admins) filtered by text, status, connected platform and knowledge base."""
     stmt = select(User).where(User.is_admin.is_(False))
+    if kb == "yes":
+        stmt = stmt.where(_has_kb())
+    elif kb == "no":
+        stmt = stmt.where(~_has_kb())
     if q.strip():
         stmt = stmt.where(user_search_clause(q))
     if status in USER_STATUSES:
@@ -330,12 +343,15 @@ def _served_exists():
     return exists().where(Message.conversation_id == Conversation.id, Message.sender == "bot")
 
 
+OWNER_ID_MAX_DIGITS = 6  # longer runs of digits are read as (part of) a phone number
+
+
 def owner_ids_matching(owner: str) -> Select | list[int]:
-    """An owner typed as an id or (part of) an e-mail address."""
+    """An owner typed as an id, or as the users search takes it: name, e-mail or phone."""
     owner = owner.strip()
-    if owner.isdigit():
+    if owner.isdigit() and len(owner) <= OWNER_ID_MAX_DIGITS:
         return [int(owner)]
-    return select(User.id).where(_contains(User.email, owner.lower()))
+    return select(User.id).where(user_search_clause(owner))
 
 
 def message_text_contains(q: str):
@@ -440,18 +456,51 @@ def conversations_page(f: ConversationFilters, page: int):
     return pagination, conversation_row_extras(pagination.items)
 
 
-def conversation_messages(conv: Conversation) -> tuple[list[Message], int]:
-    """The conversation's latest messages (oldest first) and how many there are in all."""
+@dataclass
+class MessagePage:
+    """A run of one conversation's messages, oldest first, with keyset links either way."""
+
+    messages: list[Message]
+    total: int
+    has_older: bool
+    has_newer: bool
+
+    @property
+    def older_cursor(self) -> int | None:
+        return self.messages[0].id if self.has_older and self.messages else None
+
+    @property
+    def newer_cursor(self) -> int | None:
+        return self.messages[-1].id if self.has_newer and self.messages else None
+
+
+def conversation_messages(
+    conv: Conversation, before: int | None = None, after: int | None = None
+) -> MessagePage:
+    """The latest messages of a conversation, or those just before / after a message id.
+
+    Keyset pages on the message id (the conversation index covers it), so the oldest page of a
+    long conversation costs the same as the newest.
+    """
+    per_page = current_app.config.get("ADMIN_MESSAGES_PER_PAGE") or CONVERSATION_MESSAGE_LIMIT
     total = db.session.scalar(
         select(func.count()).select_from(Message).where(Message.conversation_id == conv.id)
     )
-    latest = db.session.scalars(
-        select(Message)
-        .where(Message.conversation_id == conv.id)
-        .order_by(Message.id.desc())
-        .limit(CONVERSATION_MESSAGE_LIMIT)
-    ).all()
-    return list(reversed(latest)), total or 0
+    stmt = select(Message).where(Message.conversation_id == conv.id).limit(per_page + 1)
+    if after is not None:
+        rows = list(db.session.scalars(stmt.where(Message.id > after).order_by(Message.id)))
+        more = len(rows) > per_page
+        return MessagePage(rows[:per_page], total or 0, has_older=True, has_newer=more)
+    if before is not None:
+        stmt = stmt.where(Message.id < before)
+    rows = list(db.session.scalars(stmt.order_by(Message.id.desc())))
+    more = len(rows) > per_page
+    return MessagePage(
+        list(reversed(rows[:per_page])),
+        total or 0,
+        has_older=more,
+        has_newer=before is not None,
+    )
 
 
 # --- announcements ---------------------------------------------------------------------------

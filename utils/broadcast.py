@@ -9,19 +9,20 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Integer, func, insert, literal, select, update
 
 from extensions import db
-from models.admin_log import AdminLog
+from models.admin_log import AdminLog, Broadcast, BroadcastRecipient
 from models.base import utcnow
 from models.conversation import Conversation
 from models.marketing import Announcement, record_message
 from models.queries import audience_user_ids
 from models.user import User
 from utils.email_sender import MailResult, send_email
-from utils.tasks import task
+from utils.tasks import enqueue, task
 
 try:  # the outbound sender belongs to the channels work; the admin pages must load without it
     from utils import outbound
@@ -121,74 +122,185 @@ def _dashboard_url() -> str:
 
 
 # --- messages to every customer of one owner -------------------------------------------------
-def _send_one(conv: Conversation, text: str) -> dict:
-    row = {"conversation": conv.id, "customer": conv.customer_name or conv.customer_ref}
+# One job sends at most a batch (by count and by time, so it ends well inside RQ's job timeout)
+# and enqueues the next one. Every recipient is claimed with a conditional UPDATE before its
+# message goes out, so a retried, re-enqueued or concurrent run never sends twice and a later
+# run carries on where an earlier one stopped.
+BATCH_SIZE = 100
+BATCH_SECONDS = 60.0
+# A claim this old belongs to a run that died between claiming and recording: whether the
+# customer got the message is unknown, and it is not sent again.
+STALE_CLAIM = timedelta(minutes=15)
+SENDING = "sending"
+
+
+def start_customer_broadcast(admin_id: int | None, user_id: int, platform: str, text: str):
+    """Record a message to every current customer of the owner on one platform (caller commits)."""
+    run = Broadcast(admin_id=admin_id, user_id=user_id, platform=platform, text=text)
+    db.session.add(run)
+    db.session.flush()
+    customers = (
+        select(literal(run.id, Integer), Conversation.id)
+        .where(Conversation.user_id == user_id, Conversation.platform == platform)
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+    )
+    db.session.execute(
+        insert(BroadcastRecipient).from_select(["broadcast_id", "conversation_id"], customers)
+    )
+    return run
+
+
+def _send_one(conv: Conversation, text: str) -> tuple[str, str | None]:
     if conv.blocked_at is not None:
-        return row | {"result": "blocked"}
+        return "blocked", None
     if not conv.window_open():
-        return row | {"result": "outside_window"}
+        return "outside_window", None
     try:
         msg = outbound.send_to_conversation(conv, text, sender="admin")
     except outbound.OutsideWindow:
-        return row | {"result": "outside_window"}
+        return "outside_window", None
     except Exception as exc:  # one bad conversation must not stop the rest of the run
         log.exception("admin message to conversation %s failed", conv.id)
         db.session.rollback()
-        return row | {"result": "failed", "error": type(exc).__name__}
+        return "failed", type(exc).__name__
     if msg.status == "failed":
-        return row | {"result": "failed", "error": (msg.error or "")[:200]}
-    return row | {"result": "sent"}
+        return "failed", (msg.error or "")[:200]
+    return "sent", None
+
+
+def _claim_next(broadcast_id: int) -> BroadcastRecipient | None:
+    """Take the next waiting recipient for this run (committed before anything is sent)."""
+    while True:
+        candidate = db.session.scalar(
+            select(BroadcastRecipient.id)
+            .where(
+                BroadcastRecipient.broadcast_id == broadcast_id,
+                BroadcastRecipient.result.is_(None),
+            )
+            .order_by(BroadcastRecipient.id)
+            .limit(1)
+        )
+        if candidate is None:
+            return None
+        taken = db.session.execute(
+            update(BroadcastRecipient)
+            .where(BroadcastRecipient.id == candidate, BroadcastRecipient.result.is_(None))
+            .values(result=SENDING, claimed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        if taken.rowcount == 1:
+            return db.session.get(BroadcastRecipient, candidate)
+
+
+def _unsettled(broadcast_id: int) -> tuple[bool, bool]:
+    """(recipients still waiting, recipients claimed by a run that is still sending)."""
+    db.session.execute(  # claims left by a run that died are settled as 'interrupted'
+        update(BroadcastRecipient)
+        .where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.result == SENDING,
+            BroadcastRecipient.claimed_at < utcnow() - STALE_CLAIM,
+        )
+        .values(result="interrupted")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    counts = _result_counts(broadcast_id)
+    return bool(counts.get(None)), bool(counts.get(SENDING))
+
+
+def _result_counts(broadcast_id: int) -> dict[str | None, int]:
+    return dict(
+        db.session.execute(
+            select(BroadcastRecipient.result, func.count())
+            .where(BroadcastRecipient.broadcast_id == broadcast_id)
+            .group_by(BroadcastRecipient.result)
+        ).all()
+    )
+
+
+def _finish(run: Broadcast) -> dict | None:
+    """Write the summary once: only the run that marks the broadcast finished does it."""
+    now = utcnow()
+    won = db.session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == run.id, Broadcast.finished_at.is_(None))
+        .values(finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:
+        db.session.rollback()
+        return None
+    counts = _result_counts(run.id)
+    recipients = [
+        {"conversation": conv_id, "customer": name or ref, "result": result, "error": error}
+        for conv_id, name, ref, result, error in db.session.execute(
+            select(
+                Conversation.id,
+                Conversation.customer_name,
+                Conversation.customer_ref,
+                BroadcastRecipient.result,
+                BroadcastRecipient.error,
+            )
+            .join(Conversation, Conversation.id == BroadcastRecipient.conversation_id)
+            .where(BroadcastRecipient.broadcast_id == run.id)
+            .order_by(BroadcastRecipient.id)
+            .limit(RECIPIENTS_KEPT)
+        )
+    ]
+    summary = {
+        "broadcast_id": run.id,
+        "platform": run.platform,
+        "total": sum(counts.values()),
+        "sent": counts.get("sent", 0),
+        "failed": counts.get("failed", 0),
+        "outside_window": counts.get("outside_window", 0),
+        "blocked": counts.get("blocked", 0),
+    }
+    if counts.get("interrupted"):
+        summary["interrupted"] = counts["interrupted"]
+    summary["finished_at"] = now.isoformat()
+    AdminLog.record(
+        run.admin_id, "message_all_customers_result", run.user_id, **summary, recipients=recipients
+    )
+    db.session.commit()
+    log.info("admin message to customers of %s on %s: %s", run.user_id, run.platform, counts)
+    return summary
 
 
 @task
-def message_all_customers(
-    admin_id: int | None,
-    user_id: int,
-    platform: str,
-    text: str,
-    sleep: Callable[[float], None] = time.sleep,
-) -> dict:
-    """Send the admin's text to each of the owner's customers on one platform, one at a time.
+def message_all_customers(broadcast_id: int, sleep: Callable[[float], None] = time.sleep):
+    """Send one batch of a broadcast to the owner's customers, then enqueue the next batch.
 
     Conversations outside Meta's 24-hour window (or whose customer blocked the bot) are skipped.
-    A pause after each send keeps within the platform's per-bot rate; each chat gets one
-    message. The per-recipient results are written to the admin log about this owner.
+    A pause after each send keeps within the platform's per-bot rate. When nothing is left the
+    per-recipient results are written to the admin log about this owner; returns that summary.
     """
     if outbound is None:
         raise RuntimeError("utils.outbound is not available")
-    interval = 1.0 / current_app.config.get("BROADCAST_RATES", SEND_RATES).get(platform, 1.0)
-    conv_ids = list(
-        db.session.scalars(
-            select(Conversation.id)
-            .where(Conversation.user_id == user_id, Conversation.platform == platform)
-            .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        )
-    )
-    results = []
-    for conv_id in conv_ids:
-        conv = db.session.get(Conversation, conv_id)
-        row = _send_one(conv, text)
-        db.session.commit()  # each message is recorded as soon as it is sent
-        results.append(row)
-        if row["result"] in ("sent", "failed"):
+    run = db.session.get(Broadcast, broadcast_id)
+    if run is None or run.finished_at is not None:
+        return None
+    config = current_app.config
+    interval = 1.0 / (config.get("BROADCAST_RATES") or SEND_RATES).get(run.platform, 1.0)
+    batch = config.get("BROADCAST_BATCH_SIZE") or BATCH_SIZE
+    deadline = time.monotonic() + (config.get("BROADCAST_BATCH_SECONDS") or BATCH_SECONDS)
+    done = 0
+    while done < batch and (done == 0 or time.monotonic() < deadline):
+        recipient = _claim_next(broadcast_id)
+        if recipient is None:
+            break
+        result, error = _send_one(db.session.get(Conversation, recipient.conversation_id), run.text)
+        recipient.result, recipient.error = result, error
+        db.session.commit()  # the message and its result are recorded together
+        done += 1
+        if result in ("sent", "failed"):
             sleep(interval)
-    counts = Counter(r["result"] for r in results)
-    summary = {
-        "platform": platform,
-        "total": len(results),
-        "sent": counts["sent"],
-        "failed": counts["failed"],
-        "outside_window": counts["outside_window"],
-        "blocked": counts["blocked"],
-        "finished_at": utcnow().isoformat(),
-    }
-    AdminLog.record(
-        admin_id,
-        "message_all_customers_result",
-        user_id,
-        **summary,
-        recipients=results[:RECIPIENTS_KEPT],
-    )
-    db.session.commit()
-    log.info("admin message to customers of %s on %s: %s", user_id, platform, dict(counts))
-    return summary
+    waiting, sending = _unsettled(broadcast_id)
+    if waiting:
+        enqueue(message_all_customers, broadcast_id)
+        return None
+    if sending:  # another run is sending the last ones and will write the summary
+        return None
+    return _finish(run)

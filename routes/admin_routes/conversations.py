@@ -46,13 +46,15 @@ def conversations():
 def conversation_detail(conv_id: int):
     """Every message with direction, sender, language, status, model, tokens, latency, error."""
     conv = _conversation_or_404(conv_id)
-    messages, total = conversation_messages(conv)
+    page = conversation_messages(
+        conv, request.args.get("before", type=int), request.args.get("after", type=int)
+    )
     return render_template(
         "admin/conversation_detail.html",
         conv=conv,
         owner=db.session.get(User, conv.user_id),
-        messages=messages,
-        total=total,
+        page=page,
+        messages=page.messages,
         form=MessageCustomerForm(),
         can_message=broadcast.can_message_customers() and conv.platform != "web",
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import render_template
 from sqlalchemy import func, select
 
@@ -19,6 +17,7 @@ from models import (
     WhatsAppAccount,
 )
 from models.base import utcnow
+from models.queries import day_start, local_today
 from routes.admin_routes import bp
 
 
@@ -56,8 +55,11 @@ def platform_counts() -> dict:
         ),
         "traffic": {},
     }
+    # Calendar days in the platform's time zone (Asia/Tashkent), as on the statistics page:
+    # "today" starts at local midnight, "7 days" is today and the six days before it.
+    today = local_today()
     for label, days in (("today", 1), ("week", 7), ("month", 30)):
-        since = now - timedelta(days=days)
+        since = day_start(today, days=1 - days)
         counts["traffic"][label] = {
             "conversations": _count(
                 select(func.count())

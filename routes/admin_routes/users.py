@@ -127,16 +127,12 @@ def message_all_customers(user_id: int):
             "warning",
         )
         return _back(user, "#customers")
+    text = form.text.data.strip()
+    run = broadcast.start_customer_broadcast(current_user.id, user.id, form.platform.data, text)
     log_action(
-        "message_all_customers", user.id, platform=form.platform.data, text=form.text.data.strip()
+        "message_all_customers", user.id, broadcast_id=run.id, platform=run.platform, text=text
     )
     db.session.commit()
-    enqueue(
-        broadcast.message_all_customers,
-        current_user.id,
-        user.id,
-        form.platform.data,
-        form.text.data.strip(),
-    )
+    enqueue(broadcast.message_all_customers, run.id)
     flash(_("Sending has started. The result will appear in the log below."), "info")
     return _back(user, "#admin-log")

@@ -68,7 +68,7 @@ def test_admin_finds_an_owner_by_phone_and_bans_them(
     page.locator("#ban-form button[type=submit]").click()
     expect(page.locator("#ban-notice")).to_contain_text("Spam reklama")
     expect(page.locator("#status-badge")).to_have_text("Banned")
-    expect(page.locator("#admin-log")).to_contain_text("ban_user")
+    expect(page.locator("#admin-log")).to_contain_text("Blocked an owner")
     screenshot(page, "admin-user-banned")
 
     context, owner_page = other_page(browser, live_server)
