@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, select, update
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -71,18 +71,33 @@ class KnowledgeBase(db.Model):
             .order_by(cls.uploaded_at.desc(), cls.id.desc())
         )
 
+    def superseded(self) -> bool:
+        """Whether a newer upload of this owner is already the active knowledge base."""
+        return (
+            db.session.scalar(
+                select(KnowledgeBase.id).where(
+                    KnowledgeBase.user_id == self.user_id,
+                    KnowledgeBase.id > self.id,
+                    KnowledgeBase.is_active.is_(True),
+                )
+            )
+            is not None
+        )
+
     def activate(
         self, text: str, chunks: list[str], pages: int | None, rows: int | None, warnings: list[str]
     ) -> list[KnowledgeBase]:
         """Make this upload the owner's knowledge base; returns the replaced ones for clean-up.
 
-        The caller commits once, so text, chunks and the switch land together or not at all.
+        Only older uploads are replaced: when two uploads are processed at once, the newest wins
+        whichever finishes first (the caller checks `superseded()` before activating an older
+        one). The caller commits once, so text, chunks and the switch land together or not at all.
         """
         previous = list(
             db.session.scalars(
                 select(KnowledgeBase).where(
                     KnowledgeBase.user_id == self.user_id,
-                    KnowledgeBase.id != self.id,
+                    KnowledgeBase.id < self.id,
                 )
             )
         )
@@ -120,10 +135,17 @@ class KnowledgeChunk(db.Model):
     knowledge_base: Mapped[KnowledgeBase] = relationship(back_populates="chunks")
 
 
-def clear_stale_processing(user_id: int) -> None:
-    """Mark uploads stuck in processing (a restarted worker) as failed so a new one can start."""
-    db.session.execute(
-        update(KnowledgeBase)
-        .where(KnowledgeBase.user_id == user_id, KnowledgeBase.status == "processing")
-        .values(status="failed", error="interrupted")
+# Extraction is bounded at 60 s; an upload still processing after this was lost by a restart.
+STALE_PROCESSING_AFTER = timedelta(minutes=10)
+
+
+def stale_processing(now: datetime | None = None) -> list[KnowledgeBase]:
+    """Uploads stuck in processing: the worker that was extracting them restarted."""
+    cutoff = (now or utcnow()) - STALE_PROCESSING_AFTER
+    return list(
+        db.session.scalars(
+            select(KnowledgeBase).where(
+                KnowledgeBase.status == "processing", KnowledgeBase.uploaded_at < cutoff
+            )
+        )
     )

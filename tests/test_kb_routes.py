@@ -1,15 +1,20 @@
 """Knowledge base through the pages: upload, replace, failed replacement, size limit, privacy."""
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from docx import Document
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from extensions import db
+from models.base import utcnow
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
+from models.user import User
 from tests.conftest import ROOT
+from utils import kb_service
 
 OWNER_LANGUAGE = "en"  # the assertions read English text
 
@@ -223,3 +228,81 @@ def test_index_cache_is_bounded_by_text_size(app, owner, user_factory):
             assert [key[0] for key in kb_service._CACHE] == [kb.id]  # the older one was evicted
         finally:
             app.config["KB_INDEX_CACHE_MB"] = saved
+
+
+def test_file_over_10_mb_gets_the_413_in_russian(client, app, owner):
+    with app.app_context():
+        db.session.get(User, owner.id).language = "ru"
+        db.session.commit()
+    response = _upload(client, "big.txt", b"a" * int(10.5 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "Файл слишком большой: ограничение — 10 МБ." in response.json["error"]
+
+
+def test_wrong_content_names_the_allowed_types(client, owner):
+    response = _upload(client, "prices.pdf", b"just some text, not a PDF at all")
+    status = client.get(response.json["status_url"]).json
+    assert status["status"] == "failed" and "PDF, DOCX, CSV, TXT" in status["error"]
+
+
+def _accept(app, user_id, name, data):
+    """Store an upload as the upload view does, without processing it yet."""
+    with app.test_request_context():
+        storage = FileStorage(io.BytesIO(data), filename=name)
+        kb = kb_service.accept_upload(db.session.get(User, user_id), storage)
+        db.session.commit()
+        return kb.id, kb_service.stored_path(kb)
+
+
+def _process(app, kb_id):
+    with app.app_context():
+        kb_service.process_upload(kb_id)
+
+
+@pytest.mark.parametrize("newer_finishes_first", [True, False])
+def test_the_newest_upload_wins_whichever_finishes_first(app, owner, newer_finishes_first):
+    older, older_path = _accept(app, owner.id, "old.txt", b"Eski narxlar: olma 5 000 so'm.")
+    newer, newer_path = _accept(app, owner.id, "new.txt", b"Yangi narxlar: olma 7 000 so'm.")
+    for kb_id in (newer, older) if newer_finishes_first else (older, newer):
+        _process(app, kb_id)
+    active = _active(app, owner.id)
+    assert active.id == newer and "7 000" in active.text
+    with app.app_context():
+        assert db.session.get(KnowledgeBase, older) is None  # discarded or replaced
+    assert newer_path.exists() and not older_path.exists()
+
+
+def test_a_crash_during_extraction_fails_the_upload_and_keeps_the_old_kb(
+    client, app, owner, monkeypatch
+):
+    _upload(client, "good.txt", PRICE_LIST.encode())
+    good = _active(app, owner.id)
+
+    def broken_chunker(text):
+        raise RuntimeError("a bug in chunking")
+
+    monkeypatch.setattr(kb_service, "chunk_text", broken_chunker)
+    response = _upload(client, "next.txt", b"Yangi matn: dam olish kunlari ishlaymiz.")
+    status = client.get(response.json["status_url"]).json
+    assert status["status"] == "failed" and "could not be read" in status["error"]
+    assert _active(app, owner.id).id == good.id
+    with app.app_context():
+        failed = db.session.get(KnowledgeBase, response.json["id"])
+        assert failed.stored_name is None
+
+
+def test_uploads_interrupted_by_a_restart_are_failed_by_the_recovery_job(app, owner):
+    from utils.scheduler import run_job
+
+    stuck, stuck_path = _accept(app, owner.id, "stuck.txt", b"Bu fayl hech qachon ishlanmadi.")
+    fresh, _ = _accept(app, owner.id, "fresh.txt", b"Bu fayl hozir ishlanmoqda.")
+    with app.app_context():
+        db.session.get(User, owner.id).language = "ru"
+        db.session.get(KnowledgeBase, stuck).uploaded_at = utcnow() - timedelta(minutes=11)
+        db.session.commit()
+    assert run_job(app, "messages-requeue-stale")["uploads_failed"] == 1
+    with app.app_context():
+        kb = db.session.get(KnowledgeBase, stuck)
+        assert kb.status == "failed" and kb.error.startswith("Обработка файла была прервана")
+        assert db.session.get(KnowledgeBase, fresh).status == "processing"
+    assert not stuck_path.exists()

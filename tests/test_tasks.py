@@ -66,3 +66,35 @@ def test_rq_queue_when_redis_url_is_set(app, monkeypatch):
     monkeypatch.setattr(tasks, "_RQ_APP", app)  # the worker would build it with create_app()
     SimpleWorker([queue], connection=connection).work(burst=True)
     assert _value(app, "queued") == "done"
+
+
+@tasks.task(local=True)
+def mark_done_here(key: str) -> None:
+    Setting.put(key, "done here")
+    db.session.commit()
+
+
+def test_local_tasks_stay_in_process_with_redis(app, monkeypatch):
+    """An upload's file is on this instance's disk: its task never goes to an RQ worker."""
+    connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    monkeypatch.setattr("redis.Redis.from_url", classmethod(lambda cls, url, **kw: connection))
+    with (
+        configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/0"),
+        app.app_context(),
+    ):
+        assert tasks.enqueue(mark_done_here, "local") is not None  # a pool future
+        tasks.wait_all(app)
+    assert Queue("bilimbot", connection=connection).count == 0
+    assert _value(app, "local") == "done here"
+
+
+def test_rq_workers_import_every_module_with_queued_tasks(app):
+    from utils.kb_service import process_upload
+
+    assert process_upload.task_local
+    queued = {
+        fn.__module__
+        for fn in tasks._REGISTRY.values()
+        if not fn.task_local and not fn.__module__.startswith("tests.")
+    }
+    assert queued and queued <= set(tasks.TASK_MODULES)

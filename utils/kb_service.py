@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from extensions import db
-from models.knowledge_base import KnowledgeBase, KnowledgeChunk
+from models.knowledge_base import KnowledgeBase, KnowledgeChunk, stale_processing
 from models.user import User
 from utils.file_parser import ALLOWED_EXTENSIONS, FileParseError, parse_file
 from utils.retrieval import RetrievalIndex, chunk_text
@@ -85,23 +85,31 @@ def accept_upload(user: User, storage: FileStorage) -> KnowledgeBase:
     return kb
 
 
-@task
+@task(local=True)  # the file is on this instance's disk: never hand it to an RQ worker elsewhere
 def process_upload(kb_id: int) -> None:
     """Extract, chunk and activate an upload; on failure keep the previous knowledge base."""
     kb = db.session.get(KnowledgeBase, kb_id)
     if kb is None or kb.status != "processing":
         return
     language = db.session.scalar(select(User.language).where(User.id == kb.user_id)) or "uz"
-    path = str(stored_path(kb))
+    path = stored_path(kb)
     try:
-        parsed = parse_file(path, kb.original_name)
+        parsed = parse_file(str(path), kb.original_name)
         chunks = chunk_text(parsed.text)
     except FileParseError as exc:
-        with force_locale(language):  # stored in the owner's language, shown on their page
-            kb.fail(str(exc))
-        kb.stored_name = None
+        _reject(kb, exc, language)
+        return
+    except Exception:  # a bug must not leave the page waiting forever
+        log.exception("knowledge base %s: extraction crashed", kb.id)
+        db.session.rollback()
+        _reject(db.session.get(KnowledgeBase, kb_id), FileParseError("unreadable"), language)
+        return
+    if kb.superseded():
+        # A newer upload finished first and is the owner's knowledge base now: this one is moot.
+        log.info("knowledge base %s superseded by a newer upload; discarded", kb.id)
+        db.session.delete(kb)
         db.session.commit()
-        Path(path).unlink(missing_ok=True)
+        _remove(path)
         return
     with force_locale(language):
         warnings = [str(w) for w in parsed.warnings]
@@ -109,9 +117,36 @@ def process_upload(kb_id: int) -> None:
     old_files = [stored_path(old) for old in replaced]
     db.session.commit()
     for old in old_files:
-        if old is not None:
-            old.unlink(missing_ok=True)
+        _remove(old)
     log.info("knowledge base %s ready: %s chars, %s chunks", kb.id, kb.char_count, kb.chunk_count)
+
+
+def _reject(kb: KnowledgeBase | None, error: FileParseError, language: str) -> None:
+    """Record the failure in the owner's language and drop the file; the old KB stays active."""
+    if kb is None:
+        return
+    path = stored_path(kb)
+    with force_locale(language):  # stored in the owner's language, shown on their page
+        kb.fail(str(error))
+    kb.stored_name = None
+    db.session.commit()
+    _remove(path)
+
+
+def _remove(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def recover_interrupted_uploads() -> int:
+    """Fail uploads a restart left in processing, so their page stops waiting (scheduled)."""
+    stale = stale_processing()
+    for kb in stale:
+        language = db.session.scalar(select(User.language).where(User.id == kb.user_id)) or "uz"
+        _reject(kb, FileParseError("interrupted"), language)
+    if stale:
+        log.warning("marked %s interrupted uploads as failed", len(stale))
+    return len(stale)
 
 
 def delete_active(user_id: int) -> bool:

@@ -39,9 +39,15 @@ def _reminder_job() -> dict:
 
 
 def _requeue_job() -> dict:
-    from utils.chat_engine import requeue_stale
+    return _recover()
 
-    return requeue_stale()
+
+def _recover() -> dict:
+    """What a restart left behind: unanswered messages, and uploads stuck in processing."""
+    from utils.chat_engine import requeue_stale
+    from utils.kb_service import recover_interrupted_uploads
+
+    return {**requeue_stale(), "uploads_failed": recover_interrupted_uploads()}
 
 
 def _rollup_job() -> dict:
@@ -153,11 +159,13 @@ def messages_cli() -> None:
 @messages_cli.command("requeue-stale")
 @with_appcontext
 def requeue_stale_command() -> None:
-    """Answer messages left unanswered by a restart or a crash (safe alongside the scheduler)."""
-    from utils.chat_engine import requeue_stale
-
-    stats = requeue_stale()
-    click.echo(f"requeued={stats['requeued']} released={stats['released']}")
+    """Answer messages left unanswered by a restart or a crash, and fail uploads it interrupted
+    (safe alongside the scheduler)."""
+    stats = _recover()
+    click.echo(
+        f"requeued={stats['requeued']} released={stats['released']} "
+        f"uploads_failed={stats['uploads_failed']}"
+    )
 
 
 @click.group("stats")

@@ -23,11 +23,20 @@ _LOCK = threading.Lock()
 _PENDING: set[Future] = set()
 
 
-def task(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Register a function so it can be enqueued by name (RQ needs importable names)."""
-    _REGISTRY[f"{fn.__module__}.{fn.__qualname__}"] = fn
-    fn.task_name = f"{fn.__module__}.{fn.__qualname__}"
-    return fn
+def task(fn: Callable[..., Any] | None = None, *, local: bool = False) -> Any:
+    """Register a function so it can be enqueued by name (RQ needs importable names).
+
+    `@task(local=True)` marks work that needs this instance (e.g. a file on its disk): it always
+    runs in the in-process pool, even when REDIS_URL sends the rest to RQ workers.
+    """
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.task_name = f"{fn.__module__}.{fn.__qualname__}"
+        fn.task_local = local
+        _REGISTRY[fn.task_name] = fn
+        return fn
+
+    return register(fn) if fn is not None else register
 
 
 def _run(app: Flask, name: str, args: tuple, kwargs: dict) -> Any:
@@ -64,7 +73,7 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future | None:
         with contextlib.suppress(Exception):
             _run(app, name, args, kwargs)
         return None
-    if app.config.get("REDIS_URL"):
+    if app.config.get("REDIS_URL") and not getattr(fn, "task_local", False):
         from redis import Redis
         from rq import Queue
 
@@ -91,17 +100,16 @@ def rq_entry(name: str, args: tuple, kwargs: dict) -> Any:
 
 
 _RQ_APP: Flask | None = None
+# Every module defining an RQ-eligible @task (kept in step by tests/test_tasks.py).
+TASK_MODULES = ("utils.chat_engine", "utils.broadcast", "utils.owner_emails")
 
 
 def _import_task_modules() -> None:
     # Importing the modules registers their @task functions in this worker process.
     import importlib
 
-    for module in ("utils.chat_engine", "utils.kb_tasks", "utils.broadcast", "utils.email_sender"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
 
 def wait_all(app: Flask, timeout: float = 30.0) -> None:

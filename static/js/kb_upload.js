@@ -50,11 +50,17 @@
   function poll(url) {
     say(form.dataset.processing, "info");
     fetch(url, { headers: { "X-Requested-With": "XMLHttpRequest" }, credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
+      .then(function (r) {
+        // Gone (a newer upload replaced it) or refused: the page itself shows the current state.
+        if (!r.ok) { window.location.reload(); return null; }
+        return r.json();
+      })
       .then(function (data) {
+        if (data === null) return;
         if (data.status === "processing") { setTimeout(function () { poll(url); }, 700); }
         else { window.location.reload(); }
       })
+      // Network trouble only (the server answered nothing): try again a little later.
       .catch(function () { setTimeout(function () { poll(url); }, 1500); });
   }
 
