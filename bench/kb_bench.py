@@ -3,7 +3,9 @@
 Run from the repository root: ``.venv/bin/python -m bench.kb_bench [--keep DIR] [--repeat N]``.
 Prints a table, then the figures as JSON on the last line.  Every measurement runs in a fresh
 interpreter, so peak RSS is per file; ``rss_child_mb`` is the extraction child that
-``utils.file_parser`` starts for PDF, DOCX and CSV.
+``utils.file_parser`` starts for PDF, DOCX and CSV.  Two DOCX files: ``docx`` is mostly a photo
+with 20,000 paragraphs and price tables; ``docx_text`` is dense text only (~52 MB of XML), the
+worst case for the DOCX XML limit and for memory.
 
 The retrieval half (chunks, index build time, search p50/p99) plugs into ``retrieval_figures``.
 """
@@ -53,6 +55,7 @@ SLOW_BARE_CALLS = {"pypdf"}  # ~1 minute on the PDF: measured once, not repeated
 BARE_CALLS = {
     "pdf": ("pypdfium2", "pypdf"),
     "docx": ("python-docx",),
+    "docx_text": ("python-docx",),
     "csv": ("pandas",),
     "txt": ("read+decode",),
 }
@@ -137,6 +140,96 @@ def generate_docx(path: Path, seed: int = 2) -> None:
             target.writestr(info, new_xml if info.filename == "word/document.xml" else data)
 
 
+# Syllables for pseudo-words: with a Zipf-like choice over thousands of words the text deflates
+# about like real prose, where the 40-word fixture vocabulary would compress far better.
+_SYLLABLES = {
+    "uz": "ba bo bu da do du ga go g‘a ka ki ko la li lo ma mi mo na ni no o‘ qa qo ra ri ro sa "
+    "si so sh ta ti to xa xo ya yo za zi ch ng lar dan ning ga da gi ni",
+    "ru": "ба бо ва ви го да де до же за ка ки ко ла ли ло ма ми мо на не но ор па по пре при "
+    "про ра ре ро са се со ст та те то ть ны ов ий ая ое ых",
+    "en": "a al an ar at be ca co de di en er es ex in ing is le li ma me mo ne no on or pa pe "
+    "pro re ri ro se si st ta te ti th to un ve",
+}
+DOCX_TEXT_PARAGRAPHS = 64_000
+DOCX_TEXT_ROWS = 12_000
+
+
+def _vocabulary(rng: random.Random, lang: str, base: tuple[str, ...], size: int = 6000) -> list:
+    """Return the fixture words followed by pseudo-words built from ``lang`` syllables."""
+    syllables = _SYLLABLES[lang].split()
+    words = list(base)
+    while len(words) < size:
+        words.append("".join(rng.choice(syllables) for _ in range(rng.randint(1, 4))))
+    return words
+
+
+def _zipf_sentence(rng: random.Random, words: list[str], n: int) -> str:
+    """Return a sentence of ``n`` words, frequent words first in the list chosen most often."""
+    text = " ".join(words[int(len(words) * rng.random() ** 3)] for _ in range(n))
+    return escape(text[:1].upper() + text[1:] + ".")
+
+
+def generate_docx_text(path: Path, seed: int = 5) -> None:
+    """Write a dense, text-only ~9.5 MB DOCX: formatted paragraphs and a long price table.
+
+    The markup is python-docx's own (runs with font, size and bold; a 4-column table): one
+    paragraph and one row are built with python-docx and repeated with new text, because
+    python-docx needs ~9 minutes to add 12,000 table rows one by one.
+    """
+    import docx
+    from docx.shared import Pt
+
+    rng = random.Random(seed)
+    languages = [
+        _vocabulary(rng, "uz", UZ_WORDS),
+        _vocabulary(rng, "ru", RU_WORDS),
+        _vocabulary(rng, "en", EN_WORDS),
+    ]
+    template = docx.Document()
+    template.sections[0].header.paragraphs[0].text = "Bilim Market — narxlar va xizmatlar"
+    paragraph = template.add_paragraph()
+    for index in range(3):
+        run = paragraph.add_run(f"@RUN{index}@")
+        run.font.name, run.font.size, run.bold = "Times New Roman", Pt(12), index == 1
+    table = template.add_table(rows=2, cols=4)
+    for col, label in enumerate(("Mahsulot", "Narx", "Miqdor", "Izoh")):
+        table.cell(0, col).text = label
+        table.cell(1, col).text = f"@CELL{col}@"
+    buffer = io.BytesIO()
+    template.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source:
+        body_xml = source.read("word/document.xml").decode()
+        members = [(info, source.read(info)) for info in source.infolist()]
+    p_start = body_xml.rindex("<w:p>", 0, body_xml.index("@RUN0@"))
+    p_xml = body_xml[p_start : body_xml.index("</w:p>", p_start) + 6]
+    row_start = body_xml.rindex("<w:tr", 0, body_xml.index("@CELL0@"))
+    row_xml = body_xml[row_start : body_xml.index("</w:tr>", row_start) + 7]
+
+    parts = []
+    for index in range(DOCX_TEXT_PARAGRAPHS):
+        words = languages[index % 3]
+        text = p_xml
+        for run in range(3):
+            text = text.replace(f"@RUN{run}@", _zipf_sentence(rng, words, rng.randint(8, 20)))
+        parts.append(text)
+    rows = []
+    for _ in range(DOCX_TEXT_ROWS):
+        cells = (
+            _zipf_sentence(rng, languages[0], 3),
+            f"{rng.randint(1, 900)} {rng.randint(0, 999):03d} so‘m",
+            str(rng.randint(1, 500)),
+            _zipf_sentence(rng, languages[1], 6),
+        )
+        row = row_xml
+        for col, value in enumerate(cells):
+            row = row.replace(f"@CELL{col}@", value)
+        rows.append(row)
+    new_xml = body_xml.replace(p_xml, "".join(parts), 1).replace(row_xml, "".join(rows), 1).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            target.writestr(info, new_xml if info.filename == "word/document.xml" else data)
+
+
 def _docx_cell(text: str, inner: str = "") -> str:
     """Return one w:tc with a paragraph (and optional nested table XML)."""
     return f"<w:tc><w:p><w:r><w:t>{escape(text)}</w:t></w:r></w:p>{inner}</w:tc>"
@@ -198,17 +291,20 @@ def generate_txt(path: Path, target: int = TEXT_TARGET_BYTES, seed: int = 4) -> 
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
 
 
-def generate_files(directory: Path) -> dict[str, Path]:
+def generate_files(directory: Path, only: list[str] | None = None) -> dict[str, Path]:
     """Generate one file per type into ``directory`` and return their paths by kind."""
     generators = {
         "pdf": generate_pdf,
         "docx": generate_docx,
+        "docx_text": generate_docx_text,
         "csv": generate_csv,
         "txt": generate_txt,
     }
     paths = {}
     for kind, generate in generators.items():
-        path = directory / f"bench-kb.{kind}"
+        if only and kind not in only:
+            continue
+        path = directory / f"bench-kb-{kind.replace('_', '-')}.{kind.split('_')[0]}"
         generate(path)
         paths[kind] = path
     return paths
@@ -317,7 +413,7 @@ def _child(mode: str, kind: str, path: str) -> None:
         watcher = _ChildPeakWatcher()
         watcher.start()
         started = time.perf_counter()
-        chars = len(parse_file(path, f"bench.{kind}").text)
+        chars = len(parse_file(path, f"bench{Path(path).suffix}").text)
         seconds = time.perf_counter() - started
         child_mb = watcher.stop()
     else:
@@ -416,7 +512,7 @@ def collect(paths: dict[str, Path], repeat: int = 3) -> dict[str, dict[str, Any]
 def print_table(figures: dict[str, dict[str, Any]]) -> None:
     """Print the figures as a fixed-width table."""
     header = (
-        f"{'type':5} {'MB':>5} {'ours s':>7} {'chars':>10} {'RSS MB':>7} {'child MB':>8}  "
+        f"{'type':9} {'MB':>5} {'ours s':>7} {'chars':>10} {'RSS MB':>7} {'child MB':>8}  "
         f"{'bare calls (s, MB)':<44} {'x fastest':>9}"
     )
     print(header)
@@ -426,7 +522,7 @@ def print_table(figures: dict[str, dict[str, Any]]) -> None:
             f"{mode} {b['seconds']:.2f}s {b['rss_mb']:.0f}MB" for mode, b in row["bare"].items()
         )
         print(
-            f"{kind:5} {row['file_mb']:5.1f} {row['seconds']:7.2f} {row['chars'] or 0:10d} "
+            f"{kind:9} {row['file_mb']:5.1f} {row['seconds']:7.2f} {row['chars'] or 0:10d} "
             f"{row['rss_mb']:7.0f} {row['rss_child_mb']:8.0f}  {bare:<44} "
             f"{row['ratio_to_fastest_bare'] or 0:9.2f}"
         )
@@ -440,6 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write the generated files here and keep them")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best kept)")
     parser.add_argument(
+        "--only", nargs="+", metavar="TYPE", help="pdf docx docx_text csv txt (default: all)"
+    )
+    parser.add_argument(
         "--child", nargs=3, metavar=("MODE", "KIND", "PATH"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -450,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
         directory = args.keep or Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        paths = generate_files(directory)
+        paths = generate_files(directory, args.only)
         print(f"generated {len(paths)} files in {time.perf_counter() - started:.1f}s")
         figures = collect(paths, repeat=max(1, args.repeat))
     print_table(figures)

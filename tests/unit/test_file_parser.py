@@ -526,6 +526,64 @@ def test_docx_with_broken_xml_is_invalid(tmp_path):
     assert error_code(tmp_path, "broken.docx", zip_path.read_bytes()) == "docx_invalid"
 
 
+def _dense_docx(path: Path, xml_mb: int) -> None:
+    """Write a text-only DOCX of formatted paragraphs (python-docx's run markup), ``xml_mb`` big."""
+    rng = random.Random(11)
+    run = (
+        '<w:r><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman"/>'
+        '<w:sz w:val="24"/></w:rPr><w:t xml:space="preserve">{}</w:t></w:r>'
+    )
+    words = ff.UZ_WORDS + ff.RU_WORDS + ff.EN_WORDS
+    parts, size = [], 0
+    while size < xml_mb * 1024 * 1024:
+        paragraph = "<w:p>" + "".join(run.format(ff.sentence(rng, words, 12)) for _ in range(3))
+        parts.append(paragraph + "</w:p>")
+        size += len(parts[-1].encode())
+    parts.append("<w:p><w:r><w:t>Oxirgi xatboshi</w:t></w:r></w:p>")
+    ff.build_docx_with_body(path, "".join(parts))
+
+
+def test_dense_text_only_docx_past_the_old_xml_limit_is_read(tmp_path):
+    # ~55 MB of XML is what a 10 MB text-only DOCX holds (Word XML deflates ~5.5x); the old
+    # 48 MB limit refused it as a zip bomb, and python-docx's whole tree outgrew the child's RSS.
+    path = tmp_path / "dense.docx"
+    _dense_docx(path, 55)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.getinfo("word/document.xml").file_size > 48 * 1024 * 1024
+    text = parse_file(str(path), "dense.docx").text
+    assert text.endswith("Oxirgi xatboshi") and len(text) > 10_000_000
+
+
+def test_docx_text_past_the_cap_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(fp, "RUN_IN_SUBPROCESS", False)
+    monkeypatch.setattr(fp, "MAX_DOCX_TEXT_CHARS", 5_000)
+    path = tmp_path / "long.docx"
+    ff.build_text_docx(path, [f"Xatboshi {n}: non va sut narxi" for n in range(400)])
+    assert error_code(tmp_path, "long.docx", path.read_bytes()) == "zip_bomb"
+
+
+def test_docx_headers_of_every_section_and_linked_ones_once(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "Birinchi bo‘lim sarlavhasi"
+    document.sections[0].footer.paragraphs[0].text = "Pastki qism"
+    document.add_paragraph("Birinchi matn")
+    second = document.add_section()
+    second.header.is_linked_to_previous = False
+    second.header.paragraphs[0].text = "Ikkinchi bo‘lim sarlavhasi"
+    document.add_paragraph("Ikkinchi matn")
+    path = tmp_path / "sections.docx"
+    document.save(str(path))
+    assert parse_file(str(path), "sections.docx").text.splitlines() == [
+        "Birinchi bo‘lim sarlavhasi",
+        "Ikkinchi bo‘lim sarlavhasi",
+        "Birinchi matn",
+        "Ikkinchi matn",
+        "Pastki qism",
+    ]
+
+
 def test_docx_without_text_is_empty(tmp_path):
     path = tmp_path / "blank.docx"
     ff.build_text_docx(path, ["", "   "])
