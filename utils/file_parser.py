@@ -108,7 +108,7 @@ _MESSAGES: dict[str, Callable[..., Any]] = {
     ),
     "content_mismatch": lambda **p: _l(
         "The file content does not match its .%(ext)s extension. "
-        "Check that you chose the right file.",
+        "Check that you chose the right file. Allowed file types: %(types)s.",
         **p,
     ),
     "empty": lambda **p: _l("The file is empty or contains no text.", **p),
@@ -136,7 +136,12 @@ _MESSAGES: dict[str, Callable[..., Any]] = {
         **p,
     ),
     "docx_invalid": lambda **p: _l(
-        "The file is not a valid DOCX document. Open it in Word and save it as .docx again.", **p
+        "The file is not a valid DOCX document. Open it in Word and save it as .docx again. "
+        "Allowed file types: %(types)s.",
+        **p,
+    ),
+    "interrupted": lambda **p: _l(
+        "Processing of the file was interrupted. Please upload it again.", **p
     ),
     "zip_bomb": lambda **p: _l(
         "The document unpacks to too much data and was refused for safety.", **p
@@ -159,7 +164,8 @@ _MESSAGES: dict[str, Callable[..., Any]] = {
 _DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "unsupported_type": {"types": _ALLOWED_LABEL},
     "too_large": {"size": MAX_FILE_BYTES // (1024 * 1024)},
-    "content_mismatch": {"ext": "?"},
+    "content_mismatch": {"ext": "?", "types": _ALLOWED_LABEL},
+    "docx_invalid": {"types": _ALLOWED_LABEL},
     "warn_pdf_pages_no_text": {"num": 0, "total": 0},
 }
 
