@@ -93,6 +93,8 @@ class Config:
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     AUTH_RATE_LIMIT = env("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")
+    # Each test-chat answer may spend the platform's AI key: a person typing needs no more.
+    TEST_CHAT_RATE_LIMIT = env("TEST_CHAT_RATE_LIMIT", "20 per minute; 300 per day")
     PROXY_FIX_HOPS = env("PROXY_FIX_HOPS", 0, int)  # 1 behind Render's proxy
 
     # E-mail (Flask-Mail). Gmail (smtp.gmail.com:587, TLS) when only MAIL_USERNAME and

@@ -18,12 +18,9 @@ bp = Blueprint("chat", __name__, url_prefix="/test-chat")
 
 require_login(bp)
 
-# Each answer may spend the platform's AI key: a person typing never needs more than this.
-DEFAULT_RATE_LIMIT = "20 per minute; 300 per day"
-
 
 def _rate_limit() -> str:
-    return current_app.config.get("TEST_CHAT_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+    return current_app.config["TEST_CHAT_RATE_LIMIT"]
 
 
 def _per_user() -> str:

@@ -355,3 +355,17 @@ def test_admin_messages_a_meta_customer_inside_the_window(
         log = db.session.scalar(select(AdminLog).where(AdminLog.action == "message_customer"))
         assert log.details["status"] == "sent" and log.target_user_id == owner.id
     assert text in r.data.decode()  # shown in the conversation, sent by the admin
+
+
+def test_owner_page_names_a_failed_model_without_the_internal_marker(
+    app, admin_client, user_factory
+):
+    from models.ai_config import AIConfig
+
+    owner = user_factory(name="Model Egasi")
+    with app.app_context():
+        AIConfig.for_user(owner.id).mark_model_failed("gpt-9-nano", "The model does not exist")
+        db.session.commit()
+    html = admin_client.get(f"/admin/users/{owner.id}").data.decode()
+    assert "Model not available: gpt-9-nano" in html and "The model does not exist" in html
+    assert "[model:" not in html
