@@ -369,3 +369,32 @@ def test_owner_page_names_a_failed_model_without_the_internal_marker(
     html = admin_client.get(f"/admin/users/{owner.id}").data.decode()
     assert "Model not available: gpt-9-nano" in html and "The model does not exist" in html
     assert "[model:" not in html
+
+
+def test_a_broadcast_whose_job_was_lost_is_resumed_by_the_recovery_job(
+    app, user_factory, fakes, fast_broadcasts
+):
+    """The in-process queue dies with its worker: the scheduler's recovery job restarts idle
+    broadcasts, and one still moving is left alone."""
+    from utils.scheduler import run_job
+
+    _tg, graph = fakes
+    owner = user_factory()
+    with app.app_context():
+        connect_all(owner.id)
+        refs = _wa_customers(owner.id, 3)
+        lost = broadcast.start_customer_broadcast(None, owner.id, "whatsapp", "Yangi narxlar!")
+        lost.created_at = utcnow() - timedelta(minutes=6)
+        fresh = broadcast.start_customer_broadcast(None, owner.id, "whatsapp", "Hali navbatda")
+        db.session.commit()
+        lost_id, fresh_id = lost.id, fresh.id
+    assert run_job(app, "messages-requeue-stale")["broadcasts_resumed"] == 1
+    assert sorted(m["to"] for m in graph.whatsapp_sent()) == sorted(refs)
+    assert {m["text"]["body"] for m in graph.whatsapp_sent()} == {"Yangi narxlar!"}
+    with app.app_context():
+        assert db.session.get(Broadcast, lost_id).finished_at is not None
+        assert db.session.get(Broadcast, fresh_id).finished_at is None
+        (summary,) = _summaries()
+        assert (summary["total"], summary["sent"]) == (3, 3)
+    # Finished now: the next sweep has nothing to do.
+    assert run_job(app, "messages-requeue-stale")["broadcasts_resumed"] == 0

@@ -304,3 +304,31 @@ def message_all_customers(broadcast_id: int, sleep: Callable[[float], None] = ti
     if sending:  # another run is sending the last ones and will write the summary
         return None
     return _finish(run)
+
+
+# A broadcast with no send for this long lost its job (a restart emptied the in-process queue,
+# or a worker died): the recovery job starts it again. The claims make a duplicate run harmless.
+IDLE_BEFORE_RESUME = timedelta(minutes=5)
+
+
+def resume_unfinished(now=None) -> int:
+    """Enqueue every unfinished broadcast that has stopped moving; returns how many (scheduled)."""
+    cutoff = (now or utcnow()) - IDLE_BEFORE_RESUME
+    last_claim = (
+        select(func.max(BroadcastRecipient.claimed_at))
+        .where(BroadcastRecipient.broadcast_id == Broadcast.id)
+        .scalar_subquery()
+    )
+    idle = db.session.scalars(
+        select(Broadcast.id).where(
+            Broadcast.finished_at.is_(None),
+            Broadcast.created_at < cutoff,
+            func.coalesce(last_claim, Broadcast.created_at) < cutoff,
+        )
+    ).all()
+    db.session.commit()  # end the read before the runs (eager in tests) start their own work
+    for broadcast_id in idle:
+        enqueue(message_all_customers, broadcast_id)
+    if idle:
+        log.warning("resumed %s idle customer broadcasts", len(idle))
+    return len(idle)

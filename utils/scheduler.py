@@ -43,11 +43,17 @@ def _requeue_job() -> dict:
 
 
 def _recover() -> dict:
-    """What a restart left behind: unanswered messages, and uploads stuck in processing."""
+    """What a restart left behind: unanswered messages, uploads stuck in processing, and
+    customer broadcasts whose job was lost."""
+    from utils.broadcast import resume_unfinished
     from utils.chat_engine import requeue_stale
     from utils.kb_service import recover_interrupted_uploads
 
-    return {**requeue_stale(), "uploads_failed": recover_interrupted_uploads()}
+    return {
+        **requeue_stale(),
+        "uploads_failed": recover_interrupted_uploads(),
+        "broadcasts_resumed": resume_unfinished(),
+    }
 
 
 def _rollup_job() -> dict:
@@ -159,12 +165,13 @@ def messages_cli() -> None:
 @messages_cli.command("requeue-stale")
 @with_appcontext
 def requeue_stale_command() -> None:
-    """Answer messages left unanswered by a restart or a crash, and fail uploads it interrupted
-    (safe alongside the scheduler)."""
+    """Answer messages left unanswered by a restart or a crash, fail uploads it interrupted and
+    resume customer broadcasts it stopped (safe alongside the scheduler)."""
     stats = _recover()
     click.echo(
         f"requeued={stats['requeued']} released={stats['released']} "
-        f"uploads_failed={stats['uploads_failed']}"
+        f"uploads_failed={stats['uploads_failed']} "
+        f"broadcasts_resumed={stats['broadcasts_resumed']}"
     )
 
 
