@@ -21,6 +21,7 @@ from forms.kb import SearchForm, UploadForm
 from models.knowledge_base import KnowledgeBase
 from routes.helpers import get_owned_or_404, is_xhr, require_login
 from utils import kb_service
+from utils.chat_engine import passages_for
 from utils.tasks import enqueue
 
 bp = Blueprint("kb", __name__, url_prefix="/knowledge-base")
@@ -35,7 +36,8 @@ def index():
     kb = KnowledgeBase.active_for(current_user.id)
     latest = KnowledgeBase.latest_upload_for(current_user.id)
     form = SearchForm(request.args)
-    results = kb_service.search(kb, form.q.data, k=5) if kb and form.q.data else []
+    # Exactly what the bot would put in its prompt for this question.
+    results = passages_for(kb, form.q.data) if kb and form.q.data else []
     return render_template(
         "upload_kb.html",
         kb=kb,

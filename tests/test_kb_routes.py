@@ -1,6 +1,9 @@
 """Knowledge base through the pages: upload, replace, failed replacement, size limit, privacy."""
 
+import html
 import io
+import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -306,3 +309,30 @@ def test_uploads_interrupted_by_a_restart_are_failed_by_the_recovery_job(app, ow
         assert kb.status == "failed" and kb.error.startswith("Обработка файла была прервана")
         assert db.session.get(KnowledgeBase, fresh).status == "processing"
     assert not stuck_path.exists()
+
+
+def test_test_search_shows_exactly_the_passages_the_bot_uses(client, app, owner):
+    """The box is for checking the bot: it lists what the engine would put in its prompt."""
+    from models.conversation import Conversation
+    from utils.chat_engine import answer_web
+
+    branches = [
+        f"{city} filialimiz manzili va narxlari: yetkazib berish {n} 000 so‘m. "
+        + f"{city} filiali har kuni soat 9 dan 21 gacha ishlaydi, dam olish kunlari ham. " * 6
+        for n, city in enumerate(
+            ["Toshkent", "Samarqand", "Buxoro", "Xiva", "Namangan", "Andijon", "Farg‘ona"], 10
+        )
+    ]
+    _upload(client, "filiallar.txt", "\n\n".join(branches).encode())
+    question = "yetkazib berish narxlari filial"
+    page = client.get("/knowledge-base/", query_string={"q": question}).data.decode()
+    shown = re.findall(r'<div class="kb-passage">(.*?)</div>', page, re.S)
+    with app.app_context():
+        conv = Conversation.get_or_create(owner.id, "web", "test-chat", "kb-check")
+        db.session.commit()
+        reply = answer_web(conv, question)
+        used = [p["text"] for p in json.loads(reply.chunks_json)]
+        db.session.rollback()
+    # The bot's top passages within its budget, not "everything that matches".
+    assert 0 < len(shown) < len(branches) and len(shown) == len(used)
+    assert all(html.unescape(s).startswith(u) for s, u in zip(shown, used, strict=True))

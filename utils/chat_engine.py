@@ -126,7 +126,7 @@ def _relevant(query: str, passage: Passage) -> bool:
 
 def gather_passages(kb: KnowledgeBase | None, conv: Conversation, text: str) -> list[Passage]:
     """Top chunks for the question; a short follow-up also searches with the previous question."""
-    found = search(kb, text, k=TOP_K)
+    previous = None
     if kb is not None and len(text.split()) <= 4:
         previous = db.session.scalar(
             select(Message.text)
@@ -139,11 +139,17 @@ def gather_passages(kb: KnowledgeBase | None, conv: Conversation, text: str) -> 
             .order_by(Message.id.desc())
             .limit(1)
         )
-        if previous:
-            seen = {p.chunk_id for p in found}
-            found += [
-                p for p in search(kb, f"{previous} {text}", k=TOP_K) if p.chunk_id not in seen
-            ]
+    return passages_for(kb, text, previous)
+
+
+def passages_for(kb: KnowledgeBase | None, text: str, previous: str | None = None) -> list[Passage]:
+    """The passages the bot puts in its prompt for a question (also the KB page's test search):
+    the TOP_K best, then for a short follow-up those found with the previous question too,
+    within the prompt's KB_BUDGET."""
+    found = search(kb, text, k=TOP_K)
+    if previous and len(text.split()) <= 4:
+        seen = {p.chunk_id for p in found}
+        found += [p for p in search(kb, f"{previous} {text}", k=TOP_K) if p.chunk_id not in seen]
     out, used = [], 0
     for passage in found:
         if used + len(passage.text) > KB_BUDGET:
