@@ -19,3 +19,37 @@ def test_models_and_migrations_agree(app):
 def test_database_was_built_by_alembic(app):
     with app.app_context(), db.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() is not None
+
+
+def test_sqlite_table_rebuilds_keep_the_rows_of_child_tables(tmp_path):
+    """c4e8a1f2b6d3 rebuilds `conversations` on SQLite (copy, drop, rename): with foreign keys
+    on, the drop cascaded into `messages` and deleted every message of every customer."""
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from config import TestingConfig
+    from main import create_app
+    from models.conversation import Conversation, Message
+    from tests.conftest import make_user
+
+    class OldDatabase(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.db'}"
+
+    migrations = str(Path(__file__).resolve().parent.parent / "migrations")
+    app = create_app(OldDatabase)
+    with app.app_context():
+        upgrade(directory=migrations, revision="5d2a9c1e7b34")
+        owner = make_user(email="old@example.uz")
+        conv = Conversation.get_or_create(owner.id, "telegram", "42", "1001", "Mijoz")
+        db.session.flush()
+        for n in range(3):
+            Message.store_inbound(conv, external_id=f"u{n}", text=f"Savol {n}")
+        db.session.commit()
+        db.session.remove()
+        upgrade(directory=migrations)
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 3
+        assert db.session.scalar(select(func.count()).select_from(Conversation)) == 1
+        with db.engine.connect() as conn:  # foreign keys are enforced again afterwards
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
