@@ -148,3 +148,15 @@ def test_an_account_moved_to_another_owner_starts_new_conversations(
         )
     assert "almashtirish" in b_reply
     assert len(graph.whatsapp_sent()) == 2
+
+
+def test_a_short_owner_message_that_a_bot_reply_contains_still_pauses(client, app, fakes, shop):
+    """Only an echo equal to something we sent (or to one of its parts) is ours: the owner
+    typing "Ha" or a price that the bot's reply happens to contain is a person taking over."""
+    _, graph = fakes
+    meta_post(client, "instagram", g.instagram_text_payload("Do you have a warranty?"))
+    bot_text = graph.instagram_sent()[0]["message"]["text"]
+    first_word = bot_text.split()[0]
+    assert first_word != bot_text.strip()
+    meta_post(client, "instagram", g.instagram_echo_payload(first_word))
+    assert _conversation(app).is_paused()

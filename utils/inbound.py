@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models.base import utcnow
 from models.conversation import Conversation, Message
+from utils.messaging import split_for_platform
 from utils.messaging.base import InboundEvent
 
 # An echo whose text is part of a message we sent this recently is our own (see _sent_by_us).
@@ -114,8 +115,9 @@ def _sent_by_us(conv: Conversation, text: str | None) -> bool:
 
     Only the first id of a split reply is stored, and an echo can arrive before the send call
     returns with any id at all; but the outbound message is committed before sending, so its
-    text is there: an echo that is (a part of) a recent outbound text is ours. A person typing in
-    the app writes new text, so it still pauses the bot."""
+    text is there: an echo equal to a recent outbound text, or to one of the parts the platform's
+    adapter split it into, is ours. Anything else (even a short "Ha" that a reply contains) is a
+    person typing in the app, and pauses the bot."""
     needle = " ".join((text or "").split())
     if not needle:
         return False  # we never send media; an attachment from the app is the owner's
@@ -129,4 +131,8 @@ def _sent_by_us(conv: Conversation, text: str | None) -> bool:
         .order_by(Message.id.desc())
         .limit(ECHO_MATCH_CANDIDATES)
     )
-    return any(needle in " ".join((sent or "").split()) for sent in recent)
+    return any(
+        needle == " ".join(part.split())
+        for sent in recent
+        for part in [sent or "", *split_for_platform(conv.platform, sent or "")]
+    )

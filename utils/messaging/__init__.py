@@ -10,6 +10,7 @@ from .base import (
     InboundEvent,
     SendResult,
     sign_body,
+    split_for_platform,
     split_text,
     verify_signature,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "WhatsAppClient",
     "language_picker_markup",
     "sign_body",
+    "split_for_platform",
     "split_text",
     "verify_signature",
 ]

@@ -201,6 +201,20 @@ def _best_cut(text: str, n: int) -> int:
     return n  # one word longer than the limit: a hard cut is the only way
 
 
+# Each platform's limit on one message, as split_text takes it.
+PART_LIMITS: dict[str, dict[str, int]] = {
+    "telegram": {"max_utf16": TELEGRAM_MAX_CHARS},
+    "whatsapp": {"max_chars": WHATSAPP_MAX_CHARS},
+    "instagram": {"max_bytes": INSTAGRAM_MAX_BYTES},
+}
+
+
+def split_for_platform(platform: str, text: str) -> list[str]:
+    """The parts the adapter sends a text in on this platform (one part where there is no limit)."""
+    limits = PART_LIMITS.get(platform)
+    return split_text(text, **limits) if limits else [text]
+
+
 def split_text(
     text: str,
     max_chars: int | None = None,

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from .base import (
-    INSTAGRAM_MAX_BYTES,
     GraphClientBase,
     GraphFailure,
     InboundEvent,
@@ -20,7 +19,7 @@ from .base import (
     as_id,
     as_list,
     as_str,
-    split_text,
+    split_for_platform,
     to_datetime,
     verify_signature,
 )
@@ -206,7 +205,7 @@ class InstagramClient(GraphClientBase):
 
     def send_text(self, recipient_id: str, text: str) -> SendResult:
         """Send text to an IGSID, split at 1000 UTF-8 bytes; never raises."""
-        parts = split_text(text, max_bytes=INSTAGRAM_MAX_BYTES)
+        parts = split_for_platform("instagram", text)
         if not parts:
             return SendResult(False, error="empty message", error_code="empty")
         bodies = [{"recipient": {"id": str(recipient_id)}, "message": {"text": p}} for p in parts]

@@ -19,7 +19,6 @@ import httpx
 
 from .base import (
     DEFAULT_MAX_WAIT_SECONDS,
-    TELEGRAM_MAX_CHARS,
     InboundEvent,
     SendResult,
     Sleep,
@@ -28,7 +27,7 @@ from .base import (
     as_str,
     backoff_seconds,
     network_error_text,
-    split_text,
+    split_for_platform,
     to_datetime,
     utcnow,
 )
@@ -421,7 +420,7 @@ class TelegramClient:
         self, chat_id: int | str, text: str, reply_markup: dict[str, Any] | None = None
     ) -> SendResult:
         """Send plain text (split at 4096); markup goes on the last part. Never raises."""
-        parts = split_text(text, max_utf16=TELEGRAM_MAX_CHARS)
+        parts = split_for_platform("telegram", text)
         if not parts:
             return SendResult(False, error="empty message", error_code="empty")
         ids: list[str] = []

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from .base import (
-    WHATSAPP_MAX_CHARS,
     GraphClientBase,
     GraphFailure,
     InboundEvent,
@@ -16,7 +15,7 @@ from .base import (
     as_id,
     as_list,
     as_str,
-    split_text,
+    split_for_platform,
     to_datetime,
     verify_signature,
 )
@@ -267,7 +266,7 @@ class WhatsAppClient(GraphClientBase):
 
     def send_text(self, to: str, text: str) -> SendResult:
         """Send a free-form text (split at 4096 characters); never raises."""
-        parts = split_text(text, max_chars=WHATSAPP_MAX_CHARS)
+        parts = split_for_platform("whatsapp", text)
         if not parts:
             return SendResult(False, error="empty message", error_code="empty")
         bodies = [
