@@ -1,5 +1,7 @@
 """Meta echoes of our own messages never pause the bot; conversations belong to one owner."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -160,3 +162,28 @@ def test_a_short_owner_message_that_a_bot_reply_contains_still_pauses(client, ap
     assert first_word != bot_text.strip()
     meta_post(client, "instagram", g.instagram_echo_payload(first_word))
     assert _conversation(app).is_paused()
+
+
+def test_a_send_cut_off_by_a_crash_is_marked_failed_not_left_pending(app, fakes, shop):
+    """Meta messages are committed before the send; if the worker dies there, the recovery job
+    marks the message failed (not resent: it may have gone out)."""
+    from models.base import utcnow
+    from utils.scheduler import run_job
+
+    _, graph = fakes
+    meta_post(app.test_client(), "instagram", g.instagram_text_payload("Salom"))
+    with app.app_context():
+        conv = db.session.scalar(select(Conversation))
+        stuck = Message.new_outbound(conv, "Javob yo‘lda edi", sender="bot")
+        db.session.flush()
+        stuck.created_at = utcnow() - timedelta(minutes=11)
+        fresh = Message.new_outbound(conv, "Hozir yuborilmoqda", sender="bot")
+        db.session.commit()
+        stuck_id, fresh_id = stuck.id, fresh.id
+    sent_before = len(graph.instagram_sent())
+    assert run_job(app, "messages-requeue-stale")["sends_failed"] == 1
+    with app.app_context():
+        assert db.session.get(Message, stuck_id).status == "failed"
+        assert "interrupted" in db.session.get(Message, stuck_id).error
+        assert db.session.get(Message, fresh_id).status == "pending"
+    assert len(graph.instagram_sent()) == sent_before

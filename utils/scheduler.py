@@ -48,9 +48,11 @@ def _recover() -> dict:
     from utils.broadcast import resume_unfinished
     from utils.chat_engine import requeue_stale
     from utils.kb_service import recover_interrupted_uploads
+    from utils.outbound import fail_interrupted_sends
 
     return {
         **requeue_stale(),
+        "sends_failed": fail_interrupted_sends(),
         "uploads_failed": recover_interrupted_uploads(),
         "broadcasts_resumed": resume_unfinished(),
     }
@@ -171,7 +173,7 @@ def requeue_stale_command() -> None:
     click.echo(
         f"requeued={stats['requeued']} released={stats['released']} "
         f"uploads_failed={stats['uploads_failed']} "
-        f"broadcasts_resumed={stats['broadcasts_resumed']}"
+        f"broadcasts_resumed={stats['broadcasts_resumed']} sends_failed={stats['sends_failed']}"
     )
 
 
