@@ -176,6 +176,10 @@ class Broadcast(db.Model):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The chain of jobs sending it: each job takes or renews the lease with its token, so two
+    # chains (a resumed one and a slow original) never send side by side.
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class BroadcastRecipient(db.Model):

@@ -398,3 +398,31 @@ def test_a_broadcast_whose_job_was_lost_is_resumed_by_the_recovery_job(
         assert (summary["total"], summary["sent"]) == (3, 3)
     # Finished now: the next sweep has nothing to do.
     assert run_job(app, "messages-requeue-stale")["broadcasts_resumed"] == 0
+
+
+def test_only_one_chain_of_jobs_sends_a_broadcast(app, user_factory, fakes, fast_broadcasts):
+    """Two workers' recovery jobs resume the same idle broadcast at once: one chain takes the
+    lease and sends; the other finds it taken and stops, so the send rate is kept."""
+    _tg, graph = fakes
+    owner = user_factory()
+    with app.app_context():
+        connect_all(owner.id)
+        refs = _wa_customers(owner.id, 3)
+        run = broadcast.start_customer_broadcast(None, owner.id, "whatsapp", "Salom")
+        db.session.commit()
+        first = broadcast._take_lease(run.id, None)  # a chain is running this broadcast
+        assert first is not None
+        assert broadcast._take_lease(run.id, None) is None  # a second chain is refused
+        assert broadcast.message_all_customers(run.id) is None  # ... and sends nothing
+        assert graph.whatsapp_sent() == []
+        assert broadcast._take_lease(run.id, first) == first  # the chain itself renews it
+        # The chain's lease runs out (its worker died): a new chain may take over.
+        db.session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == run.id)
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        broadcast.message_all_customers(run.id)
+        assert db.session.get(Broadcast, run.id).finished_at is not None
+    assert sorted(m["to"] for m in graph.whatsapp_sent()) == sorted(refs)

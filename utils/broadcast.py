@@ -6,13 +6,14 @@ platforms' rate limits and Meta's 24-hour window.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, func, insert, literal, select, update
+from sqlalchemy import Integer, func, insert, literal, or_, select, update
 
 from extensions import db
 from models.admin_log import AdminLog, Broadcast, BroadcastRecipient
@@ -270,17 +271,23 @@ def _finish(run: Broadcast) -> dict | None:
 
 
 @task
-def message_all_customers(broadcast_id: int, sleep: Callable[[float], None] = time.sleep):
+def message_all_customers(
+    broadcast_id: int, sleep: Callable[[float], None] = time.sleep, lease: str | None = None
+):
     """Send one batch of a broadcast to the owner's customers, then enqueue the next batch.
 
     Conversations outside Meta's 24-hour window (or whose customer blocked the bot) are skipped.
     A pause after each send keeps within the platform's per-bot rate. When nothing is left the
     per-recipient results are written to the admin log about this owner; returns that summary.
+    A job runs only while it holds the broadcast's lease (`lease` is the token its chain took).
     """
     if outbound is None:
         raise RuntimeError("utils.outbound is not available")
     run = db.session.get(Broadcast, broadcast_id)
     if run is None or run.finished_at is not None:
+        return None
+    lease = _take_lease(broadcast_id, lease)
+    if lease is None:  # another chain is sending this broadcast
         return None
     config = current_app.config
     interval = 1.0 / (config.get("BROADCAST_RATES") or SEND_RATES).get(run.platform, 1.0)
@@ -299,31 +306,59 @@ def message_all_customers(broadcast_id: int, sleep: Callable[[float], None] = ti
             sleep(interval)
     waiting, sending = _unsettled(broadcast_id)
     if waiting:
-        enqueue(message_all_customers, broadcast_id)
+        enqueue(message_all_customers, broadcast_id, lease=lease)  # the chain keeps its lease
         return None
+    _release_lease(broadcast_id, lease)
     if sending:  # another run is sending the last ones and will write the summary
         return None
-    return _finish(run)
+    return _finish(db.session.get(Broadcast, broadcast_id))
 
 
-# A broadcast with no send for this long lost its job (a restart emptied the in-process queue,
-# or a worker died): the recovery job starts it again. The claims make a duplicate run harmless.
+def _take_lease(broadcast_id: int, token: str | None) -> str | None:
+    """Take the broadcast's lease (free, expired, or already this chain's) and renew it."""
+    now = utcnow()
+    held = or_(Broadcast.lease_until.is_(None), Broadcast.lease_until < now)
+    if token is not None:
+        held = or_(held, Broadcast.lease_token == token)
+    new_token = token or secrets.token_hex(8)
+    taken = db.session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.finished_at.is_(None), held)
+        .values(lease_token=new_token, lease_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return new_token if taken == 1 else None
+
+
+def _release_lease(broadcast_id: int, token: str) -> None:
+    db.session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.lease_token == token)
+        .values(lease_token=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+# A job sends for at most BATCH_SECONDS; a lease not renewed for this long lost its chain (a
+# restart emptied the in-process queue, or a worker died), and the recovery job starts a new one.
+LEASE = timedelta(minutes=5)
+# A broadcast this old that no job has ever taken lost its first job.
 IDLE_BEFORE_RESUME = timedelta(minutes=5)
 
 
 def resume_unfinished(now=None) -> int:
-    """Enqueue every unfinished broadcast that has stopped moving; returns how many (scheduled)."""
-    cutoff = (now or utcnow()) - IDLE_BEFORE_RESUME
-    last_claim = (
-        select(func.max(BroadcastRecipient.claimed_at))
-        .where(BroadcastRecipient.broadcast_id == Broadcast.id)
-        .scalar_subquery()
-    )
+    """Enqueue every unfinished broadcast whose chain of jobs is gone; returns how many.
+
+    Several workers may run this at once: each resumed job must still take the lease, so only
+    one chain ever sends a broadcast."""
+    now = now or utcnow()
     idle = db.session.scalars(
         select(Broadcast.id).where(
             Broadcast.finished_at.is_(None),
-            Broadcast.created_at < cutoff,
-            func.coalesce(last_claim, Broadcast.created_at) < cutoff,
+            Broadcast.created_at < now - IDLE_BEFORE_RESUME,
+            or_(Broadcast.lease_until.is_(None), Broadcast.lease_until < now),
         )
     ).all()
     db.session.commit()  # end the read before the runs (eager in tests) start their own work
