@@ -50,6 +50,12 @@ def meta_post(client, platform, payload, secret=APP_SECRET):
     )
 
 
+def meta_post_raw(client, platform, body: bytes):
+    """Post raw bytes (valid JSON or not), correctly signed with the tenant's app secret."""
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": g.sign(body, APP_SECRET)}
+    return client.post(f"/{platform}/webhook", data=body, headers=headers)
+
+
 def count(app, model, *where):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
@@ -398,14 +404,7 @@ def test_whatsapp_reactions_and_unknown_numbers(client, app, fakes, shop):
     "body", [b"{broken", b"[]", b'{"entry": "x"}', b'{"entry": [{"changes": [null]}]}']
 )
 def test_malformed_meta_bodies_never_500(client, fakes, shop, platform, body):
-    response = client.post(
-        f"/{platform}/webhook",
-        data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Hub-Signature-256": g.sign(body, APP_SECRET),
-        },
-    )
+    response = meta_post_raw(client, platform, body)
     assert response.status_code in (200, 400)
 
 
@@ -714,14 +713,7 @@ def test_meta_webhooks_log_bodies_they_cannot_use_without_the_body(
     client, fakes, shop, caplog, platform, body, expected
 ):
     with caplog.at_level(logging.INFO, logger=WEBHOOK_LOGGER):
-        response = client.post(
-            f"/{platform}/webhook",
-            data=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Hub-Signature-256": g.sign(body, APP_SECRET),
-            },
-        )
+        response = meta_post_raw(client, platform, body)
     assert response.status_code in (200, 400)
     logged = _webhook_log(caplog)
     assert expected in logged
