@@ -311,13 +311,13 @@ def message_all_customers(
     _release_lease(broadcast_id, lease)
     if sending:  # another run is sending the last ones and will write the summary
         return None
-    return _finish(db.session.get(Broadcast, broadcast_id))
+    return _finish(run)
 
 
 def _take_lease(broadcast_id: int, token: str | None) -> str | None:
     """Take the broadcast's lease (free, expired, or already this chain's) and renew it."""
     now = utcnow()
-    held = or_(Broadcast.lease_until.is_(None), Broadcast.lease_until < now)
+    held = _lease_free(now)
     if token is not None:
         held = or_(held, Broadcast.lease_token == token)
     new_token = token or secrets.token_hex(8)
@@ -329,6 +329,11 @@ def _take_lease(broadcast_id: int, token: str | None) -> str | None:
     ).rowcount
     db.session.commit()
     return new_token if taken == 1 else None
+
+
+def _lease_free(now):
+    """No chain holds the lease: never taken, released, or not renewed in time."""
+    return or_(Broadcast.lease_until.is_(None), Broadcast.lease_until < now)
 
 
 def _release_lease(broadcast_id: int, token: str) -> None:
@@ -358,7 +363,7 @@ def resume_unfinished(now=None) -> int:
         select(Broadcast.id).where(
             Broadcast.finished_at.is_(None),
             Broadcast.created_at < now - IDLE_BEFORE_RESUME,
-            or_(Broadcast.lease_until.is_(None), Broadcast.lease_until < now),
+            _lease_free(now),
         )
     ).all()
     db.session.commit()  # end the read before the runs (eager in tests) start their own work

@@ -19,7 +19,7 @@ from models.conversation import Conversation, Message
 from utils.messaging import split_for_platform
 from utils.messaging.base import InboundEvent
 
-# An echo whose text is part of a message we sent this recently is our own (see _sent_by_us).
+# An echo equal to a message we sent this recently (or to one of its parts) is ours: _sent_by_us.
 ECHO_MATCH_WINDOW = timedelta(minutes=15)
 ECHO_MATCH_CANDIDATES = 20
 

@@ -91,7 +91,7 @@ def process_upload(kb_id: int) -> None:
     kb = db.session.get(KnowledgeBase, kb_id)
     if kb is None or kb.status != "processing":
         return
-    language = db.session.scalar(select(User.language).where(User.id == kb.user_id)) or "uz"
+    language = _owner_language(kb.user_id)
     path = stored_path(kb)
     try:
         parsed = parse_file(str(path), kb.original_name)
@@ -133,6 +133,11 @@ def _reject(kb: KnowledgeBase | None, error: FileParseError, language: str) -> N
     _remove(path)
 
 
+def _owner_language(user_id: int) -> str:
+    """Messages stored on an upload are in its owner's language, shown on their page."""
+    return db.session.scalar(select(User.language).where(User.id == user_id)) or "uz"
+
+
 def _remove(path: Path | None) -> None:
     if path is not None:
         path.unlink(missing_ok=True)
@@ -142,8 +147,7 @@ def recover_interrupted_uploads() -> int:
     """Fail uploads a restart left in processing, so their page stops waiting (scheduled)."""
     stale = stale_processing()
     for kb in stale:
-        language = db.session.scalar(select(User.language).where(User.id == kb.user_id)) or "uz"
-        _reject(kb, FileParseError("interrupted"), language)
+        _reject(kb, FileParseError("interrupted"), _owner_language(kb.user_id))
     if stale:
         log.warning("marked %s interrupted uploads as failed", len(stale))
     return len(stale)

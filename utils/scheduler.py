@@ -38,10 +38,6 @@ def _reminder_job() -> dict:
     return dict(run_plan_reminders())
 
 
-def _requeue_job() -> dict:
-    return _recover()
-
-
 def _recover() -> dict:
     """What a restart left behind: unanswered messages, uploads stuck in processing, and
     customer broadcasts whose job was lost."""
@@ -67,7 +63,7 @@ def _rollup_job() -> dict:
 JOBS: dict[str, Callable[[], dict]] = {
     "marketing-send-due": _marketing_job,
     "plan-remind-expiring": _reminder_job,
-    "messages-requeue-stale": _requeue_job,
+    "messages-requeue-stale": _recover,
     "stats-rollup": _rollup_job,
 }
 # Unanswered customers cannot wait ten minutes; e-mails can; a day settles once a day.
@@ -170,11 +166,7 @@ def requeue_stale_command() -> None:
     """Answer messages left unanswered by a restart or a crash, fail uploads it interrupted and
     resume customer broadcasts it stopped (safe alongside the scheduler)."""
     stats = _recover()
-    click.echo(
-        f"requeued={stats['requeued']} released={stats['released']} "
-        f"uploads_failed={stats['uploads_failed']} "
-        f"broadcasts_resumed={stats['broadcasts_resumed']} sends_failed={stats['sends_failed']}"
-    )
+    click.echo(" ".join(f"{key}={value}" for key, value in stats.items()))
 
 
 @click.group("stats")

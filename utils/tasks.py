@@ -73,7 +73,7 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future | None:
         with contextlib.suppress(Exception):
             _run(app, name, args, kwargs)
         return None
-    if app.config.get("REDIS_URL") and not getattr(fn, "task_local", False):
+    if app.config.get("REDIS_URL") and not fn.task_local:
         from redis import Redis
         from rq import Queue
 
