@@ -159,6 +159,28 @@ def test_redelivered_update_gets_one_reply(client, app, fakes, shop):
     assert count(app, Message, Message.direction == "in") == 1
 
 
+def test_replies_in_two_chats_of_one_bot_are_each_stored_and_sent_once(client, app, fakes, shop):
+    """Bot API message ids are numbered per chat: both chats' first replies are message 1."""
+    from datetime import timedelta
+
+    from models.base import utcnow
+    from utils.chat_engine import requeue_stale
+
+    tg, _ = fakes
+    for chat_id in (1001, 1002):
+        update = t.telegram_text_update("Ish vaqti qanday?", chat_id=chat_id)
+        assert tg_post(client, shop.id, update, shop.telegram_secret).status_code == 200
+    assert [m["message_id"] for m in tg.sent_messages()] == [1, 1]
+    with app.app_context():
+        inbound = db.session.scalars(select(Message.status).where(Message.direction == "in"))
+        assert list(inbound) == ["answered", "answered"]
+        keys = db.session.scalars(select(Message.external_id).where(Message.direction == "out"))
+        assert sorted(keys) == ["out:1001:1", "out:1002:1"]
+        # Nothing is left claimed for the recovery sweep to send again.
+        assert requeue_stale(now=utcnow() + timedelta(hours=1)) == {"requeued": 0, "released": 0}
+    assert len(tg.sent_messages(chat_id=1001)) == len(tg.sent_messages(chat_id=1002)) == 1
+
+
 def test_two_concurrent_deliveries_get_one_reply(app, fakes, shop):
     tg, _ = fakes
     update = t.telegram_text_update("Qaytarish mumkinmi?", chat_id=888)

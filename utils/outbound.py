@@ -94,9 +94,12 @@ def _record(msg: Message, result: SendResult) -> Message:
         msg.status = "sent"
         if result.external_ids:
             # Meta refers to our messages by id (WhatsApp statuses, Instagram echoes), so keep it
-            # as the key; Telegram message ids would collide with update ids, so prefix them.
+            # as the key. Telegram message ids are numbered per chat (two customers' replies both
+            # get id 1) and would also collide with update ids: key them by chat.
             first = result.external_ids[0]
-            msg.external_id = f"out:{first}" if msg.platform == "telegram" else first
+            if msg.platform == "telegram":
+                first = f"out:{msg.conversation.customer_ref}:{first}"
+            msg.external_id = first
     else:
         msg.status = "failed"
         msg.error = (result.error or "send failed")[:1000]

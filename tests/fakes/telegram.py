@@ -41,7 +41,8 @@ class FakeBot:
     pending_update_count: int = 0
     last_error_message: str | None = None
     last_error_date: int | None = None
-    next_message_id: int = 1
+    # The real Bot API numbers messages within each chat (1, 2, 3… per chat), not per bot.
+    next_message_id: dict[str, int] = field(default_factory=dict)
     sent: list[dict[str, Any]] = field(default_factory=list)
     answered_callbacks: list[dict[str, Any]] = field(default_factory=list)
 
@@ -317,8 +318,8 @@ class FakeTelegram(FakeServer):
                         break
                     del self._send_failures[i]
                     return reply
-            message_id = bot.next_message_id
-            bot.next_message_id += 1
+            message_id = bot.next_message_id.get(str(chat_id), 1)
+            bot.next_message_id[str(chat_id)] = message_id + 1
             bot.sent.append({**params, "message_id": message_id, "_seq": next(self._seq)})
         result = {
             "message_id": message_id,
