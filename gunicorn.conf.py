@@ -43,6 +43,6 @@ logger_class = RedactingLogger
 
 def post_worker_init(worker):
     """Start the in-process scheduler in each worker; its jobs claim work atomically."""
-    from utils.scheduler import start_scheduler
+    from scheduler import start_scheduler
 
     start_scheduler(worker.app.wsgi())

@@ -13,6 +13,22 @@ from config import Config, ProductionConfig, config_from_env
 from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from models import search
 
+# The application's own packages and top-level modules (their loggers write to stdout).
+APP_PACKAGES = (
+    "ai",
+    "channels",
+    "commands",
+    "core",
+    "kb",
+    "models",
+    "outreach",
+    "pipeline",
+    "routes",
+    "scheduler",
+    "text",
+    "worker",
+)
+
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
     """Build the app; no side effects (no migrations, network or scheduler here)."""
@@ -41,7 +57,7 @@ def configure_logging(app: Flask) -> None:
     root.handlers[:] = [handler]
     root.setLevel(app.config["LOG_LEVEL"])
     root.propagate = False
-    for name in ("utils", "routes", "models"):
+    for name in APP_PACKAGES:
         logging.getLogger(name).handlers[:] = [handler]
         logging.getLogger(name).setLevel(app.config["LOG_LEVEL"])
     # httpx logs full request URLs, and Telegram puts the bot token in the URL.
@@ -91,7 +107,7 @@ app = create_app()
 if __name__ == "__main__":
     # Replit's Run button and `python main.py`: the development server on $PORT (5000 by default),
     # with the in-process scheduler (never started by create_app, so tests and CLI stay quiet).
-    from utils.scheduler import start_scheduler
+    from scheduler import start_scheduler
 
     start_scheduler(app)
     host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 (Replit serves on all interfaces)

@@ -3,7 +3,7 @@
 Run from the repository root: ``.venv/bin/python -m bench.kb_bench [--keep DIR] [--repeat N]``.
 Prints a table, then the figures as JSON on the last line.  Every measurement runs in a fresh
 interpreter, so peak RSS is per file; ``rss_child_mb`` is the extraction child that
-``utils.file_parser`` starts for PDF, DOCX and CSV.  Two DOCX files: ``docx`` is mostly a photo
+``kb.extract`` starts for PDF, DOCX and CSV.  Two DOCX files: ``docx`` is mostly a photo
 with 20,000 paragraphs and price tables; ``docx_text`` is dense text only (~52 MB of XML), the
 worst case for the DOCX XML limit and for memory.
 
@@ -408,7 +408,7 @@ def _child(mode: str, kind: str, path: str) -> None:
     """Measure one extraction inside this fresh interpreter and print JSON."""
     # Import before timing: a running app has these modules loaded already.
     if mode == "parse":
-        from utils.file_parser import parse_file
+        from kb.extract import parse_file
 
         watcher = _ChildPeakWatcher()
         watcher.start()
@@ -440,9 +440,9 @@ def measure(mode: str, kind: str, path: Path) -> dict[str, Any]:
 
 
 def retrieval_available() -> bool:
-    """True once ``utils.retrieval`` exists."""
+    """True once ``kb.index`` exists."""
     try:
-        import utils.retrieval  # noqa: F401
+        import kb.index  # noqa: F401
     except ImportError:
         return False
     return True
@@ -499,7 +499,7 @@ def collect(paths: dict[str, Path], repeat: int = 3) -> dict[str, dict[str, Any]
         fastest = min(b["seconds"] for b in bare.values())
         row["ratio_to_fastest_bare"] = round(row["seconds"] / fastest, 2) if fastest else None
         if with_retrieval:
-            from utils.file_parser import FileParseError, parse_file
+            from kb.extract import FileParseError, parse_file
 
             try:
                 row["retrieval"] = retrieval_figures(parse_file(str(path), path.name).text)

@@ -1,4 +1,4 @@
-"""Measure utils.lang_detector accuracy on a JSONL file of {"text", "lang"[, "script"]} lines.
+"""Measure text.detect accuracy on a JSONL file of {"text", "lang"[, "script"]} lines.
 
 Usage: python -m bench.langid_eval --data FILE [--baseline] [--half a|b] [--show N]
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils.lang_detector import detect, warm_up
+from text.detect import detect, warm_up
 
 
 def _half(text: str) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils.retrieval import RetrievalIndex, chunk_text
+from kb.index import RetrievalIndex, chunk_text
 
 
 def _read_jsonl(path: str) -> list[dict]:

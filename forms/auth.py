@@ -10,9 +10,9 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from core.phone import PhoneError, format_phone, normalize_phone
 from extensions import db
 from models.user import User
-from utils.phone import PhoneError, format_phone, normalize_phone
 
 
 def Required() -> DataRequired:  # noqa: N802  (reads like the WTForms validators it wraps)

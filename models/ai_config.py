@@ -9,9 +9,9 @@ from flask import current_app
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.crypto import decrypt, encrypt, mask
 from extensions import db
 from models.base import UTCDateTime, utcnow
-from utils.crypto_utils import decrypt, encrypt, mask
 
 
 class AIConfig(db.Model):

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.crypto import decrypt, encrypt, mask
 from extensions import db
 from models.base import UTCDateTime, utcnow
-from utils.crypto_utils import decrypt, encrypt, mask
 
 
 def token_fingerprint(token: str) -> str:

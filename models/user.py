@@ -76,7 +76,7 @@ class User(UserMixin, db.Model):
     @classmethod
     def find_by_login(cls, login: str) -> User | None:
         """Find a user by e-mail (case-insensitive) or by a phone number typed any way."""
-        from utils.phone import PhoneError, normalize_phone
+        from core.phone import PhoneError, normalize_phone
 
         login = (login or "").strip()
         if "@" in login:

@@ -6,11 +6,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ai import AIError, ProviderSettings, check_key
 from extensions import db
 from forms.ai import AssistantForm, OpenAIKeyForm
 from models.ai_config import AIConfig, PlatformAI
 from routes.helpers import require_login
-from utils.ai_handler import AIError, ProviderSettings, check_key
 
 bp = Blueprint("ai", __name__, url_prefix="/assistant")
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from core.tasks import enqueue
 from extensions import db, limiter, login_manager
 from forms.auth import (
     ChangePasswordForm,
@@ -19,9 +20,8 @@ from forms.auth import (
 )
 from models.base import utcnow
 from models.user import User, make_reset_token, user_from_reset_token  # noqa: F401 (tests)
+from outreach.owner_emails import send_password_reset
 from routes.helpers import safe_next
-from utils.owner_emails import send_password_reset
-from utils.tasks import enqueue
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

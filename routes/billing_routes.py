@@ -22,9 +22,9 @@ from models.billing import (
     price_after,
 )
 from models.marketing import COUPON_PROBLEMS, check_coupon, normalize_code
+from outreach.owner_emails import user_from_unsubscribe_token
 from routes.helpers import get_owned_or_404
 from routes.template_helpers import format_money
-from utils.owner_emails import user_from_unsubscribe_token
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 

@@ -10,8 +10,8 @@ from sqlalchemy import delete, select
 
 from extensions import db, limiter
 from models.conversation import Conversation, Message
+from pipeline.engine import answer_web
 from routes.helpers import require_login
-from utils.chat_engine import answer_web
 
 bp = Blueprint("chat", __name__, url_prefix="/test-chat")
 

@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from extensions import db
+from kb.extract import FileParseError
 from routes.helpers import is_xhr
-from utils.file_parser import FileParseError
 
 log = logging.getLogger("bilimbot.errors")
 PAGES = (400, 403, 404, 405, 413, 429, 500)

@@ -16,13 +16,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.tasks import enqueue
 from extensions import db
 from forms.kb import SearchForm, UploadForm
+from kb import service as kb_service
 from models.knowledge_base import KnowledgeBase
+from pipeline.engine import passages_for
 from routes.helpers import get_owned_or_404, is_xhr, require_login
-from utils import kb_service
-from utils.chat_engine import passages_for
-from utils.tasks import enqueue
 
 bp = Blueprint("kb", __name__, url_prefix="/knowledge-base")
 

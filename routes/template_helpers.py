@@ -8,7 +8,7 @@ from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
-from utils.phone import format_phone
+from core.phone import format_phone
 
 LANGUAGE_NAMES = {"uz": "O‘zbekcha", "ru": "Русский", "en": "English"}
 STATUS_LABELS = {

@@ -21,11 +21,11 @@ from models.marketing import Announcement, AnnouncementDismissal, MarketingMessa
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.queries import platform_stats
 from models.user import User
+from outreach import broadcast
 from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, connect_all
 from tests.conftest import PASSWORD
 from tests.engine_helpers import add_kb, configured
 from tests.fakes import graph as g
-from utils import broadcast
 
 OPENAI_KEY = "sk-proj-owner-secret-key-1234567890abcdef"
 XSS = "<script>alert(1)</script>"
@@ -368,7 +368,7 @@ def test_ban_blocks_login_session_and_bot_then_unban_restores(app, admin_client,
     )
     assert refused.status_code == 200 and b"blocked" in refused.data
     # the bot does not answer a banned owner's customers
-    from utils.chat_engine import process_inbound
+    from pipeline.engine import process_inbound
 
     with app.app_context():
         conv_id = add_conversation(owner.id, reply=None)
@@ -920,7 +920,7 @@ def test_rollup_keeps_settled_days_and_leaves_today_and_yesterday_live(app, user
 
 def test_rollup_with_no_messages_and_from_the_scheduler_and_cli(app, user_factory):
     from models.queries import local_today, rolled_up_through
-    from utils.scheduler import run_job
+    from scheduler import run_job
 
     assert run_job(app, "stats-rollup") == {"days": 0, "rows": 0}
     with app.app_context():

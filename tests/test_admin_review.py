@@ -18,11 +18,11 @@ from models.admin_log import AdminLog, Broadcast, BroadcastRecipient
 from models.base import utcnow
 from models.conversation import Conversation, Message
 from models.queries import day_start, local_today
+from outreach import broadcast
 from tests.channel_fixtures import connect_all
 from tests.engine_helpers import add_kb, configured
 from tests.fakes import graph as g
 from tests.test_admin import add_conversation, login, rows
-from utils import broadcast
 
 WA = g.DEFAULT_PHONE_NUMBER_ID
 
@@ -376,7 +376,7 @@ def test_a_broadcast_whose_job_was_lost_is_resumed_by_the_recovery_job(
 ):
     """The in-process queue dies with its worker: the scheduler's recovery job restarts idle
     broadcasts, and one still moving is left alone."""
-    from utils.scheduler import run_job
+    from scheduler import run_job
 
     _tg, graph = fakes
     owner = user_factory()

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from config import DevelopmentConfig, ProductionConfig
+from core.tasks import wait_all
 from extensions import db, limiter
 from models.user import User, make_reset_token
 from tests.conftest import PASSWORD
-from utils.tasks import wait_all
 
 
 def _register(client, **overrides):

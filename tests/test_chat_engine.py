@@ -225,7 +225,7 @@ def test_offline_engine_answers_from_the_kb(client, app, kb_owner, question, exp
     ],
 )
 def test_offline_intro_is_in_the_customers_language(client, app, kb_owner, question, language):
-    from utils import replies
+    from pipeline import replies
 
     client.set_cookie("lang", "en")  # the site's language must not matter, only the customer's
     reply = _ask(client, question)

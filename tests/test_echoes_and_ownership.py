@@ -43,7 +43,7 @@ def test_echoes_of_every_part_of_a_split_reply_are_ours(client, app, fakes, shop
     meta_post(client, "instagram", g.instagram_text_payload("Salom"))
     conv = _conversation(app)
     long_text = " ".join(["Етказиб бериш шаҳар ичида бепул, вилоятларга эса икки кунда."] * 40)
-    from utils.outbound import send_to_conversation
+    from pipeline.send import send_to_conversation
 
     with app.app_context():
         send_to_conversation(db.session.get(Conversation, conv.id), long_text, sender="admin")
@@ -168,7 +168,7 @@ def test_a_send_cut_off_by_a_crash_is_marked_failed_not_left_pending(app, fakes,
     """Meta messages are committed before the send; if the worker dies there, the recovery job
     marks the message failed (not resent: it may have gone out)."""
     from models.base import utcnow
-    from utils.scheduler import run_job
+    from scheduler import run_job
 
     _, graph = fakes
     meta_post(app.test_client(), "instagram", g.instagram_text_payload("Salom"))

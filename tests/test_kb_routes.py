@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from extensions import db
+from kb import service as kb_service
 from models.base import utcnow
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.user import User
 from tests.conftest import ROOT
-from utils import kb_service
 
 OWNER_LANGUAGE = "en"  # the assertions read English text
 
@@ -214,8 +214,8 @@ def test_search_never_uses_a_stale_index_after_delete_and_reupload(client, app, 
 
 
 def test_index_cache_is_bounded_by_text_size(app, owner, user_factory):
+    from kb import service as kb_service
     from tests.engine_helpers import add_kb
-    from utils import kb_service
 
     other = user_factory()
     with app.app_context():
@@ -295,7 +295,7 @@ def test_a_crash_during_extraction_fails_the_upload_and_keeps_the_old_kb(
 
 
 def test_uploads_interrupted_by_a_restart_are_failed_by_the_recovery_job(app, owner):
-    from utils.scheduler import run_job
+    from scheduler import run_job
 
     stuck, stuck_path = _accept(app, owner.id, "stuck.txt", b"Bu fayl hech qachon ishlanmadi.")
     fresh, _ = _accept(app, owner.id, "fresh.txt", b"Bu fayl hozir ishlanmoqda.")
@@ -314,7 +314,7 @@ def test_uploads_interrupted_by_a_restart_are_failed_by_the_recovery_job(app, ow
 def test_test_search_shows_exactly_the_passages_the_bot_uses(client, app, owner):
     """The box is for checking the bot: it lists what the engine would put in its prompt."""
     from models.conversation import Conversation
-    from utils.chat_engine import answer_web
+    from pipeline.engine import answer_web
 
     branches = [
         f"{city} filialimiz manzili va narxlari: yetkazib berish {n} 000 so‘m. "

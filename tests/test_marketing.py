@@ -23,8 +23,8 @@ from models.marketing import (
     reminder_owner_ids,
 )
 from models.user import User
+from outreach.owner_emails import make_unsubscribe_token, run_marketing, run_plan_reminders
 from tests.billing_fixtures import count, fetch_user, messages, update_user
-from utils.owner_emails import make_unsubscribe_token, run_marketing, run_plan_reminders
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 INTERVAL = timedelta(hours=54)
@@ -356,7 +356,7 @@ def test_approval_email_reaches_the_owner_in_their_language(
 
 # --- scheduler and CLI -----------------------------------------------------------------------
 def test_scheduler_is_off_in_tests_and_idempotent_when_on(app):
-    from utils.scheduler import start_scheduler, stop_scheduler
+    from scheduler import start_scheduler, stop_scheduler
 
     assert start_scheduler(app) is None  # SCHEDULER_ENABLED is off in tests
     app.config["SCHEDULER_ENABLED"] = True
@@ -376,7 +376,7 @@ def test_scheduler_is_off_in_tests_and_idempotent_when_on(app):
 
 
 def test_scheduled_job_runs_in_its_own_context_and_never_raises(app, user_factory):
-    from utils.scheduler import run_job
+    from scheduler import run_job
 
     _due_owner(user_factory, app)
     assert run_job(app, "marketing-send-due") == {"logged": 1}
@@ -424,7 +424,7 @@ def test_admin_sees_every_email_with_filters(app, client, user_factory, auth):
 
 
 def test_links_from_background_jobs_point_to_the_local_server_without_a_base_url(app, ctx):
-    from utils.owner_emails import absolute_url
+    from outreach.owner_emails import absolute_url
 
     assert app.config["LOCAL_BASE_URL"] == "http://127.0.0.1:5000"  # PORT unset: make run's
     saved = app.config["WEBHOOK_BASE_URL"]

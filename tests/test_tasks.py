@@ -4,7 +4,7 @@ import fakeredis
 import pytest
 from rq import Queue, SimpleWorker
 
-import utils.tasks as tasks
+import core.tasks as tasks
 from extensions import db
 from models.ai_config import Setting
 from tests.engine_helpers import configured
@@ -89,7 +89,7 @@ def test_local_tasks_stay_in_process_with_redis(app, monkeypatch):
 
 
 def test_rq_workers_import_every_module_with_queued_tasks(app):
-    from utils.kb_service import process_upload
+    from kb.service import process_upload
 
     assert process_upload.task_local
     queued = {

@@ -164,7 +164,7 @@ def test_replies_in_two_chats_of_one_bot_are_each_stored_and_sent_once(client, a
     from datetime import timedelta
 
     from models.base import utcnow
-    from utils.chat_engine import requeue_stale
+    from pipeline.engine import requeue_stale
 
     tg, _ = fakes
     for chat_id in (1001, 1002):
@@ -313,7 +313,7 @@ def test_malformed_telegram_body_is_400_never_500(client, fakes, shop, body):
 def test_long_answers_are_split_for_telegram(client, app, fakes, shop):
     tg, _ = fakes
     with app.app_context():
-        from utils.outbound import send_reply
+        from pipeline.send import send_reply
 
         conv = Conversation.get_or_create(shop.id, "telegram", "987654321", "31337")
         db.session.flush()
@@ -639,7 +639,7 @@ def test_messages_left_behind_by_a_restart_are_answered(client, app, fakes, shop
     from datetime import timedelta
 
     from models.base import utcnow
-    from utils.chat_engine import requeue_stale
+    from pipeline.engine import requeue_stale
 
     tg, _ = fakes
     with app.app_context():
@@ -668,7 +668,7 @@ def test_messages_left_behind_by_a_restart_are_answered(client, app, fakes, shop
 def test_replies_keep_the_order_of_the_questions(client, app, fakes, shop):
     """A later message's task answers the earlier waiting ones first, in order."""
     from models.base import utcnow
-    from utils.chat_engine import process_inbound
+    from pipeline.engine import process_inbound
 
     tg, _ = fakes
     with app.app_context():
@@ -693,7 +693,7 @@ def test_replies_keep_the_order_of_the_questions(client, app, fakes, shop):
 
 
 def test_an_earlier_message_held_by_another_worker_is_waited_for(app, shop, monkeypatch):
-    import utils.chat_engine as engine
+    import pipeline.engine as engine
 
     naps = []
     monkeypatch.setattr(engine.time, "sleep", naps.append)
@@ -841,7 +841,7 @@ def test_instagram_signed_with_another_secret_is_403(client, app, fakes, shop):
 
 
 def _text_only(app, language, script="latn"):
-    from utils import replies
+    from pipeline import replies
 
     with app.test_request_context():
         return replies.text_only(language, script)
@@ -918,7 +918,7 @@ def english_default(app, shop):
 
 
 def _found_intro(app, language, script="latn"):
-    from utils import replies
+    from pipeline import replies
 
     with app.test_request_context():
         return replies.found_intro(language, script)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ai import AIError, AIRequest, ChatTurn, ProviderSettings, generate
 from extensions import db
 from forms.ai import PlatformAIForm
 from models.ai_config import PlatformAI, Setting
 from routes.admin_routes import bp, log_action
-from utils.ai_handler import AIError, AIRequest, ChatTurn, ProviderSettings, generate
 
 
 def _current() -> dict:

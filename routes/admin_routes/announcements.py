@@ -6,14 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.tasks import enqueue
 from extensions import db
 from forms.admin import AnnouncementForm, ConfirmForm
 from models.base import utcnow
 from models.marketing import Announcement
 from models.queries import announcements_page
+from outreach.broadcast import send_announcement_emails
 from routes.admin_routes import bp, log_action
-from utils.broadcast import send_announcement_emails
-from utils.tasks import enqueue
 
 
 def _render(form: AnnouncementForm, status: int = 200):

@@ -11,8 +11,8 @@ from forms.admin import ConversationFilterForm, MessageCustomerForm
 from models.conversation import Conversation
 from models.queries import SEARCH_DEFAULT_DAYS, conversation_messages, conversations_page
 from models.user import User
+from outreach import broadcast
 from routes.admin_routes import bp, log_action
-from utils import broadcast
 
 
 def _conversation_or_404(conv_id: int) -> Conversation:

@@ -10,16 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 import models.billing as billing
+from core.tasks import enqueue
 from extensions import db
 from forms.admin_billing import ApproveRequestForm, AssignPlanForm, RejectRequestForm
 from models.base import utcnow
 from models.billing import BillingError, Payment, PlanRequest
 from models.user import User
+from outreach.owner_emails import send_plan_decision
 from routes.admin_routes import bp, log_action
 from routes.helpers import safe_next
 from routes.template_helpers import local_dt
-from utils.owner_emails import send_plan_decision
-from utils.tasks import enqueue
 
 PER_PAGE = 30
 

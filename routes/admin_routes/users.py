@@ -7,14 +7,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.tasks import enqueue
 from extensions import db
 from forms.admin import BanForm, BroadcastForm, ConfirmForm, EmailUserForm, UserFilterForm
 from models.base import utcnow
 from models.queries import channels_of, user_overview, users_page
 from models.user import User
+from outreach import broadcast
 from routes.admin_routes import bp, log_action
-from utils import broadcast
-from utils.tasks import enqueue
 
 
 def _owner_or_404(user_id: int) -> User:

@@ -11,6 +11,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from channels.base import GraphFailure
+from channels.instagram import InstagramClient
+from channels.telegram import TelegramClient, TelegramError
+from channels.whatsapp import WhatsAppClient
+from core.crypto import SecretError
 from extensions import db
 from forms.messaging import InstagramForm, TelegramForm, TelegramLanguageForm, WhatsAppForm
 from models.ai_config import AIConfig
@@ -22,11 +27,6 @@ from models.messaging import (
     token_fingerprint,
 )
 from routes.messaging_routes import bp
-from utils.crypto_utils import SecretError
-from utils.messaging.base import GraphFailure
-from utils.messaging.instagram import InstagramClient
-from utils.messaging.telegram import TelegramClient, TelegramError
-from utils.messaging.whatsapp import WhatsAppClient
 
 log = logging.getLogger(__name__)
 TELEGRAM_UPDATES = ["message", "callback_query", "my_chat_member"]

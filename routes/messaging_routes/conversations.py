@@ -12,9 +12,9 @@ from sqlalchemy import exists, select
 from extensions import db
 from forms.messaging import ReplyForm
 from models.conversation import PLATFORMS, Conversation, Message
+from pipeline.send import OutsideWindow, send_to_conversation
 from routes.helpers import get_owned_or_404
 from routes.messaging_routes import bp
-from utils.outbound import OutsideWindow, send_to_conversation
 
 TASHKENT = timedelta(hours=5)  # Asia/Tashkent has no daylight saving time
 

@@ -10,15 +10,15 @@ import logging
 from flask import abort, request
 from sqlalchemy import select
 
+from channels import instagram, telegram, whatsapp
+from core.crypto import SecretError
+from core.tasks import enqueue
 from extensions import csrf, db
 from models.base import utcnow
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from pipeline.engine import process_inbound
+from pipeline.store import store_events
 from routes.messaging_routes import bp
-from utils.chat_engine import process_inbound
-from utils.crypto_utils import SecretError
-from utils.inbound import store_events
-from utils.messaging import instagram, telegram, whatsapp
-from utils.tasks import enqueue
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 from extensions import db
 from models.billing import PlanRequest
 from models.conversation import Conversation, Message
+from outreach.owner_emails import make_unsubscribe_token
 from routes.auth_routes import make_reset_token
 from tests.conftest import PASSWORD, screenshot, switch_language
 from tests.engine_helpers import add_kb
-from utils.owner_emails import make_unsubscribe_token
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""utils.ai_handler against local fake Gemini and OpenAI servers, through the real SDKs."""
+"""ai against local fake Gemini and OpenAI servers, through the real SDKs."""
 
 from __future__ import annotations
 
@@ -12,12 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.fakes.gemini import DEFAULT_KEY as GEMINI_KEY
-from tests.fakes.gemini import FakeGemini
-from tests.fakes.openai_fake import DEFAULT_KEY as OPENAI_KEY
-from tests.fakes.openai_fake import FakeOpenAI
-from tests.fakes.server import Reply
-from utils.ai_handler import (
+from ai import (
     AIError,
     AIRequest,
     ChatTurn,
@@ -26,6 +21,11 @@ from utils.ai_handler import (
     clear_client_cache,
     generate,
 )
+from tests.fakes.gemini import DEFAULT_KEY as GEMINI_KEY
+from tests.fakes.gemini import FakeGemini
+from tests.fakes.openai_fake import DEFAULT_KEY as OPENAI_KEY
+from tests.fakes.openai_fake import FakeOpenAI
+from tests.fakes.server import Reply
 
 GEMINI_MODEL = "gemini-3.5-flash-lite"
 OPENAI_MODEL = "gpt-6-luna"

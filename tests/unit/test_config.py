@@ -130,7 +130,10 @@ def test_env_example_lists_every_variable_the_code_reads():
     # Listed as NAME=value, or as a commented-out default (# NAME=value).
     listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", example, re.M))
     read = set()
-    for path in [*root.glob("*.py"), *root.glob("utils/**/*.py"), *root.glob("routes/**/*.py")]:
+    from main import APP_PACKAGES
+
+    packages = [p for name in APP_PACKAGES for p in root.glob(f"{name}/**/*.py")]
+    for path in [*root.glob("*.py"), *packages]:
         text = path.read_text()
         read |= set(re.findall(r"\benv\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
         read |= set(re.findall(r"os\.environ\.get\(\s*\"([A-Z][A-Z0-9_]*)\"", text))

@@ -1,4 +1,4 @@
-"""Tests for utils.file_parser: every format, every rejection, and random garbage."""
+"""Tests for kb.extract: every format, every rejection, and random garbage."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit import fixture_files as ff
-from utils import file_parser as fp
-from utils.file_parser import (
+from kb import extract as fp
+from kb.extract import (
     ALLOWED_EXTENSIONS,
     MAX_FILE_BYTES,
     FileParseError,
@@ -22,6 +21,7 @@ from utils.file_parser import (
     extract_text,
     parse_file,
 )
+from tests.unit import fixture_files as ff
 
 RU_TEXT = (
     "Привет! Доставка по Ташкенту бесплатная при заказе от 100 000 сум.\n"

@@ -1,4 +1,4 @@
-"""Tests for utils.lang_detector on hand-written customer-style messages."""
+"""Tests for text.detect on hand-written customer-style messages."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from utils import lang_detector
-from utils.lang_detector import Detection, choose_language, detect, detect_language, warm_up
+from text import detect as lang_detector
+from text.detect import Detection, choose_language, detect, detect_language, warm_up
 
 UZ_LATN = [
     "Assalomu alaykum, narxi qancha?",

@@ -10,6 +10,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from channels import base, instagram, telegram, whatsapp
+from channels.base import InboundEvent, SendResult, sign_body, split_text
+from channels.instagram import InstagramClient
+from channels.telegram import TelegramClient, TelegramError
+from channels.whatsapp import WhatsAppClient
 from tests.fakes.graph import (
     FakeGraph,
     instagram_attachment_payload,
@@ -50,11 +55,6 @@ from tests.fakes.telegram import (
     telegram_text_update,
     telegram_update,
 )
-from utils.messaging import base, instagram, telegram, whatsapp
-from utils.messaging.base import InboundEvent, SendResult, sign_body, split_text
-from utils.messaging.instagram import InstagramClient
-from utils.messaging.telegram import TelegramClient, TelegramError
-from utils.messaging.whatsapp import WhatsAppClient
 
 BOT_TOKEN = "7012345678:AAHsecretPartOfTheTokenXYZ_abc-123"
 BOT_ID = 7012345678

@@ -2,7 +2,7 @@
 
 import pytest
 
-from utils.phone import PhoneError, format_phone, normalize_phone
+from core.phone import PhoneError, format_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Chunking, normalisation and search of utils.retrieval (pure Python, no app needed)."""
+"""Chunking, normalisation and search of kb.index (pure Python, no app needed)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from utils import retrieval
-from utils.retrieval import RetrievalIndex, chunk_text, normalize, tokenize
+from kb import index as retrieval
+from kb.index import RetrievalIndex, chunk_text, normalize, tokenize
 
 # -- chunking ------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from utils.uz_script import latin_to_cyrillic
+from text.script import latin_to_cyrillic
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 
+from core.crypto import encrypt
 from extensions import db
+from kb.index import chunk_text
 from models.admin_log import AdminLog
 from models.ai_config import AIConfig
 from models.base import utcnow
@@ -31,8 +33,6 @@ from models.marketing import Announcement, MarketingMessage
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.queries import rollup_message_days
 from models.user import PLAN_DAYS, User
-from utils.crypto_utils import encrypt
-from utils.retrieval import chunk_text
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - public on purpose: printed for demos
 

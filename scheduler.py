@@ -27,13 +27,13 @@ _SCHEDULERS: dict[int, BackgroundScheduler] = {}
 
 
 def _marketing_job() -> dict:
-    from utils.owner_emails import run_marketing
+    from outreach.owner_emails import run_marketing
 
     return dict(run_marketing())
 
 
 def _reminder_job() -> dict:
-    from utils.owner_emails import run_plan_reminders
+    from outreach.owner_emails import run_plan_reminders
 
     return dict(run_plan_reminders())
 
@@ -41,10 +41,10 @@ def _reminder_job() -> dict:
 def _recover() -> dict:
     """What a restart left behind: unanswered messages, uploads stuck in processing, and
     customer broadcasts whose job was lost."""
-    from utils.broadcast import resume_unfinished
-    from utils.chat_engine import requeue_stale
-    from utils.kb_service import recover_interrupted_uploads
-    from utils.outbound import fail_interrupted_sends
+    from kb.service import recover_interrupted_uploads
+    from outreach.broadcast import resume_unfinished
+    from pipeline.engine import requeue_stale
+    from pipeline.send import fail_interrupted_sends
 
     return {
         **requeue_stale(),
@@ -139,7 +139,7 @@ def marketing_cli() -> None:
 @with_appcontext
 def send_due_command() -> None:
     """Send the trial-ended offer to every owner due now (safe to run alongside the scheduler)."""
-    from utils.owner_emails import run_marketing
+    from outreach.owner_emails import run_marketing
 
     stats = run_marketing()
     click.echo(_summary(stats))
@@ -149,7 +149,7 @@ def send_due_command() -> None:
 @with_appcontext
 def remind_expiring_command() -> None:
     """Remind owners whose plan ends within PLAN_REMINDER_DAYS (once per plan period)."""
-    from utils.owner_emails import run_plan_reminders
+    from outreach.owner_emails import run_plan_reminders
 
     stats = run_plan_reminders()
     click.echo(_summary(stats))

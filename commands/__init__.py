@@ -9,12 +9,12 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from commands.demo import seed_demo
 from extensions import db
 from models.base import utcnow
 from models.search import SQLITE_FTS_TABLE
 from models.user import User
-from utils.demo_data import seed_demo
-from utils.scheduler import marketing_cli, messages_cli, stats_cli
+from scheduler import marketing_cli, messages_cli, stats_cli
 
 
 def rebuild_database() -> None:
@@ -37,7 +37,7 @@ def rebuild_database() -> None:
         db.drop_all()
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade(directory=str(Path(__file__).resolve().parent / "migrations"))
+    upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 
 
 @click.command("ensure-admin")

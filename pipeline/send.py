@@ -13,18 +13,18 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
+from channels.base import SendResult
+from channels.instagram import InstagramClient
+from channels.telegram import TelegramClient, language_picker_markup
+from channels.whatsapp import WhatsAppClient
+from core.crypto import SecretError
 from extensions import db
 from models.base import utcnow
 from models.conversation import WINDOW_PLATFORMS, Conversation, Message
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
-from utils.crypto_utils import SecretError
-from utils.messaging.base import SendResult
-from utils.messaging.instagram import InstagramClient
-from utils.messaging.telegram import TelegramClient, language_picker_markup
-from utils.messaging.whatsapp import WhatsAppClient
 
 if TYPE_CHECKING:
-    from utils.chat_engine import EngineReply
+    from pipeline.engine import EngineReply
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def _deliver(conv: Conversation, text: str, language_picker: bool = False) -> Se
 def _commit_before_sending(msg: Message) -> None:
     """Meta sends our own messages back as echoes, sometimes before the send call has returned:
     commit the pending message first, so the echo's webhook can see it and recognise its text
-    (`utils.inbound._sent_by_us`) instead of taking it for the owner writing from the app."""
+    (`pipeline.store._sent_by_us`) instead of taking it for the owner writing from the app."""
     if msg.platform in WINDOW_PLATFORMS:
         db.session.commit()
 

@@ -18,18 +18,18 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from ai import AIError, AIRequest, ChatTurn, ProviderSettings, generate
+from core.tasks import enqueue, task
 from extensions import db
+from kb.index import tokenize
+from kb.service import Passage, search
 from models.ai_config import AIConfig, PlatformAI
 from models.base import utcnow
 from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase
 from models.user import User
-from utils import replies
-from utils.ai_handler import AIError, AIRequest, ChatTurn, ProviderSettings, generate
-from utils.kb_service import Passage, search
-from utils.lang_detector import choose_language, detect
-from utils.retrieval import tokenize
-from utils.tasks import enqueue, task
+from pipeline import replies
+from text.detect import choose_language, detect
 
 log = logging.getLogger(__name__)
 
@@ -447,7 +447,7 @@ def _wait_for_other_workers(conv_id: int, message_id: int, limit: float | None =
 
 
 def _handle(msg: Message) -> None:
-    from utils.outbound import send_reply
+    from pipeline.send import send_reply
 
     conv = msg.conversation
     owner = db.session.get(User, conv.user_id)
@@ -480,8 +480,8 @@ def _handle(msg: Message) -> None:
 
 def _answer_callback(message_id: int, callback_id: str) -> None:
     """Stop the Telegram button's spinner (needed whatever we did with the press)."""
+    from channels.telegram import TelegramClient, TelegramError
     from models.messaging import TelegramBot
-    from utils.messaging.telegram import TelegramClient, TelegramError
 
     user_id = db.session.scalar(select(Message.user_id).where(Message.id == message_id))
     bot = db.session.scalar(select(TelegramBot).where(TelegramBot.user_id == user_id))
@@ -494,7 +494,7 @@ def _answer_callback(message_id: int, callback_id: str) -> None:
 
 
 def _set_language(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
-    from utils.outbound import send_reply
+    from pipeline.send import send_reply
 
     language = (msg.text or "").removeprefix("lang:")
     if language in ("uz", "ru", "en"):
@@ -508,7 +508,7 @@ def _set_language(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
 
 def _answer_and_send(conv: Conversation, msg: Message) -> Message:
     """Answer one text message, record language, status and error on it, send the reply."""
-    from utils.outbound import send_reply
+    from pipeline.send import send_reply
 
     started = time.monotonic()
     reply = answer(conv, msg.text or "")

@@ -13,11 +13,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from channels import split_for_platform
+from channels.base import InboundEvent
 from extensions import db
 from models.base import utcnow
 from models.conversation import Conversation, Message
-from utils.messaging import split_for_platform
-from utils.messaging.base import InboundEvent
 
 # An echo equal to a message we sent this recently (or to one of its parts) is ours: _sent_by_us.
 ECHO_MATCH_WINDOW = timedelta(minutes=15)

@@ -16,6 +16,8 @@ from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import OperationalError
 
+from core.mailer import MailResult, render_email, send_email
+from core.tasks import task
 from extensions import db
 from models.base import utcnow
 from models.billing import PlanRequest
@@ -32,8 +34,6 @@ from models.marketing import (
     reminder_owner_ids,
 )
 from models.user import User, make_reset_token
-from utils.email_sender import MailResult, render_email, send_email
-from utils.tasks import task
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 
+from core.phone import PhoneError, normalize_phone
 from extensions import db
 from models import search
 from models.admin_log import AdminLog
@@ -30,7 +31,6 @@ from models.marketing import Announcement, AnnouncementDismissal, MarketingMessa
 from models.messaging import CHANNEL_MODELS
 from models.stats import MessageDayStat
 from models.user import User
-from utils.phone import PhoneError, normalize_phone
 
 USERS_PER_PAGE = 50
 CONVERSATIONS_PER_PAGE = 50

@@ -15,6 +15,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import Integer, func, insert, literal, or_, select, update
 
+from core.mailer import MailResult, send_email
+from core.tasks import enqueue, task
 from extensions import db
 from models.admin_log import AdminLog, Broadcast, BroadcastRecipient
 from models.base import utcnow
@@ -22,11 +24,9 @@ from models.conversation import Conversation
 from models.marketing import Announcement, record_message
 from models.queries import audience_user_ids
 from models.user import User
-from utils.email_sender import MailResult, send_email
-from utils.tasks import enqueue, task
 
 try:  # the outbound sender belongs to the channels work; the admin pages must load without it
-    from utils import outbound
+    from pipeline import send as outbound
 except ImportError:  # pragma: no cover - only while utils/outbound.py does not exist
     outbound = None
 
@@ -117,7 +117,7 @@ def send_announcement_emails(announcement_id: int, batch: int = 50) -> dict[str,
 
 
 def _dashboard_url() -> str:
-    from utils.owner_emails import absolute_url
+    from outreach.owner_emails import absolute_url
 
     return absolute_url("main.dashboard")
 
@@ -282,7 +282,7 @@ def message_all_customers(
     A job runs only while it holds the broadcast's lease (`lease` is the token its chain took).
     """
     if outbound is None:
-        raise RuntimeError("utils.outbound is not available")
+        raise RuntimeError("pipeline.send is not available")
     run = db.session.get(Broadcast, broadcast_id)
     if run is None or run.finished_at is not None:
         return None

@@ -373,8 +373,8 @@ def _check_docx_zip(path: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Running an extractor, isolated in a child interpreter when possible
 
-# Loads this file by path rather than as ``utils.file_parser`` so the child does not run
-# whatever ``utils/__init__.py`` grows to import.
+# Loads this file by path rather than as ``kb.extract`` so the child does not run
+# whatever ``kb/__init__.py`` grows to import.
 _CHILD_BOOT = (
     "import importlib.util,sys;"
     f"s=importlib.util.spec_from_file_location('{_CHILD_MODULE}',sys.argv[1]);"

@@ -17,12 +17,12 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from core.tasks import task
 from extensions import db
+from kb.extract import ALLOWED_EXTENSIONS, FileParseError, parse_file
+from kb.index import RetrievalIndex, chunk_text
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk, stale_processing
 from models.user import User
-from utils.file_parser import ALLOWED_EXTENSIONS, FileParseError, parse_file
-from utils.retrieval import RetrievalIndex, chunk_text
-from utils.tasks import task
 
 log = logging.getLogger(__name__)
 

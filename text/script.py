@@ -1,6 +1,6 @@
 """Uzbek Latin → Uzbek Cyrillic, for the bot's fixed texts (the catalog holds only Latin).
 
-utils/retrieval.py has the opposite, lossy direction for search; this one aims at text a person
+kb/index.py has the opposite, lossy direction for search; this one aims at text a person
 reads: o‘/g‘ in any apostrophe form, sh/ch, yo/yu/ya/ye, word-initial e → э, the tutuq belgisi
 (ma’lumot → маълумот), and the letter case of each word.
 """

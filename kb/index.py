@@ -829,9 +829,9 @@ class RetrievalIndex:
 def search(knowledge_base, query: str, k: int = 5):
     """The k best chunks of an owner's knowledge base with scores (the app's entry point).
 
-    Indexes are built once per knowledge base and cached per process (utils.kb_service); this
+    Indexes are built once per knowledge base and cached per process (kb.service); this
     module stays free of Flask and the database.
     """
-    from utils.kb_service import search as search_kb
+    from kb.service import search as search_kb
 
     return search_kb(knowledge_base, query, k)
