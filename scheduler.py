@@ -39,19 +39,9 @@ def _reminder_job() -> dict:
 
 
 def _recover() -> dict:
-    """What a restart left behind: unanswered messages, uploads stuck in processing, and
-    customer broadcasts whose job was lost."""
-    from kb.service import recover_interrupted_uploads
-    from outreach.broadcast import resume_unfinished
-    from pipeline.engine import requeue_stale
-    from pipeline.send import fail_interrupted_sends
+    from pipeline.recovery import recover
 
-    return {
-        **requeue_stale(),
-        "sends_failed": fail_interrupted_sends(),
-        "uploads_failed": recover_interrupted_uploads(),
-        "broadcasts_resumed": resume_unfinished(),
-    }
+    return recover()
 
 
 def _rollup_job() -> dict:

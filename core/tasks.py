@@ -77,8 +77,9 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future | None:
         from redis import Redis
         from rq import Queue
 
+        # By name: the worker's entry builds the app, which this module must not import.
         Queue("bilimbot", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            rq_entry, name, args, kwargs, job_timeout=300
+            RQ_ENTRY, name, args, kwargs, job_timeout=300
         )
         return None
     future = _executor(app).submit(_run, app, name, args, kwargs)
@@ -88,28 +89,19 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future | None:
     return future
 
 
-def rq_entry(name: str, args: tuple, kwargs: dict) -> Any:
-    """Entry point for `rq worker bilimbot`: builds the app once per worker process."""
-    global _RQ_APP
-    if _RQ_APP is None:
-        from main import create_app
-
-        _RQ_APP = create_app()
-    _import_task_modules()
-    return _run(_RQ_APP, name, args, kwargs)
-
-
-_RQ_APP: Flask | None = None
+# `rq worker bilimbot` imports this and runs it for every job (see worker.py).
+RQ_ENTRY = "worker.run_task"
 # Every module defining an RQ-eligible @task (kept in step by tests/test_tasks.py).
-TASK_MODULES = ("pipeline.engine", "outreach.broadcast", "outreach.owner_emails")
+TASK_MODULES = ("pipeline.worker", "outreach.broadcast", "outreach.owner_emails")
 
 
-def _import_task_modules() -> None:
-    # Importing the modules registers their @task functions in this worker process.
+def run_registered(app: Flask, name: str, args: tuple, kwargs: dict) -> Any:
+    """Run a task by name in an RQ worker, after importing every module that registers tasks."""
     import importlib
 
     for module in TASK_MODULES:
         importlib.import_module(module)
+    return _run(app, name, args, kwargs)
 
 
 def wait_all(app: Flask, timeout: float = 30.0) -> None:

@@ -6,12 +6,10 @@ Used for bot replies (from the engine), for owners replying by hand and for admi
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
 
 from channels.base import SendResult
 from channels.instagram import InstagramClient
@@ -27,10 +25,6 @@ if TYPE_CHECKING:
     from pipeline.engine import EngineReply
 
 log = logging.getLogger(__name__)
-
-# Stored on the message for the admin's and owner's conversation views (platform errors are
-# stored as the platform wrote them, so this one is too: in English).
-INTERRUPTED_SEND = "interrupted before the platform confirmed the send (not retried)"
 
 
 class OutsideWindow(ValueError):
@@ -142,30 +136,3 @@ def send_to_conversation(conv: Conversation, text: str, sender: str) -> Message:
     db.session.flush()
     _commit_before_sending(msg)
     return _record(msg, _deliver(conv, text))
-
-
-# A send takes seconds (bounded retries included); one still pending after this never finished.
-PENDING_SEND_LIMIT = timedelta(minutes=10)
-
-
-def fail_interrupted_sends(now=None) -> int:
-    """Mark outbound messages a crash left pending as failed, so owner and admin see them.
-
-    Meta messages are committed before sending (see _commit_before_sending), so a worker dying
-    mid-send leaves one pending; it is not sent again (it may have gone out), never answered
-    twice, but no longer looks as if it were on its way."""
-    cutoff = (now or utcnow()) - PENDING_SEND_LIMIT
-    failed = db.session.execute(
-        update(Message)
-        .where(
-            Message.direction == "out",
-            Message.status == "pending",
-            Message.created_at < cutoff,
-        )
-        .values(status="failed", error=INTERRUPTED_SEND)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    if failed:
-        log.warning("marked %s interrupted sends as failed", failed)
-    return failed

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from extensions import db, limiter
 from models.conversation import Conversation, Message
-from pipeline.engine import answer_web
+from pipeline.worker import answer_web
 from routes.helpers import require_login
 
 bp = Blueprint("chat", __name__, url_prefix="/test-chat")

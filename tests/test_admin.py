@@ -368,7 +368,7 @@ def test_ban_blocks_login_session_and_bot_then_unban_restores(app, admin_client,
     )
     assert refused.status_code == 200 and b"blocked" in refused.data
     # the bot does not answer a banned owner's customers
-    from pipeline.engine import process_inbound
+    from pipeline.worker import process_inbound
 
     with app.app_context():
         conv_id = add_conversation(owner.id, reply=None)

@@ -314,7 +314,7 @@ def test_uploads_interrupted_by_a_restart_are_failed_by_the_recovery_job(app, ow
 def test_test_search_shows_exactly_the_passages_the_bot_uses(client, app, owner):
     """The box is for checking the bot: it lists what the engine would put in its prompt."""
     from models.conversation import Conversation
-    from pipeline.engine import answer_web
+    from pipeline.worker import answer_web
 
     branches = [
         f"{city} filialimiz manzili va narxlari: yetkazib berish {n} 000 so‘m. "

@@ -5,6 +5,7 @@ import pytest
 from rq import Queue, SimpleWorker
 
 import core.tasks as tasks
+import worker
 from extensions import db
 from models.ai_config import Setting
 from tests.engine_helpers import configured
@@ -63,7 +64,7 @@ def test_rq_queue_when_redis_url_is_set(app, monkeypatch):
         assert tasks.enqueue(mark_done, "queued") is None
     queue = Queue("bilimbot", connection=connection)
     assert queue.count == 1 and _value(app, "queued") is None
-    monkeypatch.setattr(tasks, "_RQ_APP", app)  # the worker would build it with create_app()
+    monkeypatch.setattr(worker, "_APP", app)  # the worker would build it with create_app()
     SimpleWorker([queue], connection=connection).work(burst=True)
     assert _value(app, "queued") == "done"
 

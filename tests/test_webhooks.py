@@ -164,7 +164,7 @@ def test_replies_in_two_chats_of_one_bot_are_each_stored_and_sent_once(client, a
     from datetime import timedelta
 
     from models.base import utcnow
-    from pipeline.engine import requeue_stale
+    from pipeline.recovery import requeue_stale
 
     tg, _ = fakes
     for chat_id in (1001, 1002):
@@ -639,7 +639,7 @@ def test_messages_left_behind_by_a_restart_are_answered(client, app, fakes, shop
     from datetime import timedelta
 
     from models.base import utcnow
-    from pipeline.engine import requeue_stale
+    from pipeline.recovery import requeue_stale
 
     tg, _ = fakes
     with app.app_context():
@@ -668,7 +668,7 @@ def test_messages_left_behind_by_a_restart_are_answered(client, app, fakes, shop
 def test_replies_keep_the_order_of_the_questions(client, app, fakes, shop):
     """A later message's task answers the earlier waiting ones first, in order."""
     from models.base import utcnow
-    from pipeline.engine import process_inbound
+    from pipeline.worker import process_inbound
 
     tg, _ = fakes
     with app.app_context():
@@ -693,7 +693,7 @@ def test_replies_keep_the_order_of_the_questions(client, app, fakes, shop):
 
 
 def test_an_earlier_message_held_by_another_worker_is_waited_for(app, shop, monkeypatch):
-    import pipeline.engine as engine
+    import pipeline.worker as engine
 
     naps = []
     monkeypatch.setattr(engine.time, "sleep", naps.append)

@@ -16,8 +16,8 @@ from core.tasks import enqueue
 from extensions import csrf, db
 from models.base import utcnow
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
-from pipeline.engine import process_inbound
 from pipeline.store import store_events
+from pipeline.worker import process_inbound
 from routes.messaging_routes import bp
 
 log = logging.getLogger(__name__)
