@@ -57,6 +57,15 @@ class Config:
     FERNET_KEY = env("FERNET_KEY", "")  # comma-separated, newest first (MultiFernet)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'bilimbot.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # noqa: RUF012 (Flask reads it once)
+    # Connections per process (PostgreSQL): the answering threads hold one only between calls.
+    DB_POOL_SIZE = env("DB_POOL_SIZE", 10, int)
+    DB_MAX_OVERFLOW = env("DB_MAX_OVERFLOW", 20, int)
+    if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+        SQLALCHEMY_ENGINE_OPTIONS = {
+            "pool_pre_ping": True,
+            "pool_size": DB_POOL_SIZE,
+            "max_overflow": DB_MAX_OVERFLOW,
+        }
     # `or`: an empty value copied from .env.example means the default.
     INSTANCE_DIR = env("INSTANCE_DIR") or str(BASE_DIR / "instance")
     UPLOAD_DIR = env("UPLOAD_DIR") or str(BASE_DIR / "instance" / "uploads")
@@ -124,6 +133,9 @@ class Config:
     # Background tasks: an in-process executor, or RQ when REDIS_URL is set.
     TASKS_EAGER = env("TASKS_EAGER", False, bool)
     TASK_WORKERS = env("TASK_WORKERS", 4, int)
+    # Threads answering customers in each server process: they wait on AI and platform calls,
+    # so there are many more of them than cores.
+    ANSWER_THREADS = env("ANSWER_THREADS", 32, int)
     SCHEDULER_ENABLED = env("SCHEDULER_ENABLED", True, bool)
 
     # AI providers (INTEGRATIONS.md): every model id and host is configuration.

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto import decrypt, encrypt, mask
@@ -36,12 +37,17 @@ class AIConfig(db.Model):
 
     @classmethod
     def for_user(cls, user_id: int) -> AIConfig:
-        """The owner's settings, created with defaults on first use."""
-        cfg = db.session.scalar(select(cls).where(cls.user_id == user_id))
+        """The owner's settings, created with defaults on first use (safe when two answering
+        threads create them at once)."""
+        query = select(cls).where(cls.user_id == user_id)
+        cfg = db.session.scalar(query)
         if cfg is None:
-            cfg = cls(user_id=user_id, default_language="uz")
-            db.session.add(cfg)
-            db.session.flush()
+            try:
+                with db.session.begin_nested():
+                    cfg = cls(user_id=user_id, default_language="uz")
+                    db.session.add(cfg)
+            except IntegrityError:
+                cfg = db.session.scalar(query)
         return cfg
 
     @property

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +53,7 @@ class Conversation(db.Model):
         # get conversations of their own.
         UniqueConstraint("user_id", "platform", "account_ref", "customer_ref"),
         Index("ix_conversations_user_last", "user_id", "last_message_at"),
+        Index("ix_conversations_answer_pending", "answer_pending", "lease_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +72,12 @@ class Conversation(db.Model):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The answer queue (pipeline/queue.py): unanswered messages wait here; the webhook bumps the
+    # generation, a worker holds the lease while it answers them in order.
+    answer_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    answer_gen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation",
@@ -112,6 +120,12 @@ class Conversation(db.Model):
         except IntegrityError:
             conv = db.session.scalar(query)
         return conv
+
+    def mark_answer_pending(self) -> None:
+        """A new customer message waits: the answer queue (pipeline/queue.py) will take it."""
+        self.answer_pending = True
+        # In SQL, not Python: two deliveries at once must both move the generation on.
+        self.answer_gen = Conversation.answer_gen + 1
 
     def window_open(self, now: datetime | None = None) -> bool:
         """Whether a free-form message may be sent now (Meta's 24-hour customer-service window)."""
@@ -161,6 +175,7 @@ class Message(db.Model):
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     chunks_json: Mapped[str | None] = mapped_column(Text)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    callback_id: Mapped[str | None] = mapped_column(String(128))  # a Telegram button press
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the platform's own time
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
@@ -180,6 +195,7 @@ class Message(db.Model):
         kind: str = "text",
         sent_at: datetime | None = None,
         sender: str = "customer",
+        callback_id: str | None = None,
     ) -> Message | None:
         """Store one inbound message; None when this external id was already stored (redelivery)."""
         msg = cls(
@@ -194,6 +210,7 @@ class Message(db.Model):
             text=text,
             status="received",
             sent_at=sent_at,
+            callback_id=callback_id,
         )
         try:
             with db.session.begin_nested():
@@ -205,6 +222,8 @@ class Message(db.Model):
         if sender == "customer":
             conv.last_inbound_at = max(filter(None, [conv.last_inbound_at, sent_at or now]))
         conv.message_count = (conv.message_count or 0) + 1
+        if conv.platform != "web":  # the test chat is answered while the owner waits
+            conv.mark_answer_pending()
         return msg
 
     @classmethod

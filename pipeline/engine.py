@@ -145,6 +145,9 @@ def answer(conversation: Conversation, text: str) -> EngineReply:
         kb = KnowledgeBase.active_for(conversation.user_id)
         passages = gather_passages(kb, conversation, text)
         request = build_prompt(cfg, conversation, text, passages, language, script)
+        # End the read transaction: the connection goes back to the pool while the provider
+        # answers (seconds), so answering threads need no connection each.
+        db.session.commit()
         return _answer_with_providers(cfg, request, text, passages, language, script)
     except Exception as exc:  # the customer still gets an apology; the error is stored
         log.exception("answer engine failed for conversation %s", conversation.id)

@@ -6,50 +6,55 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
-from core.tasks import enqueue
 from extensions import db
 from models.base import utcnow
-from models.conversation import Message
-from pipeline.worker import process_inbound
+from models.conversation import Conversation, Message
+from pipeline.dispatch import notify
+from pipeline.send import INTERRUPTED_SEND
 
 log = logging.getLogger(__name__)
-
-# Stored on the message for the admin's and owner's conversation views (platform errors are
-# stored as the platform wrote them, so this one is too: in English).
-INTERRUPTED_SEND = "interrupted before the platform confirmed the send (not retried)"
 
 STALE_AFTER = timedelta(minutes=3)
 REQUEUE_BATCH = 500
 
 
 def requeue_stale(now=None) -> dict:
-    """Answer what a restart or crash left behind: messages queued but never run (the in-process
-    pool loses its queue on restart) and messages claimed but never finished. The claim in
-    process_inbound makes a second enqueue of a message harmless."""
+    """Conversations with unanswered messages that no live worker holds (never claimed, or their
+    worker died and its lease ran out). In-process dispatchers claim them by themselves; with RQ
+    they get a job each. A message left waiting in a conversation not marked as waiting (written
+    by a version before the answer queue) is marked, so it is answered too."""
     now = now or utcnow()
-    cutoff = now - STALE_AFTER
-    inbound_since = Message.direction == "in", Message.created_at < cutoff
-    released = db.session.execute(
-        update(Message)
-        .where(*inbound_since, Message.status == "processing")
-        .values(status="received")
+    orphans = (
+        select(Message.conversation_id)
+        .where(
+            Message.direction == "in",
+            Message.status == "received",
+            Message.created_at < now - STALE_AFTER,
+        )
+        .scalar_subquery()
+    )
+    remarked = db.session.execute(
+        update(Conversation)
+        .where(Conversation.id.in_(orphans), Conversation.answer_pending.is_(False))
+        .values(answer_pending=True, answer_gen=Conversation.answer_gen + 1)
+        .execution_options(synchronize_session=False)
     ).rowcount
     ids = db.session.scalars(
-        select(Message.id)
-        .where(*inbound_since, Message.status == "received")
-        .order_by(Message.id)
+        select(Conversation.id)
+        .where(
+            Conversation.answer_pending.is_(True),
+            or_(Conversation.lease_until.is_(None), Conversation.lease_until < now),
+        )
+        .order_by(Conversation.id)
         .limit(REQUEUE_BATCH)
     ).all()
     db.session.commit()
-    for message_id in ids:
-        enqueue(process_inbound, message_id)
+    notify(ids)
     if ids:
-        log.warning(
-            "requeued %s unanswered messages (%s were stuck in processing)", len(ids), released
-        )
-    return {"requeued": len(ids), "released": released}
+        log.warning("%s conversations wait for an answer with no worker on them", len(ids))
+    return {"requeued": len(ids), "remarked": remarked}
 
 
 # A send takes seconds (bounded retries included); one still pending after this never finished.

@@ -18,13 +18,17 @@ from channels.whatsapp import WhatsAppClient
 from core.crypto import SecretError
 from extensions import db
 from models.base import utcnow
-from models.conversation import WINDOW_PLATFORMS, Conversation, Message
+from models.conversation import Conversation, Message
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
 
 if TYPE_CHECKING:
     from pipeline.engine import EngineReply
 
 log = logging.getLogger(__name__)
+
+# Stored on the message for the admin's and owner's conversation views (platform errors are
+# stored as the platform wrote them, so this one is too: in English).
+INTERRUPTED_SEND = "interrupted before the platform confirmed the send (not retried)"
 
 
 class OutsideWindow(ValueError):
@@ -76,10 +80,12 @@ def _deliver(conv: Conversation, text: str, language_picker: bool = False) -> Se
 
 
 def _commit_before_sending(msg: Message) -> None:
-    """Meta sends our own messages back as echoes, sometimes before the send call has returned:
-    commit the pending message first, so the echo's webhook can see it and recognise its text
-    (`pipeline.store._sent_by_us`) instead of taking it for the owner writing from the app."""
-    if msg.platform in WINDOW_PLATFORMS:
+    """One rule for every channel: record the attempt, send, record the result. A crash between
+    the send and the result leaves the message pending, and it is settled as failed and shown
+    (pipeline/recovery.py), never sent again blindly: it may have gone out. Meta also sends our
+    own messages back as echoes, sometimes before the send call has returned; committed first,
+    the echo's webhook can recognise its text (`pipeline.store._sent_by_us`)."""
+    if msg.platform != "web":
         db.session.commit()
 
 

@@ -6,7 +6,6 @@ messages. A redelivered or concurrently delivered event hits the unique key and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -27,17 +26,10 @@ ECHO_MATCH_CANDIDATES = 20
 STATUS_RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
 
-@dataclass
-class Stored:
-    """A new inbound message to answer, and what its task needs."""
-
-    message_id: int
-    callback_id: str | None = None
-
-
-def store_events(user_id: int, account_ref: str, events: list[InboundEvent]) -> list[Stored]:
-    """Store every event of one tenant; returns the new messages to answer (duplicates skipped)."""
-    stored: list[Stored] = []
+def store_events(user_id: int, account_ref: str, events: list[InboundEvent]) -> set[int]:
+    """Store every event of one tenant; returns the conversations with new messages to answer
+    (duplicates skipped)."""
+    waiting: set[int] = set()
     for event in events:
         if event.kind == "status":
             _apply_status(event, account_ref)
@@ -64,11 +56,11 @@ def store_events(user_id: int, account_ref: str, events: list[InboundEvent]) -> 
                 text=text,
                 kind=event.kind,
                 sent_at=event.timestamp,
+                callback_id=event.callback_id,
             )
             if msg is not None:
-                db.session.flush()
-                stored.append(Stored(msg.id, event.callback_id))
-    return stored
+                waiting.add(conv.id)
+    return waiting
 
 
 def _apply_status(event: InboundEvent, account_ref: str) -> None:

@@ -1,15 +1,15 @@
-"""Answering stored inbound messages: claim one, keep each conversation's order, decide what to
-do with it (serve? language button? media? paused?), and have the engine answer and send.
+"""Answering stored inbound messages: claim a conversation from the answer queue, take its
+messages oldest first, decide what each gets (serve? language button? media? paused?), have the
+engine answer, and send while this worker still holds the conversation.
 
-`process_inbound(message_id)` is the background task every webhook enqueues.
+`answer_conversation` is the task (RQ, or inline in tests); pipeline/dispatch.py runs `work` on
+its threads for the conversations it claims.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import defaultdict
 from datetime import timedelta
 
 from flask import current_app
@@ -21,72 +21,143 @@ from models.ai_config import AIConfig
 from models.base import utcnow
 from models.conversation import Conversation, Message
 from models.user import User
-from pipeline import replies
+from pipeline import queue, replies
 from pipeline.engine import answer
 from pipeline.language import remember_language, reply_language
-from pipeline.send import send_reply
+from pipeline.send import INTERRUPTED_SEND, send_reply
 
 log = logging.getLogger(__name__)
 
-_CONV_LOCKS: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
-
 
 @task
-def process_inbound(message_id: int, callback_id: str | None = None) -> None:
-    """Decide whether and how to answer one stored inbound message, then answer and send."""
-    conv_id = db.session.scalar(select(Message.conversation_id).where(Message.id == message_id))
-    if conv_id is None:
-        return
-    with _CONV_LOCKS[conv_id]:  # one conversation at a time in this process
-        # Earlier messages of the conversation still waiting go first, so replies keep their
-        # order even when their own tasks run later or in another worker.
-        waiting = db.session.scalars(
-            select(Message.id)
-            .where(
-                Message.conversation_id == conv_id,
-                Message.direction == "in",
-                Message.id <= message_id,
-                Message.status == "received",
-            )
-            .order_by(Message.id)
-        ).all()
-        for msg_id in waiting:
-            _wait_for_other_workers(conv_id, msg_id)
-            if _claim(msg_id):
+def answer_conversation(conversation_id: int | None = None) -> int:
+    """Claim a conversation with unanswered messages (this one, or any) and answer them all, in
+    order; returns how many conversations this call worked. A conversation another worker holds
+    is left to it: that worker sees the new message before it lets go."""
+    claims = queue.claim(1, conversation_id=conversation_id)
+    for held in claims:
+        work(held)
+    return len(claims)
+
+
+def work(held: queue.Claim) -> None:
+    """Answer every waiting message of a claimed conversation, oldest first, then release it."""
+    try:
+        _work(held)
+    except LeaseLost:
+        db.session.rollback()
+        log.warning("conversation %s was taken over by another worker", held.conversation_id)
+
+
+def _work(held: queue.Claim) -> None:
+    conv_id = held.conversation_id
+    while True:
+        _settle_interrupted(conv_id)
+        while (msg_id := _next_waiting(conv_id)) is not None:
+            if not _start(msg_id, conv_id):
+                return  # the lease went to another worker: it answers the rest
+            try:
                 _handle(db.session.get(Message, msg_id))
-    if callback_id:
-        _answer_callback(message_id, callback_id)
+            except LeaseLost:
+                raise
+            except Exception as exc:
+                _failed(msg_id, exc)  # one bad message never holds up the conversation
+        gen = queue.release(held)
+        if gen is None:
+            return
+        held = queue.Claim(conv_id, gen)  # a message arrived while we worked
 
 
-def _claim(message_id: int) -> bool:
-    """Take the message with a conditional UPDATE: a concurrent or repeated task gets False."""
-    claimed = db.session.execute(
+def _failed(message_id: int, exc: Exception) -> None:
+    """Record an unexpected error on the message (shown to owner and admin) and go on. If the
+    database itself is away this raises too, and the conversation is retried later."""
+    log.exception("answering message %s failed", message_id)
+    db.session.rollback()
+    db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == "processing")
+        .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:1000])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _next_waiting(conv_id: int) -> int | None:
+    return db.session.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conv_id,
+            Message.direction == "in",
+            Message.status == "received",
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
+
+
+def _start(message_id: int, conv_id: int) -> bool:
+    """Mark the message as being answered, if this worker still holds the conversation."""
+    if not queue.holds(conv_id):
+        db.session.rollback()
+        return False
+    db.session.execute(
         update(Message)
         .where(Message.id == message_id, Message.status == "received")
         .values(status="processing")
-    ).rowcount
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return bool(claimed)
+    return True
 
 
-def _wait_for_other_workers(conv_id: int, message_id: int, limit: float | None = None) -> None:
-    """Let another worker finish an earlier message of this conversation (bounded wait)."""
-    deadline = time.monotonic() + (limit or current_app.config["AI_TIMEOUT_SECONDS"] * 2 + 10)
-    while time.monotonic() < deadline:
-        busy = db.session.scalar(
-            select(Message.id)
-            .where(
-                Message.conversation_id == conv_id,
-                Message.direction == "in",
-                Message.id < message_id,
-                Message.status == "processing",
-            )
-            .limit(1)
+def _settle_interrupted(conv_id: int) -> None:
+    """Messages a dead worker was answering: answer again the ones whose reply was never
+    recorded (so never sent); a reply recorded but unconfirmed may have gone out, so it is
+    settled as failed and shown, never sent twice."""
+    stranded = db.session.scalars(
+        select(Message).where(
+            Message.conversation_id == conv_id,
+            Message.direction == "in",
+            Message.status == "processing",
         )
-        db.session.rollback()  # end the read so the next poll sees other workers' commits
-        if busy is None:
-            return
-        time.sleep(0.2)
+    ).all()
+    for msg in stranded:
+        replies_ = db.session.scalars(select(Message).where(Message.reply_to_id == msg.id)).all()
+        if not replies_:
+            msg.status = "received"
+            continue
+        for reply in replies_:
+            if reply.status == "pending":
+                reply.status, reply.error = "failed", INTERRUPTED_SEND
+        sent = any(r.status not in ("pending", "failed") for r in replies_)
+        msg.status = "answered" if sent else "failed"
+        if not sent:
+            msg.error = INTERRUPTED_SEND
+    if stranded:
+        log.warning("conversation %s: settled %s interrupted messages", conv_id, len(stranded))
+    db.session.commit()
+
+
+# Stored on the message, like the platforms' own errors, for the owner's and admin's views.
+TOO_OLD = "older than the answering limit when its turn came (not answered)"
+
+
+class LeaseLost(RuntimeError):
+    """Another worker took the conversation over (this one was too slow): send nothing."""
+
+
+def _send(conv: Conversation, text: str, **kwargs) -> Message:
+    """Send a reply only while this worker holds the conversation (renewed in the same
+    transaction that records the outbound message before it goes out)."""
+    if conv.platform != "web" and not queue.holds(conv.id):
+        raise LeaseLost(conv.id)
+    out = send_reply(conv, text, **kwargs)
+    question = kwargs.get("reply_to")
+    if question is not None and out.status == "failed":
+        # The customer got nothing: the question is marked by what really happened.
+        question.status = "failed"
+        question.error = question.error or out.error
+    return out
 
 
 def _handle(msg: Message) -> None:
@@ -99,11 +170,12 @@ def _handle(msg: Message) -> None:
         msg.status = "not_served"
     elif msg.sent_at is not None and utcnow() - msg.sent_at > max_age:
         msg.status = "too_old"
+        msg.error = TOO_OLD
     elif msg.kind == "callback":
         _set_language(conv, msg, cfg)
     elif msg.kind == "start":
         msg.status = "answered"
-        send_reply(
+        _send(
             conv,
             replies.greeting(conv.language or cfg.default_language, cfg.bot_name),
             reply_to=msg,
@@ -114,10 +186,12 @@ def _handle(msg: Message) -> None:
     elif msg.kind == "media":
         language, script = reply_language(conv, None, cfg.default_language)
         msg.status = "answered"
-        send_reply(conv, replies.text_only(language, script), reply_to=msg)
+        _send(conv, replies.text_only(language, script), reply_to=msg)
     else:
         _answer_and_send(conv, msg)
     db.session.commit()
+    if msg.kind == "callback" and msg.callback_id:
+        _answer_callback(msg.id, msg.callback_id)  # whatever we did with the press
 
 
 def _answer_callback(message_id: int, callback_id: str) -> None:
@@ -141,7 +215,7 @@ def _set_language(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
         conv.language, conv.language_chosen = language, True
         conv.script = "cyrl" if language == "ru" else "latn"
         msg.status = "answered"
-        send_reply(conv, replies.language_set(language), reply_to=msg)
+        _send(conv, replies.language_set(language), reply_to=msg)
     else:
         msg.status = "ignored"
 
@@ -154,7 +228,7 @@ def _answer_and_send(conv: Conversation, msg: Message) -> Message:
     msg.language = reply.language
     msg.status = "answered" if reply.status == "answered" else "failed"
     msg.error = reply.error
-    out = send_reply(conv, reply.text, reply_to=msg, engine=reply)
+    out = _send(conv, reply.text, reply_to=msg, engine=reply)
     if reply.status == "failed":
         conv.failed_count = (conv.failed_count or 0) + 1
     log.info(

@@ -3,11 +3,14 @@
 Loaded for every test module by `pytest_plugins` in tests/conftest.py.
 """
 
+import json
+
 import pytest
+from sqlalchemy import select
 
 from extensions import db
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
-from tests.engine_helpers import configured
+from tests.engine_helpers import add_kb, configured
 from tests.fakes import graph as g
 from tests.fakes.graph import FakeGraph
 from tests.fakes.telegram import FakeTelegram
@@ -70,3 +73,26 @@ def connect_all(user_id: int) -> None:
     wa.record_check(False, "Graph 190: access token expired")
     db.session.add_all([bot, wa, ig])
     db.session.commit()
+
+
+@pytest.fixture
+def shop(app, owner):
+    """An owner with a knowledge base and all three channels connected."""
+    with app.app_context():
+        add_kb(owner.id)
+        connect_all(owner.id)
+        secret = db.session.scalar(
+            select(TelegramBot).where(TelegramBot.user_id == owner.id)
+        ).secret_token
+    owner.telegram_secret = secret
+    return owner
+
+
+def tg_post(client, user_id, update, secret):
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+    return client.post(
+        f"/telegram/webhook/{user_id}",
+        data=json.dumps(update),
+        content_type="application/json",
+        headers=headers,
+    )

@@ -368,14 +368,15 @@ def test_ban_blocks_login_session_and_bot_then_unban_restores(app, admin_client,
     )
     assert refused.status_code == 200 and b"blocked" in refused.data
     # the bot does not answer a banned owner's customers
-    from pipeline.worker import process_inbound
+    from pipeline.worker import answer_conversation
 
     with app.app_context():
         conv_id = add_conversation(owner.id, reply=None)
         msg = db.session.scalar(select(Message).where(Message.conversation_id == conv_id))
         msg.status = "received"
+        msg.conversation.mark_answer_pending()  # waiting in the answer queue
         db.session.commit()
-        process_inbound(msg.id)
+        answer_conversation(conv_id)
         db.session.expire_all()
         assert db.session.get(Message, msg.id).status == "not_served"
     assert admin_client.post(f"/admin/users/{owner.id}/unban").status_code == 302

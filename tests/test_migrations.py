@@ -27,10 +27,11 @@ def test_sqlite_table_rebuilds_keep_the_rows_of_child_tables(tmp_path):
     from pathlib import Path
 
     from flask_migrate import upgrade
-    from sqlalchemy import func, select
+    from sqlalchemy import MetaData, Table, func, insert, select
 
     from config import TestingConfig
     from main import create_app
+    from models.base import utcnow
     from models.conversation import Conversation, Message
     from tests.conftest import make_user
 
@@ -42,10 +43,26 @@ def test_sqlite_table_rebuilds_keep_the_rows_of_child_tables(tmp_path):
     with app.app_context():
         upgrade(directory=migrations, revision="5d2a9c1e7b34")
         owner = make_user(email="old@example.uz")
-        conv = Conversation.get_or_create(owner.id, "telegram", "42", "1001", "Mijoz")
-        db.session.flush()
+        # The rows as that revision knew them (today's models have columns it has not).
+        old = MetaData()
+        conversations = Table("conversations", old, autoload_with=db.engine)
+        messages = Table("messages", old, autoload_with=db.engine)
+        now = utcnow()
+        conv_id = db.session.execute(
+            insert(conversations).values(
+                user_id=owner.id, platform="telegram", account_ref="42", customer_ref="1001",
+                customer_name="Mijoz", language_chosen=False, created_at=now,
+                last_message_at=now, message_count=3, failed_count=0,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
         for n in range(3):
-            Message.store_inbound(conv, external_id=f"u{n}", text=f"Savol {n}")
+            db.session.execute(
+                insert(messages).values(
+                    conversation_id=conv_id, user_id=owner.id, platform="telegram",
+                    account_ref="42", external_id=f"u{n}", direction="in", sender="customer",
+                    kind="text", text=f"Savol {n}", status="received", created_at=now,
+                )
+            )  # fmt: skip
         db.session.commit()
         db.session.remove()
         upgrade(directory=migrations)

@@ -12,12 +12,11 @@ from sqlalchemy import select
 
 from channels import instagram, telegram, whatsapp
 from core.crypto import SecretError
-from core.tasks import enqueue
 from extensions import csrf, db
 from models.base import utcnow
 from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from pipeline.dispatch import notify
 from pipeline.store import store_events
-from pipeline.worker import process_inbound
 from routes.messaging_routes import bp
 
 log = logging.getLogger(__name__)
@@ -46,10 +45,9 @@ def _shape(payload: dict) -> str:
     return f"object={str(obj)[:40]!r} keys=[{keys}]"
 
 
-def _commit_and_enqueue(stored) -> None:
+def _commit_and_enqueue(waiting: set[int]) -> None:
     db.session.commit()
-    for item in stored:
-        enqueue(process_inbound, item.message_id, item.callback_id)
+    notify(waiting)
 
 
 @csrf.exempt

@@ -1,0 +1,138 @@
+"""Who answers the queue (pipeline/queue.py), in each process.
+
+- Tests (`TASKS_EAGER`): the webhook answers its conversations inline, after its commit.
+- With `REDIS_URL`: an RQ job per conversation with new messages; the recovery sweep enqueues
+  conversations whose lease ran out.
+- Otherwise: a dispatcher thread in every server process claims conversations from the database
+  and answers them on a pool of I/O threads (AI and platform calls wait on the network, so the
+  pool is sized for I/O, not for cores: `ANSWER_THREADS`). It renews the leases it holds, wakes
+  at once when a webhook of its own process stores a message, and otherwise polls, so a message
+  stored by any process, or left by a dead one, is taken within seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask, current_app
+
+from core.tasks import enqueue
+from extensions import db
+from pipeline import queue
+from pipeline.worker import answer_conversation, work
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0
+
+
+def notify(conversation_ids: Iterable[int]) -> None:
+    """New messages wait in these conversations (called after the webhook's commit)."""
+    ids = list(dict.fromkeys(conversation_ids))
+    if not ids:
+        return
+    app = current_app._get_current_object()
+    if app.config.get("TASKS_EAGER") or app.config.get("REDIS_URL"):
+        for conv_id in ids:
+            enqueue(answer_conversation, conv_id)
+        return
+    dispatcher_for(app).wake()
+
+
+class Dispatcher:
+    """Claims conversations for this process and answers them on a thread pool."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.size = app.config["ANSWER_THREADS"]
+        self.pool = ThreadPoolExecutor(self.size, thread_name_prefix="bilimbot-answer")
+        self.held: set[int] = set()
+        self.lock = threading.Lock()
+        self.event = threading.Event()
+        self.stopping = False
+        self.thread = threading.Thread(target=self._loop, name="bilimbot-dispatch", daemon=True)
+        self.last_renewal = 0.0
+
+    def start(self) -> Dispatcher:
+        self.thread.start()
+        return self
+
+    def wake(self) -> None:
+        self.event.set()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.event.set()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _loop(self) -> None:
+        while not self.stopping:
+            self.event.wait(POLL_SECONDS)
+            self.event.clear()
+            try:
+                with self.app.app_context():
+                    while self._fill():
+                        pass
+                    self._renew()
+            except Exception:  # the database may be away for a while: keep trying
+                log.exception("answer dispatcher: claiming failed; retrying")
+                time.sleep(POLL_SECONDS)
+
+    def _fill(self) -> bool:
+        """Claim as many conversations as there are free threads; True if all slots filled."""
+        with self.lock:
+            free = self.size - len(self.held)
+        if free <= 0:
+            return False
+        claims = queue.claim(free)
+        for held in claims:
+            with self.lock:
+                self.held.add(held.conversation_id)
+            self.pool.submit(self._work, held)
+        return len(claims) == free
+
+    def _work(self, held: queue.Claim) -> None:
+        try:
+            with self.app.app_context():
+                try:
+                    work(held)
+                except Exception:
+                    log.exception("answering conversation %s failed", held.conversation_id)
+                    db.session.rollback()
+                    queue.give_up(held)  # another try soon, by whichever worker claims it
+        finally:
+            with self.lock:
+                self.held.discard(held.conversation_id)
+            self.wake()  # a thread is free: claim more
+
+    def _renew(self) -> None:
+        if time.monotonic() - self.last_renewal < queue.LEASE_SECONDS / 3:
+            return
+        with self.lock:
+            held = list(self.held)
+        queue.renew(held)
+        self.last_renewal = time.monotonic()
+
+
+_DISPATCHERS: dict[int, Dispatcher] = {}
+_LOCK = threading.Lock()
+
+
+def dispatcher_for(app: Flask) -> Dispatcher:
+    """This process's dispatcher, started on first use (server start, or the first webhook)."""
+    with _LOCK:
+        found = _DISPATCHERS.get(id(app))
+        if found is None:
+            found = _DISPATCHERS[id(app)] = Dispatcher(app).start()
+        return found
+
+
+def stop_dispatcher(app: Flask) -> None:
+    with _LOCK:
+        found = _DISPATCHERS.pop(id(app), None)
+    if found is not None:
+        found.stop()

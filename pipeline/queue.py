@@ -1,0 +1,147 @@
+"""The shared, durable answer queue: the database rows themselves.
+
+A conversation with unanswered inbound messages is `answer_pending`; the webhook that stores a
+message bumps its `answer_gen` in the same transaction. A worker (any thread of any process of any
+instance) claims a conversation with a lease, answers its messages oldest first, and releases it
+only if no message arrived meanwhile (the generation it read is still current). Order within a
+conversation therefore comes from the database: one lease holder at a time. A dead worker stops
+renewing its leases; they expire and another worker takes the conversation over.
+
+PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for each
+other; SQLite serialises writers, and the conditional UPDATE is enough.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from extensions import db
+from models.base import utcnow
+from models.conversation import Conversation
+
+# A worker renews its leases every LEASE_SECONDS / 3; a dead one's expire after LEASE_SECONDS.
+LEASE_SECONDS = 30
+
+
+def worker_id() -> str:
+    """This process's name in leases: host, pid and a random part (pids are reused)."""
+    global _WORKER_ID
+    prefix = f"{socket.gethostname()[:30]}:{os.getpid()}:"
+    if _WORKER_ID is None or not _WORKER_ID.startswith(prefix):  # a forked child gets its own
+        _WORKER_ID = prefix + uuid.uuid4().hex[:8]
+    return _WORKER_ID
+
+
+_WORKER_ID: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A conversation this worker holds, and the generation it saw when it took it."""
+
+    conversation_id: int
+    gen: int
+
+
+def _claimable(now):
+    return and_(
+        Conversation.answer_pending.is_(True),
+        or_(Conversation.lease_until.is_(None), Conversation.lease_until < now),
+    )
+
+
+def claim(limit: int, owner: str | None = None, conversation_id: int | None = None) -> list[Claim]:
+    """Take up to `limit` conversations with unanswered messages (oldest lease first); commits."""
+    owner = owner or worker_id()
+    now = utcnow()
+    candidates = select(Conversation.id).where(_claimable(now))
+    if conversation_id is not None:
+        candidates = candidates.where(Conversation.id == conversation_id)
+    candidates = candidates.order_by(Conversation.lease_until.nulls_first(), Conversation.id)
+    candidates = candidates.limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    rows = db.session.execute(
+        update(Conversation)
+        .where(Conversation.id.in_(candidates.scalar_subquery()), _claimable(now))
+        .values(lease_owner=owner, lease_until=now + timedelta(seconds=LEASE_SECONDS))
+        .returning(Conversation.id, Conversation.answer_gen)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return [Claim(conv_id, gen) for conv_id, gen in rows]
+
+
+def holds(conversation_id: int, owner: str | None = None) -> bool:
+    """Renew the lease on one conversation; False when this worker no longer holds it (another
+    worker took it over after the lease ran out). Part of the caller's transaction."""
+    renewed = db.session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == conversation_id, Conversation.lease_owner == (owner or worker_id())
+        )
+        .values(lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(renewed)
+
+
+def renew(conversation_ids: list[int], owner: str | None = None) -> None:
+    """The heartbeat: keep every lease this process holds; commits."""
+    if conversation_ids:
+        db.session.execute(
+            update(Conversation)
+            .where(
+                Conversation.id.in_(conversation_ids),
+                Conversation.lease_owner == (owner or worker_id()),
+            )
+            .values(lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+
+
+def release(held: Claim, owner: str | None = None) -> int | None:
+    """Give the conversation back. Returns None when it is done, or the new generation when a
+    message arrived while we worked (we keep the lease and answer it too); commits."""
+    owner = owner or worker_id()
+    done = db.session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == held.conversation_id,
+            Conversation.lease_owner == owner,
+            Conversation.answer_gen == held.gen,
+        )
+        .values(answer_pending=False, lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done:
+        db.session.commit()
+        return None
+    gen = db.session.scalar(
+        select(Conversation.answer_gen).where(
+            Conversation.id == held.conversation_id, Conversation.lease_owner == owner
+        )
+    )
+    db.session.commit()
+    return gen
+
+
+def give_up(held: Claim, owner: str | None = None) -> None:
+    """Let the lease go without settling (this worker is stopping); another worker goes on."""
+    db.session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == held.conversation_id,
+            Conversation.lease_owner == (owner or worker_id()),
+        )
+        .values(lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()

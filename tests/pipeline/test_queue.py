@@ -1,0 +1,188 @@
+"""The answer queue: conversations claimed with leases, order from the database, dead workers'
+messages taken over (answered once, or settled as failed, never sent twice)."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+import pipeline.worker as worker
+from extensions import db
+from models.base import utcnow
+from models.conversation import Conversation, Message
+from pipeline import queue
+from pipeline.dispatch import stop_dispatcher
+from pipeline.recovery import requeue_stale
+from pipeline.send import INTERRUPTED_SEND
+from tests.channel_fixtures import tg_post
+from tests.engine_helpers import configured
+from tests.fakes import telegram as t
+
+OWNER_LANGUAGE = "en"
+BOT = "987654321"
+
+
+def _conversation(owner_id: int, chat: str) -> Conversation:
+    conv = Conversation.get_or_create(owner_id, "telegram", BOT, chat)
+    db.session.flush()
+    return conv
+
+
+def _store(conv: Conversation, external_id: str, text: str) -> Message:
+    return Message.store_inbound(conv, external_id=external_id, text=text, sent_at=utcnow())
+
+
+def _statuses(ids):
+    db.session.expire_all()
+    return [db.session.get(Message, i).status for i in ids]
+
+
+def test_replies_keep_the_order_of_the_questions(app, fakes, shop):
+    tg, _ = fakes
+    with app.app_context():
+        conv = _conversation(shop.id, "5050")
+        first = _store(conv, "8001", "Ish vaqti qanday?")
+        second = _store(conv, "8002", "Qaytarish mumkinmi?")
+        db.session.commit()
+        assert worker.answer_conversation(conv.id) == 1
+        assert worker.answer_conversation(conv.id) == 0  # nothing waits any more
+        replies = db.session.scalars(
+            select(Message.reply_to_id).where(Message.direction == "out").order_by(Message.id)
+        ).all()
+        assert replies == [first.id, second.id]
+        assert db.session.get(Conversation, conv.id).answer_pending is False
+    texts = tg.sent_texts(chat_id=5050)
+    assert len(texts) == 2 and "9:00" in texts[0]
+
+
+def test_a_dead_workers_conversations_are_taken_over_once_its_lease_runs_out(app, fakes, shop):
+    """Never recorded → answered again; recorded but unconfirmed → failed and shown, not resent."""
+    tg, _ = fakes
+    with app.app_context():
+        a, b = _conversation(shop.id, "4040"), _conversation(shop.id, "4141")
+        interrupted = _store(a, "7001", "Ish vaqti qanday?")
+        waiting = _store(a, "7002", "Qaytarish mumkinmi?")
+        unsent = _store(b, "7003", "Ish vaqti qanday?")
+        interrupted.status = unsent.status = "processing"
+        maybe_sent = Message.new_outbound(a, "9:00 dan 18:00 gacha", reply_to=interrupted)
+        db.session.flush()
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id.in_([a.id, b.id]))
+            .values(lease_owner="dead-worker", lease_until=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        ids = (interrupted.id, waiting.id, unsent.id)
+        assert requeue_stale()["requeued"] == 2
+        assert _statuses(ids) == ["failed", "answered", "answered"]
+        assert db.session.get(Message, interrupted.id).error == INTERRUPTED_SEND
+        assert db.session.get(Message, maybe_sent.id).status == "failed"
+        assert requeue_stale()["requeued"] == 0
+    assert len(tg.sent_messages(chat_id=4040)) == 1  # only the waiting question's reply
+    assert len(tg.sent_messages(chat_id=4141)) == 1
+
+
+def test_a_live_lease_is_left_to_its_worker(app, fakes, shop):
+    tg, _ = fakes
+    with app.app_context():
+        conv = _conversation(shop.id, "6060")
+        msg = _store(conv, "9001", "Salom")
+        conv.lease_owner, conv.lease_until = "busy-worker", utcnow() + timedelta(seconds=20)
+        db.session.commit()
+        assert requeue_stale()["requeued"] == 0
+        assert worker.answer_conversation(conv.id) == 0
+        assert _statuses([msg.id]) == ["received"]
+    assert tg.sent_messages(chat_id=6060) == []
+
+
+def test_a_message_arriving_while_the_conversation_is_worked_keeps_it_claimed(app, shop):
+    with app.app_context():
+        conv = _conversation(shop.id, "7070")
+        _store(conv, "9101", "a")
+        db.session.commit()
+        [held] = queue.claim(10, conversation_id=conv.id)
+        _store(db.session.get(Conversation, conv.id), "9102", "b")  # a webhook, meanwhile
+        db.session.commit()
+        gen = queue.release(held)
+        assert gen == held.gen + 1  # not released: the new message is ours to answer too
+        assert queue.claim(10, conversation_id=conv.id) == []
+        assert queue.release(queue.Claim(conv.id, gen)) is None
+        db.session.expire_all()
+        assert db.session.get(Conversation, conv.id).answer_pending is False
+
+
+def test_a_worker_that_lost_its_lease_sends_nothing(app, fakes, shop):
+    tg, _ = fakes
+    with app.app_context():
+        conv = _conversation(shop.id, "8080")
+        msg = _store(conv, "9201", "Ish vaqti qanday?")
+        db.session.commit()
+        [held] = queue.claim(1, conversation_id=conv.id)
+        # This worker stalled past its lease; another one took the conversation over.
+        db.session.execute(
+            update(Conversation).where(Conversation.id == conv.id).values(lease_owner="other")
+        )
+        db.session.commit()
+        worker.work(held)
+        assert _statuses([msg.id]) == ["received"]  # left for the new holder
+    assert tg.sent_messages(chat_id=8080) == []
+
+
+def test_one_failing_message_does_not_hold_up_the_next(app, fakes, shop, monkeypatch):
+    tg, _ = fakes
+    real = worker._answer_and_send
+
+    def flaky(conv, msg):
+        if msg.text == "boom":
+            raise RuntimeError("engine exploded")
+        return real(conv, msg)
+
+    monkeypatch.setattr(worker, "_answer_and_send", flaky)
+    with app.app_context():
+        conv = _conversation(shop.id, "9090")
+        bad = _store(conv, "9301", "boom")
+        good = _store(conv, "9302", "Ish vaqti qanday?")
+        db.session.commit()
+        worker.answer_conversation(conv.id)
+        assert _statuses([bad.id, good.id]) == ["failed", "answered"]
+        assert "engine exploded" in db.session.get(Message, bad.id).error
+    assert len(tg.sent_messages(chat_id=9090)) == 1
+
+
+def test_a_failed_send_marks_the_question_failed_with_the_reason(client, app, fakes, shop):
+    tg, _ = fakes
+    tg.block(3030)
+    update_ = t.telegram_text_update("Ish vaqti qanday?", chat_id=3030)
+    assert tg_post(client, shop.id, update_, shop.telegram_secret).status_code == 200
+    with app.app_context():
+        question = db.session.scalar(select(Message).where(Message.direction == "in"))
+        assert question.status == "failed" and "blocked" in question.error
+
+
+@pytest.fixture
+def in_process(app):
+    """The real dispatcher thread of a server process (no inline answering)."""
+    with configured(app, TASKS_EAGER=False, ANSWER_THREADS=4):
+        yield
+        stop_dispatcher(app)
+
+
+def test_the_dispatcher_answers_what_a_webhook_stored(client, app, fakes, shop, in_process):
+    tg, _ = fakes
+    for chat in (1201, 1202, 1203):
+        update_ = t.telegram_text_update("Ish vaqti qanday?", chat_id=chat)
+        assert tg_post(client, shop.id, update_, shop.telegram_secret).status_code == 200
+    deadline = time.monotonic() + 30  # bounded wait for the background threads, not a timing
+    while time.monotonic() < deadline and (len(tg.sent_messages()) < 3 or _still_pending(app)):
+        time.sleep(0.05)
+    assert sorted(int(m["chat_id"]) for m in tg.sent_messages()) == [1201, 1202, 1203]
+    assert not _still_pending(app)  # every conversation released once answered
+
+
+def _still_pending(app) -> bool:
+    with app.app_context():
+        return (
+            db.session.scalar(select(Conversation.id).where(Conversation.answer_pending.is_(True)))
+            is not None
+        )
