@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ai import AIError, AIRequest, ChatTurn, ProviderSettings, generate
+from channels.telegram import parse_language_callback
 from core.tasks import enqueue, task
 from extensions import db
 from kb.index import tokenize
@@ -480,7 +481,7 @@ def _handle(msg: Message) -> None:
 
 def _answer_callback(message_id: int, callback_id: str) -> None:
     """Stop the Telegram button's spinner (needed whatever we did with the press)."""
-    from channels.telegram import TelegramClient, TelegramError
+    from channels.telegram_client import TelegramClient, TelegramError
     from models.messaging import TelegramBot
 
     user_id = db.session.scalar(select(Message.user_id).where(Message.id == message_id))
@@ -496,7 +497,7 @@ def _answer_callback(message_id: int, callback_id: str) -> None:
 def _set_language(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
     from pipeline.send import send_reply
 
-    language = (msg.text or "").removeprefix("lang:")
+    language = parse_language_callback(msg.text)
     if language in ("uz", "ru", "en"):
         conv.language, conv.language_chosen = language, True
         conv.script = "cyrl" if language == "ru" else "latn"
