@@ -9,7 +9,7 @@ API), `whatsapp`, `instagram`, and `registry` (platform → channel).
 from __future__ import annotations
 
 from .instagram import InstagramClient
-from .registry import CHANNELS, Channel, channel
+from .registry import CHANNELS, Channel
 from .signatures import sign_body, verify_signature
 from .splitting import (
     INSTAGRAM_MAX_BYTES,
@@ -36,7 +36,6 @@ __all__ = [
     "TelegramClient",
     "TelegramError",
     "WhatsAppClient",
-    "channel",
     "language_picker_markup",
     "sign_body",
     "split_for_platform",

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import instagram, telegram, whatsapp
-from .graph import GraphFailure
+from .graph import GraphClientBase, GraphFailure
 from .instagram import InstagramClient
+from .signatures import SIGNATURE_HEADER, verify_signature
 from .telegram_client import TelegramClient
 from .types import InboundEvent, SendResult
 from .whatsapp import WhatsAppClient
@@ -75,8 +76,30 @@ class Channel:
         return self.client(config, account).check_details()
 
 
-def _first_part(label: str) -> str:
-    return label.split(" (")[0]
+def _meta(
+    platform: str,
+    model_name: str,
+    module: Any,
+    account_ids: Callable[[Any], set[str]],
+    account_column: str,
+    client_class: type[GraphClientBase],
+    identity_field: str,
+) -> Channel:
+    """WhatsApp and Instagram: one signed webhook for every tenant, routed by account id."""
+    return Channel(
+        platform,
+        model_name=model_name,
+        signature_header=SIGNATURE_HEADER,
+        verify=verify_signature,
+        account_ids=account_ids,
+        parse=lambda body, account_key=None: module.parse_payload(body),
+        account_column=account_column,
+        make_client=lambda config, row: client_class.from_config(
+            config, row.access_token, getattr(row, account_column)
+        ),
+        # The check's label starts with the number or "@username", then " (Name)".
+        identity=lambda label: {identity_field: label.split(" (")[0].lstrip("@")},
+    )
 
 
 CHANNELS: dict[str, Channel] = {
@@ -88,36 +111,23 @@ CHANNELS: dict[str, Channel] = {
         parse=lambda body, account_key: telegram.parse_update(body, account_key),
         make_client=lambda config, bot: TelegramClient.from_config(config, bot.token),
     ),
-    "whatsapp": Channel(
+    "whatsapp": _meta(
         "whatsapp",
-        model_name="WhatsAppAccount",
-        signature_header="X-Hub-Signature-256",
-        verify=whatsapp.verify_signature,
-        account_ids=whatsapp.phone_number_ids,
-        parse=lambda body, account_key=None: whatsapp.parse_payload(body),
-        account_column="phone_number_id",
-        make_client=lambda config, row: WhatsAppClient.from_config(
-            config, row.access_token, row.phone_number_id
-        ),
-        identity=lambda label: {"display_phone": _first_part(label)},
+        "WhatsAppAccount",
+        whatsapp,
+        whatsapp.phone_number_ids,
+        "phone_number_id",
+        WhatsAppClient,
+        "display_phone",
     ),
-    "instagram": Channel(
+    "instagram": _meta(
         "instagram",
-        model_name="InstagramAccount",
-        signature_header="X-Hub-Signature-256",
-        verify=instagram.verify_signature,
-        account_ids=instagram.account_ids,
-        parse=lambda body, account_key=None: instagram.parse_payload(body),
-        account_column="ig_account_id",
-        make_client=lambda config, row: InstagramClient.from_config(
-            config, row.access_token, row.ig_account_id
-        ),
-        identity=lambda label: {"username": _first_part(label).lstrip("@")},
+        "InstagramAccount",
+        instagram,
+        instagram.account_ids,
+        "ig_account_id",
+        InstagramClient,
+        "username",
     ),
     "web": Channel("web"),
 }
-
-
-def channel(platform: str) -> Channel | None:
-    """The channel of a platform name, or None for a name we do not serve."""
-    return CHANNELS.get(platform)

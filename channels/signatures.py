@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
 
 def sign_body(raw_body: bytes, app_secret: str) -> str:
     """The X-Hub-Signature-256 value Meta sends for this body: "sha256=<hex>"."""
