@@ -7,22 +7,13 @@ Supports "Instagram API with Facebook Login" (graph.facebook.com, Page token) fu
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
-from .base import (
-    GraphClientBase,
-    GraphFailure,
-    InboundEvent,
-    SendResult,
-    as_dict,
-    as_id,
-    as_list,
-    as_str,
-    split_for_platform,
-    to_datetime,
-    verify_signature,
-)
+from .graph import GraphClientBase, GraphFailure
+from .readers import as_dict, as_id, as_list, as_str, to_datetime
+from .signatures import verify_signature
+from .splitting import split_for_platform
+from .types import InboundEvent, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -146,35 +137,9 @@ class InstagramClient(GraphClientBase):
     service = "the Instagram API"
     expired_advice = "Reconnect Instagram to get a new access token and save it."
 
-    def __init__(
-        self,
-        access_token: str,
-        account_id: str,
-        base_url: str = "https://graph.facebook.com",
-        version: str = "v26.0",
-        timeout: float = 10.0,
-        max_retries: int = 2,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            access_token, account_id or "me", base_url, version, timeout, max_retries, **kwargs
-        )
-
-    @classmethod
-    def from_config(
-        cls, config: Mapping[str, Any], access_token: str, account_id: str, **kwargs: Any
-    ) -> InstagramClient:
-        """Build from a Flask-style config (INSTAGRAM_API_BASE, GRAPH_API_VERSION, timeout)."""
-        return cls(
-            access_token,
-            account_id,
-            base_url=config.get("INSTAGRAM_API_BASE")
-            or config.get("GRAPH_API_BASE")
-            or "https://graph.facebook.com",
-            version=config.get("GRAPH_API_VERSION") or "v26.0",
-            timeout=float(config.get("MESSAGING_TIMEOUT_SECONDS") or 10.0),
-            **kwargs,
-        )
+    base_url_keys = ("INSTAGRAM_API_BASE", "GRAPH_API_BASE")
+    default_object_id = "me"
+    check_fields = "id,username,name"
 
     @property
     def account_id(self) -> str:
@@ -211,21 +176,13 @@ class InstagramClient(GraphClientBase):
         bodies = [{"recipient": {"id": str(recipient_id)}, "message": {"text": p}} for p in parts]
         return self.send_bodies((SEND_AS, "messages"), bodies, _read_mid)
 
-    def check(self) -> tuple[bool, str]:
-        """Check token and account: (True, "@username") or (False, reason)."""
-        label, failure = self.check_details()
-        return (True, label) if failure is None else (False, self.describe(failure))
-
-    def check_details(self) -> tuple[str, GraphFailure | None]:
-        """("@username (Name)", None) when the token can read the account, else ("", failure)."""
-        ok, data, failure = self.get_object("id,username,name")
-        if ok:
-            username = as_str(data.get("username"))
-            name = as_str(data.get("name"))
-            if username:
-                return f"@{username}" + (f" ({name})" if name else ""), None
-            return name or as_id(data.get("id")) or self.object_id, None
-        return "", failure or GraphFailure("unexpected answer")
+    def label(self, data: dict) -> str:
+        """ "@username (Name)", or the name or id when the account has no username."""
+        username = as_str(data.get("username"))
+        name = as_str(data.get("name"))
+        if username:
+            return f"@{username}" + (f" ({name})" if name else "")
+        return name or as_id(data.get("id")) or self.object_id
 
 
 def _read_mid(data: Any) -> str | None:

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
-from .base import (
-    GraphClientBase,
-    GraphFailure,
-    InboundEvent,
-    SendResult,
-    as_dict,
-    as_id,
-    as_list,
-    as_str,
-    split_for_platform,
-    to_datetime,
-    verify_signature,
-)
+from .graph import GraphClientBase, GraphFailure
+from .readers import as_dict, as_id, as_list, as_str, to_datetime
+from .signatures import verify_signature
+from .splitting import split_for_platform
+from .types import InboundEvent, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -213,33 +204,7 @@ class WhatsAppClient(GraphClientBase):
     # Dashboard tokens expire within 24 hours; a System User token does not.
     expired_advice = "Generate a permanent System User token in Meta Business Settings and save it."
 
-    def __init__(
-        self,
-        access_token: str,
-        phone_number_id: str,
-        base_url: str = "https://graph.facebook.com",
-        version: str = "v26.0",
-        timeout: float = 10.0,
-        max_retries: int = 2,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            access_token, phone_number_id, base_url, version, timeout, max_retries, **kwargs
-        )
-
-    @classmethod
-    def from_config(
-        cls, config: Mapping[str, Any], access_token: str, phone_number_id: str, **kwargs: Any
-    ) -> WhatsAppClient:
-        """Build from a Flask-style config (GRAPH_API_BASE, GRAPH_API_VERSION, timeout)."""
-        return cls(
-            access_token,
-            phone_number_id,
-            base_url=config.get("GRAPH_API_BASE") or "https://graph.facebook.com",
-            version=config.get("GRAPH_API_VERSION") or "v26.0",
-            timeout=float(config.get("MESSAGING_TIMEOUT_SECONDS") or 10.0),
-            **kwargs,
-        )
+    check_fields = "display_phone_number,verified_name"
 
     @property
     def phone_number_id(self) -> str:
@@ -281,19 +246,11 @@ class WhatsAppClient(GraphClientBase):
         ]
         return self.send_bodies((self.object_id, "messages"), bodies, _read_wamid)
 
-    def check(self) -> tuple[bool, str]:
-        """Check token and phone number id: (True, "+998 … (Name)") or (False, reason)."""
-        label, failure = self.check_details()
-        return (True, label) if failure is None else (False, self.describe(failure))
-
-    def check_details(self) -> tuple[str, GraphFailure | None]:
-        """("+998 … (Name)", None) when the token can read the number, else ("", failure)."""
-        ok, data, failure = self.get_object("display_phone_number,verified_name")
-        if ok:
-            number = as_str(data.get("display_phone_number")) or self.object_id
-            name = as_str(data.get("verified_name"))
-            return (f"{number} ({name})" if name else number), None
-        return "", failure or GraphFailure("unexpected answer")
+    def label(self, data: dict) -> str:
+        """ "+998 … (Name)": the number as Meta shows it, with its verified name."""
+        number = as_str(data.get("display_phone_number")) or self.object_id
+        name = as_str(data.get("verified_name"))
+        return f"{number} ({name})" if name else number
 
 
 def _read_wamid(data: Any) -> str | None:

@@ -11,15 +11,11 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from channels.base import SendResult
-from channels.instagram import InstagramClient
-from channels.telegram import TelegramClient, language_picker_markup
-from channels.whatsapp import WhatsAppClient
+from channels import CHANNELS, SendResult
 from core.crypto import SecretError
 from extensions import db
 from models.base import utcnow
 from models.conversation import Conversation, Message
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
 
 if TYPE_CHECKING:
     from pipeline.engine import EngineReply
@@ -52,29 +48,17 @@ class ChannelMissing(ValueError):
 
 
 def _deliver(conv: Conversation, text: str, language_picker: bool = False) -> SendResult:
-    """Send through the right platform client; never raises for platform trouble."""
-    config = current_app.config
-    if conv.platform == "web":
-        return SendResult(ok=True, external_ids=[])
-    model = {"telegram": TelegramBot, "whatsapp": WhatsAppAccount, "instagram": InstagramAccount}[
-        conv.platform
-    ]
-    channel = db.session.query(model).filter_by(user_id=conv.user_id).one_or_none()
-    if channel is None or channel.account_ref != conv.account_ref:
-        return SendResult(ok=False, external_ids=[], error=str(ChannelMissing()))
+    """Send through the conversation's channel; never raises for platform trouble."""
+    channel = CHANNELS[conv.platform]
+    account = None
+    if channel.model is not None:
+        account = db.session.query(channel.model).filter_by(user_id=conv.user_id).one_or_none()
+        if account is None or account.account_ref != conv.account_ref:
+            return SendResult(ok=False, external_ids=[], error=str(ChannelMissing()))
     try:
-        if conv.platform == "telegram":
-            markup = language_picker_markup() if language_picker else None
-            return TelegramClient.from_config(config, channel.token).send_message(
-                conv.customer_ref, text, reply_markup=markup
-            )
-        if conv.platform == "whatsapp":
-            return WhatsAppClient.from_config(
-                config, channel.access_token, channel.phone_number_id
-            ).send_text(conv.customer_ref, text)
-        return InstagramClient.from_config(
-            config, channel.access_token, channel.ig_account_id
-        ).send_text(conv.customer_ref, text)
+        return channel.send(
+            current_app.config, account, conv.customer_ref, text, language_picker=language_picker
+        )
     except SecretError as exc:
         return SendResult(ok=False, external_ids=[], error=str(exc))
 

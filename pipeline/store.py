@@ -12,8 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from channels import split_for_platform
-from channels.base import InboundEvent
+from channels import InboundEvent, split_for_platform
 from extensions import db
 from models.base import utcnow
 from models.conversation import Conversation, Message

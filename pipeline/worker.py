@@ -15,6 +15,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from channels.telegram import parse_language_callback
 from core.tasks import task
 from extensions import db
 from models.ai_config import AIConfig
@@ -196,7 +197,7 @@ def _handle(msg: Message) -> None:
 
 def _answer_callback(message_id: int, callback_id: str) -> None:
     """Stop the Telegram button's spinner (needed whatever we did with the press)."""
-    from channels.telegram import TelegramClient, TelegramError
+    from channels.telegram_client import TelegramClient, TelegramError
     from models.messaging import TelegramBot
 
     user_id = db.session.scalar(select(Message.user_id).where(Message.id == message_id))
@@ -210,7 +211,7 @@ def _answer_callback(message_id: int, callback_id: str) -> None:
 
 
 def _set_language(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
-    language = (msg.text or "").removeprefix("lang:")
+    language = parse_language_callback(msg.text)
     if language in ("uz", "ru", "en"):
         conv.language, conv.language_chosen = language, True
         conv.script = "cyrl" if language == "ru" else "latn"

@@ -11,10 +11,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from channels.base import GraphFailure
-from channels.instagram import InstagramClient
-from channels.telegram import TelegramClient, TelegramError
-from channels.whatsapp import WhatsAppClient
+from channels import CHANNELS, TelegramClient, TelegramError
+from channels.graph import GraphFailure
 from core.crypto import SecretError
 from extensions import db
 from forms.messaging import InstagramForm, TelegramForm, TelegramLanguageForm, WhatsAppForm
@@ -269,21 +267,17 @@ def connect_instagram():
 @login_required
 def check_channel(platform: str):
     """One Graph API call with the stored token; the answer is shown in words."""
-    model = {"whatsapp": WhatsAppAccount, "instagram": InstagramAccount}.get(platform)
+    channel = _meta_channel(platform)
+    model = channel.model if channel else None
     row = (
         db.session.scalar(select(model).where(model.user_id == current_user.id)) if model else None
     )
     if row is None:
         return redirect(url_for("messaging.bots"))
-    client_class = WhatsAppClient if platform == "whatsapp" else InstagramClient
-    label, failure = client_class.from_config(
-        current_app.config, row.access_token, row.account_ref
-    ).check_details()
+    label, failure = channel.check(current_app.config, row)
     if failure is None:
-        if platform == "whatsapp":
-            row.display_phone = label.split(" (")[0]
-        else:
-            row.username = label.split(" (")[0].lstrip("@") or row.username
+        for name, value in channel.identity(label).items():
+            setattr(row, name, value or getattr(row, name))
         row.record_check(True, label)
         flash(_("Connection works: %(detail)s", detail=label), "success")
     else:
@@ -326,7 +320,8 @@ def _graph_reason(failure: GraphFailure) -> str:
 @login_required
 def disconnect_channel(platform: str):
     """Forget a WhatsApp or Instagram connection (the app's webhook stays in Meta's settings)."""
-    model = {"whatsapp": WhatsAppAccount, "instagram": InstagramAccount}.get(platform)
+    channel = _meta_channel(platform)
+    model = channel.model if channel else None
     row = (
         db.session.scalar(select(model).where(model.user_id == current_user.id)) if model else None
     )
@@ -335,6 +330,12 @@ def disconnect_channel(platform: str):
         db.session.commit()
         flash(_("%(platform)s has been disconnected.", platform=platform.capitalize()), "success")
     return redirect(url_for("messaging.bots"))
+
+
+def _meta_channel(platform: str):
+    """The WhatsApp or Instagram channel named in the URL (Telegram has its own views)."""
+    channel = CHANNELS.get(platform)
+    return channel if channel is not None and channel.identity is not None else None
 
 
 def _form_errors(form):

@@ -10,11 +10,10 @@ import logging
 from flask import abort, request
 from sqlalchemy import select
 
-from channels import instagram, telegram, whatsapp
+from channels import CHANNELS, Channel
 from core.crypto import SecretError
 from extensions import csrf, db
 from models.base import utcnow
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
 from pipeline.dispatch import notify
 from pipeline.store import store_events
 from routes.messaging_routes import bp
@@ -54,15 +53,18 @@ def _commit_and_enqueue(waiting: set[int]) -> None:
 @bp.post("/telegram/webhook/<int:user_id>")
 def telegram_webhook(user_id: int):
     """One Telegram update for one owner's bot, authenticated by the secret token header."""
-    bot = db.session.scalar(select(TelegramBot).where(TelegramBot.user_id == user_id))
-    header = request.headers.get("X-Telegram-Bot-Api-Secret-Token")
+    channel = CHANNELS["telegram"]
+    bot = db.session.scalar(select(channel.model).where(channel.model.user_id == user_id))
+    header = request.headers.get(channel.signature_header)
     try:
-        valid = bot is not None and telegram.verify_secret(header, bot.secret_token)
+        valid = bot is not None and channel.verify(
+            request.get_data(cache=True), header, bot.secret_token
+        )
     except SecretError:
         valid = False
     if not valid:
         abort(403)
-    events = telegram.parse_update(_json_body("telegram"), bot.bot_id)
+    events = channel.parse(_json_body("telegram"), bot.bot_id)
     bot.last_message_at = utcnow() if events else bot.last_message_at
     _commit_and_enqueue(store_events(user_id, bot.bot_id, events))
     return {"ok": True}
@@ -77,13 +79,14 @@ def _verify_subscription(model):
     return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
 
 
-def _meta_post(model, account_column, ids_of, parse, verify):
+def _meta_post(channel: Channel):
     """Shared by WhatsApp and Instagram: route by account id, verify the tenant's signature over
     the raw body before acting, then store every event of the batch."""
-    hook = model.__tablename__.removesuffix("_accounts")
+    hook, model = channel.platform, channel.model
+    account_column = getattr(model, channel.account_column)
     raw = request.get_data(cache=True)
     payload = _json_body(hook)
-    ids = ids_of(payload)
+    ids = channel.account_ids(payload)
     if not ids:
         log.warning("%s webhook with an unexpected shape (%s); ignored", hook, _shape(payload))
         return {"ok": True}  # nothing Meta could usefully retry
@@ -92,8 +95,8 @@ def _meta_post(model, account_column, ids_of, parse, verify):
         shown = [i[:32] for i in sorted(ids)[:5]]
         log.info("%s webhook for unknown account(s) %s; ignored", hook, shown)
         return {"ok": True}  # acknowledged so Meta stops retrying; nothing of ours to do
-    signature = request.headers.get("X-Hub-Signature-256")
-    trusted = [a for a in accounts if _signed_by(raw, signature, a, verify)]
+    signature = request.headers.get(channel.signature_header)
+    trusted = [a for a in accounts if _signed_by(raw, signature, a, channel.verify)]
     if not trusted:
         log.warning(
             "%s webhook: %s signature for account(s) %s; answered 403",
@@ -102,7 +105,7 @@ def _meta_post(model, account_column, ids_of, parse, verify):
             [a.account_ref for a in accounts][:5],
         )
         abort(403)
-    events = parse(payload)
+    events = channel.parse(payload, None)
     stored = []
     for account in trusted:
         mine = [e for e in events if e.account_key == account.account_ref]
@@ -125,14 +128,8 @@ def _signed_by(raw: bytes, signature: str | None, account, verify) -> bool:
 def whatsapp_webhook():
     """WhatsApp Cloud API webhook shared by every tenant (routed by phone_number_id)."""
     if request.method == "GET":
-        return _verify_subscription(WhatsAppAccount)
-    return _meta_post(
-        WhatsAppAccount,
-        WhatsAppAccount.phone_number_id,
-        whatsapp.phone_number_ids,
-        whatsapp.parse_payload,
-        whatsapp.verify_signature,
-    )
+        return _verify_subscription(CHANNELS["whatsapp"].model)
+    return _meta_post(CHANNELS["whatsapp"])
 
 
 @csrf.exempt
@@ -140,11 +137,5 @@ def whatsapp_webhook():
 def instagram_webhook():
     """Instagram messaging webhook shared by every tenant (routed by entry.id)."""
     if request.method == "GET":
-        return _verify_subscription(InstagramAccount)
-    return _meta_post(
-        InstagramAccount,
-        InstagramAccount.ig_account_id,
-        instagram.account_ids,
-        instagram.parse_payload,
-        instagram.verify_signature,
-    )
+        return _verify_subscription(CHANNELS["instagram"].model)
+    return _meta_post(CHANNELS["instagram"])

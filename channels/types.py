@@ -1,0 +1,58 @@
+"""The values every channel adapter hands over: one inbound event, one send result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Platform = Literal["telegram", "whatsapp", "instagram"]
+Kind = Literal["text", "media", "start", "callback", "status", "echo", "blocked", "unblocked"]
+
+KINDS: frozenset[str] = frozenset(
+    {"text", "media", "start", "callback", "status", "echo", "blocked", "unblocked"}
+)
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """One thing a customer (or the platform) told us, in the same shape for every channel."""
+
+    platform: Platform
+    account_key: str
+    kind: Kind
+    external_id: str
+    sender_id: str
+    timestamp: datetime
+    sender_name: str | None = None
+    text: str | None = None
+    callback_id: str | None = None
+    callback_data: str | None = None
+    status: str | None = None
+    error: str | None = None
+    recipient_id: str | None = None
+    media_type: str | None = None
+    language_code: str | None = None
+
+    @property
+    def is_question(self) -> bool:
+        """True when the engine should answer this event with the AI."""
+        return self.kind == "text" and bool(self.text and self.text.strip())
+
+
+@dataclass
+class SendResult:
+    """Outcome of sending one (possibly split) text; senders return this instead of raising."""
+
+    ok: bool
+    external_ids: list[str] = field(default_factory=list)
+    error: str | None = None
+    error_code: int | str | None = None
+    retryable: bool = False
+    outside_window: bool = False
+    blocked: bool = False
+    retry_after: float | None = None
+    token_invalid: bool = False
+
+    def __bool__(self) -> bool:
+        return self.ok
