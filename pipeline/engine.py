@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 from ai import AIError, AIRequest, ChatTurn, ProviderSettings, generate
 from core.tasks import enqueue, task
 from extensions import db
-from kb.index import tokenize
 from kb.service import Passage, search
 from models.ai_config import AIConfig, PlatformAI
 from models.base import utcnow
@@ -30,6 +29,7 @@ from models.knowledge_base import KnowledgeBase
 from models.user import User
 from pipeline import replies
 from text.detect import choose_language, detect
+from text.tokens import tokenize
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from kb.extract import (
     extract_text,
     parse_file,
 )
-from tests.unit import fixture_files as ff
+from tests.kb import fixture_files as ff
 
 RU_TEXT = (
     "Привет! Доставка по Ташкенту бесплатная при заказе от 100 000 сум.\n"
