@@ -11,6 +11,8 @@ APOSTROPHES = "'`´‘’‛′ʻʼʹʽ"
 # The ones that are not word characters (ʻ ʼ ʹ ʽ are \w already): a word pattern has to allow
 # these inside a word explicitly (o'zbek, don't).
 INNER_APOSTROPHES = "".join(c for c in APOSTROPHES if not re.match(r"\w", c))
+# str.translate table that drops them all.
+DROP_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES))
 
 # Cyrillic letters only Uzbek uses, and letters only Russian uses (Uzbek Cyrillic has no ы, щ).
 UZ_ONLY_CYRILLIC = frozenset("ўқғҳ")

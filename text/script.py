@@ -21,15 +21,15 @@ from text.alphabet import (
     APOSTROPHES,
     CYRILLIC_TO_LATIN,
     CYRILLIC_VOWELS,
+    DROP_APOSTROPHES,
     LATIN_DIGRAPHS,
     LATIN_TO_CYRILLIC,
     LATIN_VOWELS,
 )
 
-_DROP_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES))
 _TO_ASCII = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 _TYPED = str.maketrans({c: v.translate(_TO_ASCII) for c, v in CYRILLIC_TO_LATIN.items()})
-_FOLDED = str.maketrans({c: v.translate(_DROP_APOSTROPHES) for c, v in CYRILLIC_TO_LATIN.items()})
+_FOLDED = str.maketrans({c: v.translate(DROP_APOSTROPHES) for c, v in CYRILLIC_TO_LATIN.items()})
 # Uzbek Cyrillic "е" is "ye" at the start of a word and after a vowel or a sign (ер → yer).
 _YE = re.compile(rf"(?:(?<=[{CYRILLIC_VOWELS}ъь])|(?<![^\W\d_]))е")
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from text.alphabet import (
     APOSTROPHES,
     CYRILLIC,
+    DROP_APOSTROPHES,
     INNER_APOSTROPHES,
     RU_ONLY_CYRILLIC,
     UZ_ONLY_CYRILLIC,
@@ -36,7 +37,6 @@ _WORD = re.compile(
 )
 # The same two rules for a whole text, in normalize().
 _THOUSANDS = re.compile(r"(\d)[ \u00a0\u202f.,](?=\d{3}(?!\d))")
-_DROP_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES))
 
 # Latin letters that Unicode does not decompose into a base letter plus a mark.
 _LATIN_EXTRA = str.maketrans({"ı": "i", "ſ": "s", "ø": "o", "đ": "d", "ł": "l", "ß": "ss"})
@@ -146,7 +146,7 @@ def normalize(text: str) -> str:
         if _cyrillic_language(t, _WORD.findall(t)) != "uz":
             t = t.replace("ё", "е")
         t = fold_to_latin(t)
-    return _strip_marks(t.translate(_DROP_APOSTROPHES))
+    return _strip_marks(t.translate(DROP_APOSTROPHES))
 
 
 class Words:
