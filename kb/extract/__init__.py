@@ -30,7 +30,8 @@ Design notes (the reasons behind the less obvious choices):
   does (each section's first, default and even references).
 * Zip bombs are refused from the central directory's declared sizes before the XML is parsed;
   ``zipfile`` never inflates a member past its declared size, so the check holds.
-* Messages are ``lazy_gettext`` objects keyed by a short code: ``str(error)`` is translated
+* Messages are lazy (like ``lazy_gettext``, but Flask-Babel is imported only when one is
+  rendered) and keyed by a short code: ``str(error)`` is translated
   into the locale active when it is called (a request, or ``force_locale`` in a job) and is the
   English msgid without an app.  Warnings are ``TranslatableText``: plain ``str`` values that
   also re-translate on ``str()``, so a job can render them in the owner's language.

@@ -15,14 +15,14 @@ from typing import Any
 
 from kb.extract import limits
 from kb.extract.docx import extract_docx
-from kb.extract.errors import CHILD_ENV, FileParseError
+from kb.extract.errors import FileParseError
 from kb.extract.pdf import extract_pdf
 from kb.extract.tables import extract_csv
 
 logger = logging.getLogger(__name__)
 
 # The child imports kb.extract from the project root (never the app or Flask) and runs
-# kb.extract.child.main with the rest of its argv.
+# kb.extract.child.main with the rest of its argv; kb/__init__.py must stay import-free.
 _ROOT = str(Path(__file__).resolve().parents[2])
 _CHILD_BOOT = (
     "import sys;sys.path.insert(0,sys.argv[1]);from kb.extract.child import main;main(sys.argv[2:])"
@@ -59,7 +59,6 @@ def _run_in_process(kind: str, path: str, arg: str) -> dict[str, Any]:
 def _child_env() -> dict[str, str]:
     """Environment for extraction children: one BLAS thread keeps numpy's footprint small."""
     env = dict(os.environ)
-    env[CHILD_ENV] = "1"  # kb.extract.errors then leaves Flask-Babel unimported
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
     return env
