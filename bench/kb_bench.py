@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.unit.fixture_files import (  # noqa: E402 - needs ROOT on sys.path first
+from tests.kb.fixture_files import (  # noqa: E402 - needs ROOT on sys.path first
     EN_WORDS,
     RU_WORDS,
     UZ_WORDS,

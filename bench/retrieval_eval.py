@@ -22,7 +22,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb.index import RetrievalIndex, chunk_text
+from kb.chunking import chunk_text
+from kb.index import RetrievalIndex
 
 
 def _read_jsonl(path: str) -> list[dict]:
@@ -81,10 +82,6 @@ def bench_figures(text: str, queries: list[str], k: int = 5) -> dict:
     t0 = time.perf_counter()
     index = RetrievalIndex.build(chunks)
     build_s = time.perf_counter() - t0
-    blob = index.to_bytes()
-    t0 = time.perf_counter()
-    RetrievalIndex.from_bytes(blob)
-    load_s = time.perf_counter() - t0
     for q in queries[:5]:  # warm-up, so first-call costs do not count as p99
         index.search(q, k)
     times = []
@@ -106,8 +103,6 @@ def bench_figures(text: str, queries: list[str], k: int = 5) -> dict:
         "chunk_chars_max": max(sizes),
         "chunk_s": round(chunk_s, 3),
         "build_s": round(build_s, 3),
-        "index_bytes": len(blob),
-        "from_bytes_s": round(load_s, 3),
         "queries": len(queries),
         "search_ms_p50": pct(0.50),
         "search_ms_p99": pct(0.99),

@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select, text
 
 from core.crypto import encrypt
 from extensions import db
-from kb.index import chunk_text
+from kb.chunking import chunk_text
 from models.admin_log import AdminLog
 from models.ai_config import AIConfig
 from models.base import utcnow

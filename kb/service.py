@@ -19,8 +19,9 @@ from werkzeug.datastructures import FileStorage
 
 from core.tasks import task
 from extensions import db
+from kb.chunking import chunk_text
 from kb.extract import ALLOWED_EXTENSIONS, FileParseError, parse_file
-from kb.index import RetrievalIndex, chunk_text
+from kb.index import RetrievalIndex
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk, stale_processing
 from models.user import User
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from ai import AIError, AIRequest
 from extensions import db
-from kb.index import tokenize
 from kb.service import Passage, search
 from models.ai_config import AIConfig
 from models.conversation import Conversation, Message
@@ -23,6 +22,7 @@ from models.knowledge_base import KnowledgeBase
 from pipeline import providers, replies
 from pipeline.language import reply_language
 from pipeline.prompt import KB_BUDGET, TOP_K, build_prompt
+from text.tokens import tokenize
 
 log = logging.getLogger(__name__)
 

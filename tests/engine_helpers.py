@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from extensions import db
-from kb.index import chunk_text
+from kb.chunking import chunk_text
 from models.knowledge_base import KnowledgeBase
 
 KB_TEXT = """Yetkazib berish: Toshkent bo‘ylab yetkazib berish narxi 15 000 so‘m. 300 000 so‘mdan ortiq buyurtmalar uchun yetkazib berish bepul.

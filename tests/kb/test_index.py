@@ -1,16 +1,17 @@
-"""Chunking, normalisation and search of kb.index (pure Python, no app needed)."""
+"""Chunking (kb.chunking), normalisation (text.tokens) and search of kb.index (no app needed)."""
 
 from __future__ import annotations
 
-import pickle
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from kb import index as retrieval
-from kb.index import RetrievalIndex, chunk_text, normalize, tokenize
+from kb import postings
+from kb.chunking import chunk_text
+from kb.index import RetrievalIndex
+from text.tokens import normalize, tokenize
 
 # -- chunking ------------------------------------------------------------------------------------
 
@@ -239,21 +240,6 @@ def test_apostrophe_variants_search() -> None:
         assert _top(idx, q) == [0], q
 
 
-def test_round_trip_bytes_and_pickle(index: RetrievalIndex) -> None:
-    blob = index.to_bytes()
-    assert isinstance(blob, bytes)
-    loaded = RetrievalIndex.from_bytes(blob)
-    assert len(loaded) == len(index)
-    unpickled = pickle.loads(pickle.dumps(index))
-    for q in ["доставка", "Click Payme", "yetkazib berish", "opening hours", "14 kun"]:
-        assert loaded.search(q, k=5) == index.search(q, k=5)
-        assert unpickled.search(q, k=5) == index.search(q, k=5)
-    with pytest.raises(ValueError):
-        RetrievalIndex.from_bytes(
-            RetrievalIndex.build(["x"]).to_bytes().replace(b"bilimbot", b"ZZZZZZZZ")
-        )
-
-
 def test_concurrent_searches(index: RetrievalIndex) -> None:
     queries = ["доставка", "To'lov usullari", "opening hours", "Товар вернуть", "Ish vaqti"] * 40
     expected = [index.search(q, k=3) for q in queries]
@@ -266,7 +252,7 @@ def test_parallel_sort_builds_the_same_index(monkeypatch: pytest.MonkeyPatch) ->
     # Big knowledge bases sort in two threads; force that path on a small one and compare.
     texts = KB * 20
     expected = RetrievalIndex.build(texts)
-    monkeypatch.setattr(retrieval, "_PARALLEL_SORT", 10)
+    monkeypatch.setattr(postings, "_PARALLEL_SORT", 10)
     parallel = RetrievalIndex.build(texts)
     for name in ("_ptr", "_docs", "_weights", "_gram_codes", "_pair_keys"):
         assert np.array_equal(getattr(parallel, name), getattr(expected, name)), name

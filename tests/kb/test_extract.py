@@ -12,16 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from kb import extract as fp
 from kb.extract import (
     ALLOWED_EXTENSIONS,
     MAX_FILE_BYTES,
     FileParseError,
     ParsedDocument,
+    errors,
     extract_text,
+    limits,
+    parse,
     parse_file,
 )
-from tests.unit import fixture_files as ff
+from tests.kb import fixture_files as ff
 
 RU_TEXT = (
     "Привет! Доставка по Ташкенту бесплатная при заказе от 100 000 сум.\n"
@@ -353,15 +355,15 @@ def test_partly_scanned_pdf_warns_about_skipped_pages(tmp_path):
 def test_pdf_timeout_is_reported(tmp_path, monkeypatch):
     # Enough pages that the child is still working at the parent's first check.
     data = _pdf(400)
-    monkeypatch.setattr(fp, "TIME_LIMIT_SECONDS", -1.0)
-    monkeypatch.setattr(fp, "PDF_SECONDS_PER_PAGE", 0.0)
+    monkeypatch.setattr(limits, "TIME_LIMIT_SECONDS", -1.0)
+    monkeypatch.setattr(limits, "PDF_SECONDS_PER_PAGE", 0.0)
     assert error_code(tmp_path, "slow.pdf", data) == "timeout"
-    monkeypatch.setattr(fp, "RUN_IN_SUBPROCESS", False)
+    monkeypatch.setattr(limits, "RUN_IN_SUBPROCESS", False)
     assert error_code(tmp_path, "slow.pdf", data) == "timeout"
 
 
 def test_child_memory_limit_is_reported(tmp_path, monkeypatch):
-    monkeypatch.setattr(fp, "CHILD_MAX_RSS_BYTES", 1)
+    monkeypatch.setattr(limits, "CHILD_MAX_RSS_BYTES", 1)
     assert error_code(tmp_path, "fat.pdf", _pdf(400)) == "timeout"
 
 
@@ -473,7 +475,7 @@ def test_docx_hostile_grid_spans_are_clamped(tmp_path):
 def test_docx_zip_bomb_refused_before_parsing(tmp_path, monkeypatch):
     path = tmp_path / "bomb.docx"
     ff.build_zip_bomb(path)
-    monkeypatch.setattr(fp, "_extract", lambda *a: pytest.fail("parsed a zip bomb"))
+    monkeypatch.setattr(parse, "run_extractor", lambda *a: pytest.fail("parsed a zip bomb"))
     with pytest.raises(FileParseError) as info:
         parse_file(str(path), "bomb.docx")
     assert info.value.code == "zip_bomb"
@@ -482,7 +484,7 @@ def test_docx_zip_bomb_refused_before_parsing(tmp_path, monkeypatch):
 def test_docx_declared_total_too_large(tmp_path, monkeypatch):
     path = tmp_path / "big.docx"
     ff.build_price_docx(path)
-    monkeypatch.setattr(fp, "MAX_UNZIPPED_BYTES", 1000)
+    monkeypatch.setattr(limits, "MAX_UNZIPPED_BYTES", 1000)
     assert error_code(tmp_path, "big.docx", path.read_bytes()) == "zip_bomb"
 
 
@@ -555,8 +557,8 @@ def test_dense_text_only_docx_past_the_old_xml_limit_is_read(tmp_path):
 
 
 def test_docx_text_past_the_cap_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(fp, "RUN_IN_SUBPROCESS", False)
-    monkeypatch.setattr(fp, "MAX_DOCX_TEXT_CHARS", 5_000)
+    monkeypatch.setattr(limits, "RUN_IN_SUBPROCESS", False)
+    monkeypatch.setattr(limits, "MAX_DOCX_TEXT_CHARS", 5_000)
     path = tmp_path / "long.docx"
     ff.build_text_docx(path, [f"Xatboshi {n}: non va sut narxi" for n in range(400)])
     assert error_code(tmp_path, "long.docx", path.read_bytes()) == "zip_bomb"
@@ -628,7 +630,7 @@ def _assert_parses_or_rejects(tmp_path: Path, name: str, data: bytes) -> None:
     try:
         result = parse_bytes(tmp_path, name, data)
     except FileParseError as exc:
-        assert exc.code in fp._MESSAGES
+        assert exc.code in errors._MESSAGES
         assert str(exc)
     else:
         assert isinstance(result.text, str)
@@ -638,7 +640,7 @@ def _assert_parses_or_rejects(tmp_path: Path, name: str, data: bytes) -> None:
 
 @pytest.mark.parametrize("ext", ALLOWED_EXTENSIONS)
 def test_fuzz_random_and_mutated_bytes_in_process(tmp_path, monkeypatch, ext):
-    monkeypatch.setattr(fp, "RUN_IN_SUBPROCESS", False)
+    monkeypatch.setattr(limits, "RUN_IN_SUBPROCESS", False)
     rng = random.Random(f"fuzz-{ext}")
     seed = _seeds(tmp_path)[ext]
     inputs = [bytes(rng.randrange(256) for _ in range(rng.randint(1, 3000))) for _ in range(15)]
