@@ -25,12 +25,13 @@ from extensions import db
 from kb.index import chunk_text
 from models.admin_log import AdminLog
 from models.ai_config import AIConfig
+from models.announcement import Announcement
 from models.base import utcnow
 from models.billing import Payment, PlanRequest
+from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
-from models.marketing import Announcement, MarketingMessage
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.marketing import MarketingMessage
 from models.queries import rollup_message_days
 from models.user import PLAN_DAYS, User
 

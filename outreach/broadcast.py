@@ -18,10 +18,12 @@ from sqlalchemy import Integer, func, insert, literal, or_, select, update
 from core.mailer import MailResult, send_email
 from core.tasks import enqueue, task
 from extensions import db
-from models.admin_log import AdminLog, Broadcast, BroadcastRecipient
+from models.admin_log import AdminLog
+from models.announcement import Announcement
 from models.base import utcnow
+from models.broadcast import Broadcast, BroadcastRecipient
 from models.conversation import Conversation
-from models.marketing import Announcement, record_message
+from models.marketing import record_message
 from models.queries import audience_user_ids
 from models.user import User
 

@@ -20,8 +20,8 @@ from channels.whatsapp import WhatsAppClient
 from core.crypto import SecretError
 from extensions import db
 from models.base import utcnow
+from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import WINDOW_PLATFORMS, Conversation, Message
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
 
 if TYPE_CHECKING:
     from pipeline.engine import EngineReply

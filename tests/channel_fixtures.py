@@ -6,7 +6,7 @@ Loaded for every test module by `pytest_plugins` in tests/conftest.py.
 import pytest
 
 from extensions import db
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from tests.engine_helpers import configured
 from tests.fakes import graph as g
 from tests.fakes.graph import FakeGraph

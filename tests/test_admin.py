@@ -14,11 +14,13 @@ from sqlalchemy import text as sql
 from extensions import db
 from models.admin_log import AdminLog
 from models.ai_config import AIConfig
+from models.announcement import Announcement, AnnouncementDismissal
 from models.base import utcnow
 from models.billing import create_plan_request
+from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import Conversation, Message
-from models.marketing import Announcement, AnnouncementDismissal, MarketingMessage, generate_coupon
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.coupon import generate_coupon
+from models.marketing import MarketingMessage
 from models.queries import platform_stats
 from models.user import User
 from outreach import broadcast

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from extensions import db
-from models.admin_log import AdminLog, Broadcast, BroadcastRecipient
+from models.admin_log import AdminLog
 from models.base import utcnow
+from models.broadcast import Broadcast, BroadcastRecipient
 from models.conversation import Conversation, Message
 from models.queries import day_start, local_today
 from outreach import broadcast

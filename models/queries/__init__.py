@@ -24,11 +24,12 @@ from extensions import db
 from models import search
 from models.admin_log import AdminLog
 from models.ai_config import AIConfig, PlatformAI, Setting
+from models.announcement import Announcement, AnnouncementDismissal
 from models.billing import Payment, PlanRequest
+from models.channel import CHANNEL_MODELS
 from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase
-from models.marketing import Announcement, AnnouncementDismissal, MarketingMessage
-from models.messaging import CHANNEL_MODELS
+from models.marketing import MarketingMessage
 from models.stats import MessageDayStat
 from models.user import User
 

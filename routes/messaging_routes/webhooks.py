@@ -15,7 +15,7 @@ from core.crypto import SecretError
 from core.tasks import enqueue
 from extensions import csrf, db
 from models.base import utcnow
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from pipeline.engine import process_inbound
 from pipeline.store import store_events
 from routes.messaging_routes import bp
