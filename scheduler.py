@@ -55,7 +55,7 @@ def _recover() -> dict:
 
 
 def _rollup_job() -> dict:
-    from models.queries import rollup_message_days
+    from models.queries.stats import rollup_message_days
 
     return rollup_message_days()
 
@@ -179,7 +179,7 @@ def stats_cli() -> None:
 @with_appcontext
 def rollup_command(rebuild: bool) -> None:
     """Store the figures of settled days for the statistics page (safe alongside the scheduler)."""
-    from models.queries import rollup_message_days
+    from models.queries.stats import rollup_message_days
 
     stats = rollup_message_days(rebuild=rebuild)
     click.echo(f"days={stats['days']} rows={stats['rows']}")

@@ -32,7 +32,7 @@ from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.marketing import MarketingMessage
-from models.queries import rollup_message_days
+from models.queries.stats import rollup_message_days
 from models.user import PLAN_DAYS, User
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - public on purpose: printed for demos

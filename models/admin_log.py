@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from labels import PLAN_LABELS, PLATFORM_LABELS
 from models.base import UTCDateTime, utcnow
 
 # What the admin log shows for each stored id; unknown ids are shown as they are. The log page,
@@ -80,8 +81,8 @@ RESULT_LABELS = {
 }
 VALUE_LABELS = {
     "status": RESULT_LABELS,
-    "platform": {"telegram": "Telegram", "whatsapp": "WhatsApp", "instagram": "Instagram"},
-    "plan": {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "annual": _l("Annual")},
+    "platform": {p: PLATFORM_LABELS[p] for p in ("telegram", "whatsapp", "instagram")},
+    "plan": PLAN_LABELS,
     "audience": {
         "all": _l("All owners"),
         "trial": _l("Owners on a trial"),

@@ -24,13 +24,9 @@ from models.base import utcnow
 from models.broadcast import Broadcast, BroadcastRecipient
 from models.conversation import Conversation
 from models.marketing import record_message
-from models.queries import audience_user_ids
+from models.queries.announcements import audience_user_ids
 from models.user import User
-
-try:  # the outbound sender belongs to the channels work; the admin pages must load without it
-    from pipeline import send as outbound
-except ImportError:  # pragma: no cover - only while utils/outbound.py does not exist
-    outbound = None
+from pipeline import send as outbound
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +36,6 @@ KIND_ANNOUNCEMENT = "announcement"
 # (and 1 per chat); Meta's limits are per business number or account and also well above this.
 SEND_RATES = {"telegram": 25.0, "whatsapp": 20.0, "instagram": 10.0}
 RECIPIENTS_KEPT = 500  # per-recipient results stored in the admin log (the counts cover all)
-
-
-def can_message_customers() -> bool:
-    return outbound is not None
 
 
 # --- e-mail to one owner ---------------------------------------------------------------------
@@ -283,8 +275,6 @@ def message_all_customers(
     per-recipient results are written to the admin log about this owner; returns that summary.
     A job runs only while it holds the broadcast's lease (`lease` is the token its chain took).
     """
-    if outbound is None:
-        raise RuntimeError("pipeline.send is not available")
     run = db.session.get(Broadcast, broadcast_id)
     if run is None or run.finished_at is not None:
         return None

@@ -19,7 +19,7 @@ from models.ai_config import AIConfig
 from models.billing import latest_plan_request
 from models.channel import channels_for
 from models.knowledge_base import KnowledgeBase
-from models.queries import announcements_for
+from models.queries.announcements import announcements_for
 from routes.helpers import safe_next
 
 bp = Blueprint("main", __name__)

@@ -21,7 +21,7 @@ from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import Conversation, Message
 from models.coupon import generate_coupon
 from models.marketing import MarketingMessage
-from models.queries import platform_stats
+from models.queries.stats import platform_stats
 from models.user import User
 from outreach import broadcast
 from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, connect_all
@@ -555,7 +555,7 @@ def test_conversation_filters_by_owner_id_and_dates(app, admin_client, chats):
     a, _b, ids = chats
     html = admin_client.get(f"/admin/conversations?owner={a.id}").data.decode()
     assert rows(html, "data-conversation-id") == [str(ids["tg_uz"]), str(ids["tg_unserved"])]
-    from models.queries import local_today
+    from models.queries.common import local_today
 
     with app.app_context():
         today = local_today()
@@ -844,7 +844,7 @@ def test_stats_figures_and_page(app, admin_client, user_factory):
         add_conversation(owner.id, "telegram", texts=("a", "b"))
         add_conversation(owner.id, "whatsapp", account_ref="wa1", failed=True)
         from models.base import utcnow
-        from models.queries import local_today
+        from models.queries.common import local_today
 
         stats = platform_stats(local_today() - timedelta(days=29), local_today(), utcnow())
         assert stats.messages["telegram"][-1] + stats.messages["telegram"][-2] == 3
@@ -865,9 +865,9 @@ def test_stats_figures_and_page(app, admin_client, user_factory):
 
 
 def test_rollup_keeps_settled_days_and_leaves_today_and_yesterday_live(app, user_factory):
-    from models import queries
     from models.ai_config import Setting
-    from models.queries import local_today, rolled_up_through, rollup_message_days
+    from models.queries import stats as queries
+    from models.queries.stats import local_today, rolled_up_through, rollup_message_days
     from models.stats import MessageDayStat
 
     owner = user_factory()
@@ -921,7 +921,7 @@ def test_rollup_keeps_settled_days_and_leaves_today_and_yesterday_live(app, user
 
 
 def test_rollup_with_no_messages_and_from_the_scheduler_and_cli(app, user_factory):
-    from models.queries import local_today, rolled_up_through
+    from models.queries.stats import local_today, rolled_up_through
     from scheduler import run_job
 
     assert run_job(app, "stats-rollup") == {"days": 0, "rows": 0}
@@ -1014,7 +1014,7 @@ def test_seed_demo_fills_every_table_quickly(app):
         )
         assert all(real[cid] == n for cid, n in counts)
         # the past days are rolled up as the daily job would, with the figures of a live scan
-        from models import queries
+        from models.queries import stats as queries
 
         first, last = queries.local_today() - timedelta(days=120), queries.local_today()
         assert queries.rolled_up_through() == last - timedelta(days=2)

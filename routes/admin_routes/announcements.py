@@ -11,7 +11,7 @@ from extensions import db
 from forms.admin import AnnouncementForm, ConfirmForm
 from models.announcement import Announcement
 from models.base import utcnow
-from models.queries import announcements_page
+from models.queries.announcements import announcements_page
 from outreach.broadcast import send_announcement_emails
 from routes.admin_routes import bp, log_action
 
