@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import delete, func, select, text  # noqa: E402
 
-from commands import rebuild_database  # noqa: E402
+from commands.db import rebuild_database  # noqa: E402
 from commands.demo import seed  # noqa: E402
 from config import TestingConfig, normalize_db_url  # noqa: E402
 from extensions import db  # noqa: E402

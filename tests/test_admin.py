@@ -507,7 +507,7 @@ def test_common_words_are_searched_with_like_and_find_the_same(admin_client, cha
 
 
 def test_search_works_on_an_sqlite_without_fts5(app, admin_client, chats):
-    from commands import rebuild_database
+    from commands.db import rebuild_database
 
     _a, _b, ids = chats
     with app.app_context():
