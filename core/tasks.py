@@ -101,7 +101,12 @@ def rq_entry(name: str, args: tuple, kwargs: dict) -> Any:
 
 _RQ_APP: Flask | None = None
 # Every module defining an RQ-eligible @task (kept in step by tests/test_tasks.py).
-TASK_MODULES = ("pipeline.engine", "outreach.broadcast", "outreach.owner_emails")
+TASK_MODULES = (
+    "pipeline.engine",
+    "outreach.admin_emails",
+    "outreach.broadcast",
+    "outreach.owner_emails",
+)
 
 
 def _import_task_modules() -> None:

@@ -23,7 +23,7 @@ from models.coupon import generate_coupon
 from models.marketing import MarketingMessage
 from models.queries.stats import platform_stats
 from models.user import User
-from outreach import broadcast
+from outreach import admin_emails, broadcast
 from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, connect_all
 from tests.conftest import PASSWORD
 from tests.engine_helpers import add_kb, configured
@@ -822,7 +822,7 @@ def test_announcement_emails_go_to_the_audience_with_counts(
         kinds = db.session.scalars(select(MarketingMessage.kind)).all()
         assert kinds == ["announcement", "announcement"]
         # running the task again sends nothing twice
-        assert broadcast.send_announcement_emails(a.id) == {}
+        assert admin_emails.send_announcement_emails(a.id) == {}
     assert len(smtp_server.messages) == 2
     history = admin_client.get("/admin/announcements").data.decode()
     assert 'class="text-end emails-sent">2<' in history

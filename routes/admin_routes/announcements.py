@@ -12,7 +12,7 @@ from forms.admin import AnnouncementForm, ConfirmForm
 from models.announcement import Announcement
 from models.base import utcnow
 from models.queries.announcements import announcements_page
-from outreach.broadcast import send_announcement_emails
+from outreach.admin_emails import send_announcement_emails
 from routes.admin_routes import bp, log_action
 
 

@@ -14,7 +14,7 @@ from models.base import utcnow
 from models.queries.user_detail import channels_of, user_overview
 from models.queries.users import users_page
 from models.user import User
-from outreach import broadcast
+from outreach import admin_emails, broadcast
 from routes.admin_routes import bp, log_action
 
 
@@ -98,7 +98,7 @@ def email_user(user_id: int):
     if not form.validate_on_submit():
         flash(_form_errors(form), "danger")
         return _back(user, "#actions")
-    result = broadcast.email_owner(user, form.subject.data.strip(), form.body.data.strip())
+    result = admin_emails.email_owner(user, form.subject.data.strip(), form.body.data.strip())
     log_action("email_user", user.id, subject=form.subject.data.strip(), status=result.status)
     db.session.commit()
     if result.sent:
