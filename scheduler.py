@@ -1,4 +1,4 @@
-"""In-process APScheduler for the periodic jobs, and the same jobs as `flask marketing …` commands.
+"""In-process APScheduler for the periodic jobs (commands/jobs.py runs the same jobs from the CLI).
 
 The server process starts the scheduler (main.py's __main__ block, gunicorn's post_worker_init);
 tests and CLI commands never do. Every worker and instance may run the jobs at the same time:
@@ -14,10 +14,8 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
-from flask.cli import with_appcontext
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +43,7 @@ def _recover() -> dict:
 
 
 def _rollup_job() -> dict:
-    from models.queries import rollup_message_days
+    from models.queries.stats import rollup_message_days
 
     return rollup_message_days()
 
@@ -117,64 +115,3 @@ def _shutdown(key: int) -> None:
 def stop_scheduler(app: Flask) -> None:
     """Stop this app's scheduler (tests and clean shutdowns)."""
     _shutdown(id(app))
-
-
-# --- the same jobs from the command line (cron, Render cron job, by hand) --------------------
-@click.group("marketing")
-def marketing_cli() -> None:
-    """Marketing e-mails and plan expiry reminders."""
-
-
-@marketing_cli.command("send-due")
-@with_appcontext
-def send_due_command() -> None:
-    """Send the trial-ended offer to every owner due now (safe to run alongside the scheduler)."""
-    from outreach.owner_emails import run_marketing
-
-    stats = run_marketing()
-    click.echo(_summary(stats))
-
-
-@marketing_cli.command("remind-expiring")
-@with_appcontext
-def remind_expiring_command() -> None:
-    """Remind owners whose plan ends within PLAN_REMINDER_DAYS (once per plan period)."""
-    from outreach.owner_emails import run_plan_reminders
-
-    stats = run_plan_reminders()
-    click.echo(_summary(stats))
-
-
-@click.group("messages")
-def messages_cli() -> None:
-    """Customer messages."""
-
-
-@messages_cli.command("requeue-stale")
-@with_appcontext
-def requeue_stale_command() -> None:
-    """Answer messages left unanswered by a restart or a crash, fail uploads it interrupted and
-    resume customer broadcasts it stopped (safe alongside the scheduler)."""
-    stats = _recover()
-    click.echo(" ".join(f"{key}={value}" for key, value in stats.items()))
-
-
-@click.group("stats")
-def stats_cli() -> None:
-    """Platform statistics."""
-
-
-@stats_cli.command("rollup")
-@click.option("--rebuild", is_flag=True, help="Recount every day (after importing old messages).")
-@with_appcontext
-def rollup_command(rebuild: bool) -> None:
-    """Store the figures of settled days for the statistics page (safe alongside the scheduler)."""
-    from models.queries import rollup_message_days
-
-    stats = rollup_message_days(rebuild=rebuild)
-    click.echo(f"days={stats['days']} rows={stats['rows']}")
-
-
-def _summary(stats) -> str:
-    parts = [f"{key}={stats.get(key, 0)}" for key in ("sent", "logged", "failed", "skipped")]
-    return " ".join(parts)

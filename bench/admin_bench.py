@@ -26,14 +26,14 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import delete, func, select, text  # noqa: E402
 
-from commands import rebuild_database  # noqa: E402
+from commands.db import rebuild_database  # noqa: E402
 from commands.demo import seed  # noqa: E402
 from config import TestingConfig, normalize_db_url  # noqa: E402
 from extensions import db  # noqa: E402
 from main import create_app  # noqa: E402
-from models import queries  # noqa: E402
 from models.ai_config import Setting  # noqa: E402
 from models.conversation import Conversation, Message  # noqa: E402
+from models.queries import stats as queries  # noqa: E402
 from models.user import User  # noqa: E402
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@bilimbot.local", "bench-admin-password"

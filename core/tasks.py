@@ -92,7 +92,12 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future | None:
 # `rq worker bilimbot` imports this and runs it for every job (see worker.py).
 RQ_ENTRY = "worker.run_task"
 # Every module defining an RQ-eligible @task (kept in step by tests/test_tasks.py).
-TASK_MODULES = ("pipeline.worker", "outreach.broadcast", "outreach.owner_emails")
+TASK_MODULES = (
+    "outreach.admin_emails",
+    "outreach.broadcast",
+    "outreach.owner_emails",
+    "pipeline.worker",
+)
 
 
 def run_registered(app: Flask, name: str, args: tuple, kwargs: dict) -> Any:

@@ -9,14 +9,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from labels import LANGUAGE_NAMES, PLATFORM_LABELS, STATUS_LABELS
 from models.admin_log import action_label
-from models.queries import (
+from models.queries.common import local_today
+from models.queries.conversations import (
     CONVERSATION_STATUSES,
     CUSTOMER_PLATFORMS,
     ConversationFilters,
-    local_today,
 )
-from routes.template_helpers import LANGUAGE_NAMES, PLATFORM_LABELS, STATUS_LABELS
 
 MAX_STATS_DAYS = 366
 

@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from labels import PLAN_LABELS
 from models.user import PLANS
-from routes.template_helpers import PLAN_LABELS
 
 
 def _plan_choices() -> list[SelectChoice]:

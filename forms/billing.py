@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from labels import PLAN_LABELS
 from models.user import PLANS
-from routes.template_helpers import PLAN_LABELS
 
 
 class RequestAccessForm(FlaskForm):

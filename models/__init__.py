@@ -1,12 +1,20 @@
-"""Every model module, imported so SQLAlchemy and Alembic see all tables."""
+"""Every model module, imported so SQLAlchemy and Alembic see all tables.
+
+One module per aggregate: user, knowledge_base, channel (Telegram, WhatsApp, Instagram accounts),
+conversation, ai_config, billing, coupon, announcement, broadcast, marketing, admin_log, stats;
+base (column types), search (the message-text indexes) and queries/ (the admin pages' reads).
+"""
 
 from models.admin_log import AdminLog
 from models.ai_config import AIConfig, PlatformAI, Setting
+from models.announcement import Announcement, AnnouncementDismissal
 from models.billing import Payment, PlanRequest
+from models.broadcast import Broadcast, BroadcastRecipient
+from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import Conversation, Message
+from models.coupon import Coupon
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
-from models.marketing import Announcement, AnnouncementDismissal, Coupon, MarketingMessage
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.marketing import MarketingMessage
 from models.stats import MessageDayStat
 from models.user import User
 
@@ -15,6 +23,8 @@ __all__ = [
     "AdminLog",
     "Announcement",
     "AnnouncementDismissal",
+    "Broadcast",
+    "BroadcastRecipient",
     "Conversation",
     "Coupon",
     "InstagramAccount",

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from labels import PLAN_LABELS, PLATFORM_LABELS
 from models.base import UTCDateTime, utcnow
 
 # What the admin log shows for each stored id; unknown ids are shown as they are. The log page,
@@ -80,8 +81,8 @@ RESULT_LABELS = {
 }
 VALUE_LABELS = {
     "status": RESULT_LABELS,
-    "platform": {"telegram": "Telegram", "whatsapp": "WhatsApp", "instagram": "Instagram"},
-    "plan": {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "annual": _l("Annual")},
+    "platform": {p: PLATFORM_LABELS[p] for p in ("telegram", "whatsapp", "instagram")},
+    "plan": PLAN_LABELS,
     "audience": {
         "all": _l("All owners"),
         "trial": _l("Owners on a trial"),
@@ -162,41 +163,3 @@ class AdminLog(db.Model):
         ]
 
     result_label = staticmethod(result_label)
-
-
-class Broadcast(db.Model):
-    """An admin's message to every customer of one owner on one platform (sent in batches)."""
-
-    __tablename__ = "broadcasts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The chain of jobs sending it: each job takes or renews the lease with its token, so two
-    # chains (a resumed one and a slow original) never send side by side.
-    lease_token: Mapped[str | None] = mapped_column(String(32))
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class BroadcastRecipient(db.Model):
-    """One customer of a broadcast. `result` is empty until a run claims the row ("sending"),
-    then the outcome; a claimed row is never sent again, whatever happens to the run."""
-
-    __tablename__ = "broadcast_recipients"
-    __table_args__ = (
-        UniqueConstraint("broadcast_id", "conversation_id"),
-        Index("ix_broadcast_recipients_broadcast_id_result", "broadcast_id", "result"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
-    result: Mapped[str | None] = mapped_column(String(20))
-    error: Mapped[str | None] = mapped_column(String(200))
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

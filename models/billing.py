@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.base import UTCDateTime, utcnow
-from models.marketing import COUPON_PROBLEMS, check_coupon, redeem_coupon
+from models.coupon import COUPON_PROBLEMS, check_coupon, redeem_coupon
 from models.user import PLAN_DAYS, PLANS, User
 
 REQUEST_STATUSES = ("pending", "approved", "rejected", "cancelled")

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_login import UserMixin
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Boolean, String, and_, case, func, or_, select
+from sqlalchemy import Boolean, String, and_, case, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -148,10 +148,6 @@ class User(UserMixin, db.Model):
         """Whether this owner's bot may answer customers right now."""
         return self.status in ("trial", "paid")
 
-    @property
-    def trial_over(self) -> bool:
-        return self.trial_ends_at <= utcnow()
-
     @classmethod
     def status_clause(cls, status: str, now: datetime):
         """SQL condition matching status_at(now) == status, for lists and counts."""
@@ -213,7 +209,3 @@ def user_from_reset_token(token: str) -> User | None:
     if user is None or user.password_hash[-16:] != data.get("h"):
         return None
     return user
-
-
-def count_owners() -> int:
-    return db.session.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(False)))

@@ -1,6 +1,5 @@
-"""The admin's outreach: an e-mail to one owner, an announcement e-mailed to many owners, and a
-message to every customer of one owner on one platform, sent in the background within the
-platforms' rate limits and Meta's 24-hour window.
+"""The admin's message to every customer of one owner on one platform, sent in the background
+within the platforms' rate limits and Meta's 24-hour window (e-mails to owners: admin_emails).
 """
 
 from __future__ import annotations
@@ -8,118 +7,26 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import Integer, func, insert, literal, or_, select, update
 
-from core.mailer import MailResult, send_email
 from core.tasks import enqueue, task
 from extensions import db
-from models.admin_log import AdminLog, Broadcast, BroadcastRecipient
+from models.admin_log import AdminLog
 from models.base import utcnow
+from models.broadcast import Broadcast, BroadcastRecipient
 from models.conversation import Conversation
-from models.marketing import Announcement, record_message
-from models.queries import audience_user_ids
-from models.user import User
-
-try:  # the outbound sender belongs to the channels work; the admin pages must load without it
-    from pipeline import send as outbound
-except ImportError:  # pragma: no cover - only while utils/outbound.py does not exist
-    outbound = None
+from pipeline import send as outbound
 
 log = logging.getLogger(__name__)
 
-KIND_ADMIN_EMAIL = "admin_email"
-KIND_ANNOUNCEMENT = "announcement"
 # Messages per second to different chats of one bot/number. Telegram allows about 30 per bot
 # (and 1 per chat); Meta's limits are per business number or account and also well above this.
 SEND_RATES = {"telegram": 25.0, "whatsapp": 20.0, "instagram": 10.0}
 RECIPIENTS_KEPT = 500  # per-recipient results stored in the admin log (the counts cover all)
-
-
-def can_message_customers() -> bool:
-    return outbound is not None
-
-
-# --- e-mail to one owner ---------------------------------------------------------------------
-def email_owner(user: User, subject: str, body: str) -> MailResult:
-    """Send the admin's e-mail to an owner in their language and record it (caller commits)."""
-    result = send_email(
-        user.email, "admin_message", user.language, user=user, subject=subject, body=body
-    )
-    record_message(user.id, KIND_ADMIN_EMAIL, subject, result.status, result.error)
-    return result
-
-
-# --- announcements ---------------------------------------------------------------------------
-def _claim_announcement(announcement_id: int, recipients: int) -> bool:
-    """Take the e-mail run once: a re-run of the task (retry, second worker) sends nothing."""
-    result = db.session.execute(
-        update(Announcement)
-        .where(
-            Announcement.id == announcement_id,
-            Announcement.send_email.is_(True),
-            Announcement.recipients == 0,
-            Announcement.emails_sent == 0,
-            Announcement.emails_failed == 0,
-        )
-        .values(recipients=recipients)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount == 1
-
-
-@task
-def send_announcement_emails(announcement_id: int, batch: int = 50) -> dict[str, int]:
-    """E-mail an announcement to its audience in each owner's language; counts kept on the row."""
-    announcement = db.session.get(Announcement, announcement_id)
-    if announcement is None:
-        return {}
-    ids = audience_user_ids(announcement.audience, utcnow())
-    if not ids or not _claim_announcement(announcement_id, len(ids)):
-        return {}
-    dashboard = _dashboard_url()
-    totals: Counter = Counter()
-    for i in range(0, len(ids), batch):
-        users = db.session.scalars(select(User).where(User.id.in_(ids[i : i + batch])))
-        sent = failed = 0
-        for user in users:
-            subject, body = announcement.text_for(user.language)
-            result = send_email(
-                user.email,
-                "announcement",
-                user.language,
-                user=user,
-                subject=subject,
-                body=body,
-                dashboard_url=dashboard,
-            )
-            record_message(user.id, KIND_ANNOUNCEMENT, subject, result.status, result.error)
-            sent, failed = sent + result.sent, failed + (not result.sent)
-        # Counters move in SQL so progress shows while a long run is still going.
-        db.session.execute(
-            update(Announcement)
-            .where(Announcement.id == announcement_id)
-            .values(
-                emails_sent=Announcement.emails_sent + sent,
-                emails_failed=Announcement.emails_failed + failed,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        totals.update(sent=sent, failed=failed)
-    log.info("announcement %s e-mailed: %s", announcement_id, dict(totals))
-    return dict(totals)
-
-
-def _dashboard_url() -> str:
-    from outreach.owner_emails import absolute_url
-
-    return absolute_url("main.dashboard")
 
 
 # --- messages to every customer of one owner -------------------------------------------------
@@ -281,8 +188,6 @@ def message_all_customers(
     per-recipient results are written to the admin log about this owner; returns that summary.
     A job runs only while it holds the broadcast's lease (`lease` is the token its chain took).
     """
-    if outbound is None:
-        raise RuntimeError("pipeline.send is not available")
     run = db.session.get(Broadcast, broadcast_id)
     if run is None or run.finished_at is not None:
         return None

@@ -21,17 +21,14 @@ from core.tasks import task
 from extensions import db
 from models.base import utcnow
 from models.billing import PlanRequest
+from models.coupon import personal_coupon_for
 from models.marketing import (
     CLAIM_LOST,
-    claim_marketing,
-    claim_reminder,
-    due_owner_ids,
+    MARKETING,
+    REMINDER,
+    Mailing,
     marketing_interval,
-    personal_coupon_for,
     record_message,
-    release_marketing_claim,
-    release_reminder_claim,
-    reminder_owner_ids,
 )
 from models.user import User, make_reset_token
 
@@ -90,11 +87,11 @@ def unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:
 
 
 # --- sending with claims ---------------------------------------------------------------------
-def _claim(claim: Callable, user_id: int, now: datetime, span: timedelta):
+def _claim(mailing: Mailing, user_id: int, now: datetime, span: timedelta):
     """Run a claim in its own short transaction; SQLite lock contention is retried, then skipped."""
     for attempt in range(5):
         try:
-            previous = claim(user_id, now, span)
+            previous = mailing.claim(user_id, now, span)
             db.session.commit()
             return previous
         except OperationalError:
@@ -118,8 +115,12 @@ def _send(user: User, template: str, **context) -> tuple[str, MailResult]:
     return subject, result
 
 
-def send_trial_ended(user: User, now: datetime, previous: datetime | None) -> MailResult:
-    """The offer e-mail for one claimed owner: personal coupon, request link, unsubscribe."""
+# A periodic e-mail's body: (subject, result, coupon code) for one claimed owner.
+Mail = Callable[[User], tuple[str, MailResult, str | None]]
+
+
+def _trial_ended_mail(user: User) -> tuple[str, MailResult, str | None]:
+    """The offer e-mail: personal coupon, request link, unsubscribe."""
     coupon = personal_coupon_for(user.id)
     db.session.commit()  # the coupon exists before any link to it leaves the building
     unsubscribe_url = absolute_url("billing.unsubscribe", token=make_unsubscribe_token(user))
@@ -132,68 +133,60 @@ def send_trial_ended(user: User, now: datetime, previous: datetime | None) -> Ma
         lapsed=user.plan_expires_at is not None,
         headers=unsubscribe_headers(unsubscribe_url),
     )
-    if result.status == "failed":
-        release_marketing_claim(user.id, now, previous)
-    record_message(user.id, KIND_MARKETING, subject, result.status, result.error, coupon.code)
-    db.session.commit()
-    return result
+    return subject, result, coupon.code
 
 
-def run_marketing(now: datetime | None = None) -> Counter:
-    """Send the trial-ended e-mail to every owner due now; returns counts by outcome."""
-    now = now or utcnow()
-    interval = marketing_interval()
-    user_ids = due_owner_ids(now, interval)
-    db.session.commit()  # end the read transaction before claiming
-    stats: Counter = Counter()
-    for user_id in user_ids:
-        previous = _claim(claim_marketing, user_id, now, interval)
-        if previous is CLAIM_LOST:
-            stats["skipped"] += 1
-            continue
-        user = db.session.get(User, user_id)
-        try:
-            result = send_trial_ended(user, now, previous)
-        except Exception:
-            db.session.rollback()
-            release_marketing_claim(user_id, now, previous)
-            db.session.commit()
-            log.exception("marketing e-mail to user %s failed", user_id)
-            stats["failed"] += 1
-            continue
-        stats[result.status] += 1
-    return stats
-
-
-def send_plan_reminder(user: User, previous: datetime | None) -> MailResult:
+def _reminder_mail(user: User) -> tuple[str, MailResult, str | None]:
     subject, result = _send(
         user,
         "plan_reminder",
         expires_at=user.plan_expires_at,
         request_url=absolute_url("billing.request_access"),
     )
-    if result.status == "failed":
-        release_reminder_claim(user.id, user.plan_expires_at, previous)
-    record_message(user.id, KIND_REMINDER, subject, result.status, result.error)
-    db.session.commit()
-    return result
+    return subject, result, None
 
 
-def run_plan_reminders(now: datetime | None = None) -> Counter:
-    """Remind owners PLAN_REMINDER_DAYS before their plan ends, once per plan period."""
-    now = now or utcnow()
-    ahead = timedelta(days=current_app.config["PLAN_REMINDER_DAYS"])
-    user_ids = reminder_owner_ids(now, ahead)
-    db.session.commit()
+def _run(mailing: Mailing, kind: str, mail: Mail, span: timedelta, now: datetime) -> Counter:
+    """Claim, send and record the e-mail for every owner it is due for; counts by outcome.
+
+    A failed send (or an unexpected error) releases the claim, so the next run tries again.
+    """
+    user_ids = mailing.owner_ids(now, span)
+    db.session.commit()  # end the read transaction before claiming
     stats: Counter = Counter()
     for user_id in user_ids:
-        previous = _claim(claim_reminder, user_id, now, ahead)
+        previous = _claim(mailing, user_id, now, span)
         if previous is CLAIM_LOST:
             stats["skipped"] += 1
             continue
         user = db.session.get(User, user_id)
-        stats[send_plan_reminder(user, previous).status] += 1
+        claimed = mailing.claimed(user, now)
+        try:
+            subject, result, coupon_code = mail(user)
+            if result.status == "failed":
+                mailing.release(user_id, claimed, previous)
+            record_message(user_id, kind, subject, result.status, result.error, coupon_code)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            mailing.release(user_id, claimed, previous)
+            db.session.commit()
+            log.exception("%s e-mail to user %s failed", kind, user_id)
+            stats["failed"] += 1
+            continue
+        stats[result.status] += 1
     return stats
+
+
+def run_marketing(now: datetime | None = None) -> Counter:
+    """Send the trial-ended e-mail to every owner due now; returns counts by outcome."""
+    return _run(MARKETING, KIND_MARKETING, _trial_ended_mail, marketing_interval(), now or utcnow())
+
+
+def run_plan_reminders(now: datetime | None = None) -> Counter:
+    """Remind owners PLAN_REMINDER_DAYS before their plan ends, once per plan period."""
+    ahead = timedelta(days=current_app.config["PLAN_REMINDER_DAYS"])
+    return _run(REMINDER, KIND_REMINDER, _reminder_mail, ahead, now or utcnow())
 
 
 @task

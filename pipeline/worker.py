@@ -198,7 +198,7 @@ def _handle(msg: Message) -> None:
 def _answer_callback(message_id: int, callback_id: str) -> None:
     """Stop the Telegram button's spinner (needed whatever we did with the press)."""
     from channels.telegram_client import TelegramClient, TelegramError
-    from models.messaging import TelegramBot
+    from models.channel import TelegramBot
 
     user_id = db.session.scalar(select(Message.user_id).where(Message.id == message_id))
     bot = db.session.scalar(select(TelegramBot).where(TelegramBot.user_id == user_id))

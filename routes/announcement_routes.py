@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models.marketing import Announcement, AnnouncementDismissal
+from models.announcement import Announcement, AnnouncementDismissal
 from routes.helpers import is_xhr
 
 bp = Blueprint("announcements", __name__, url_prefix="/announcements")

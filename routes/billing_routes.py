@@ -21,7 +21,7 @@ from models.billing import (
     plan_options,
     price_after,
 )
-from models.marketing import COUPON_PROBLEMS, check_coupon, normalize_code
+from models.coupon import COUPON_PROBLEMS, check_coupon, normalize_code
 from outreach.owner_emails import user_from_unsubscribe_token
 from routes.helpers import get_owned_or_404
 from routes.template_helpers import format_money

@@ -17,9 +17,9 @@ from sqlalchemy import text
 from extensions import db
 from models.ai_config import AIConfig
 from models.billing import latest_plan_request
+from models.channel import channels_for
 from models.knowledge_base import KnowledgeBase
-from models.messaging import channels_for
-from models.queries import announcements_for
+from models.queries.announcements import announcements_for
 from routes.helpers import safe_next
 
 bp = Blueprint("main", __name__)

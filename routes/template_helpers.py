@@ -9,22 +9,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from core.phone import format_phone
-
-LANGUAGE_NAMES = {"uz": "O‘zbekcha", "ru": "Русский", "en": "English"}
-STATUS_LABELS = {
-    "trial": _l("Trial"),
-    "paid": _l("Paid"),
-    "expired": _l("Expired"),
-    "banned": _l("Banned"),
-}
-PLAN_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "annual": _l("Annual")}
-PLATFORM_LABELS = {
-    "telegram": "Telegram",
-    "whatsapp": "WhatsApp",
-    "instagram": "Instagram",
-    "web": _l("Test chat"),
-}
-
+from labels import LANGUAGE_NAMES, PLAN_LABELS, PLATFORM_LABELS, STATUS_LABELS
 
 MESSAGE_STATUS_LABELS = {
     "received": _l("Received"),

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models.billing import Payment, PlanRequest
-from models.marketing import Coupon, MarketingMessage, generate_coupon
+from models.coupon import Coupon, generate_coupon
+from models.marketing import MarketingMessage
 from models.user import User
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from tests.engine_helpers import add_kb, configured
 from tests.fakes import graph as g
 from tests.fakes.graph import FakeGraph

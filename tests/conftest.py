@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from commands import rebuild_database
+from commands.db import rebuild_database
 from config import TestingConfig, normalize_db_url
 from extensions import db
 from main import create_app

@@ -14,14 +14,16 @@ from sqlalchemy import text as sql
 from extensions import db
 from models.admin_log import AdminLog
 from models.ai_config import AIConfig
+from models.announcement import Announcement, AnnouncementDismissal
 from models.base import utcnow
 from models.billing import create_plan_request
+from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import Conversation, Message
-from models.marketing import Announcement, AnnouncementDismissal, MarketingMessage, generate_coupon
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
-from models.queries import platform_stats
+from models.coupon import generate_coupon
+from models.marketing import MarketingMessage
+from models.queries.stats import platform_stats
 from models.user import User
-from outreach import broadcast
+from outreach import admin_emails, broadcast
 from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, connect_all
 from tests.conftest import PASSWORD
 from tests.engine_helpers import add_kb, configured
@@ -506,7 +508,7 @@ def test_common_words_are_searched_with_like_and_find_the_same(admin_client, cha
 
 
 def test_search_works_on_an_sqlite_without_fts5(app, admin_client, chats):
-    from commands import rebuild_database
+    from commands.db import rebuild_database
 
     _a, _b, ids = chats
     with app.app_context():
@@ -554,7 +556,7 @@ def test_conversation_filters_by_owner_id_and_dates(app, admin_client, chats):
     a, _b, ids = chats
     html = admin_client.get(f"/admin/conversations?owner={a.id}").data.decode()
     assert rows(html, "data-conversation-id") == [str(ids["tg_uz"]), str(ids["tg_unserved"])]
-    from models.queries import local_today
+    from models.queries.common import local_today
 
     with app.app_context():
         today = local_today()
@@ -821,7 +823,7 @@ def test_announcement_emails_go_to_the_audience_with_counts(
         kinds = db.session.scalars(select(MarketingMessage.kind)).all()
         assert kinds == ["announcement", "announcement"]
         # running the task again sends nothing twice
-        assert broadcast.send_announcement_emails(a.id) == {}
+        assert admin_emails.send_announcement_emails(a.id) == {}
     assert len(smtp_server.messages) == 2
     history = admin_client.get("/admin/announcements").data.decode()
     assert 'class="text-end emails-sent">2<' in history
@@ -843,7 +845,7 @@ def test_stats_figures_and_page(app, admin_client, user_factory):
         add_conversation(owner.id, "telegram", texts=("a", "b"))
         add_conversation(owner.id, "whatsapp", account_ref="wa1", failed=True)
         from models.base import utcnow
-        from models.queries import local_today
+        from models.queries.common import local_today
 
         stats = platform_stats(local_today() - timedelta(days=29), local_today(), utcnow())
         assert stats.messages["telegram"][-1] + stats.messages["telegram"][-2] == 3
@@ -864,9 +866,9 @@ def test_stats_figures_and_page(app, admin_client, user_factory):
 
 
 def test_rollup_keeps_settled_days_and_leaves_today_and_yesterday_live(app, user_factory):
-    from models import queries
     from models.ai_config import Setting
-    from models.queries import local_today, rolled_up_through, rollup_message_days
+    from models.queries import stats as queries
+    from models.queries.stats import local_today, rolled_up_through, rollup_message_days
     from models.stats import MessageDayStat
 
     owner = user_factory()
@@ -920,7 +922,7 @@ def test_rollup_keeps_settled_days_and_leaves_today_and_yesterday_live(app, user
 
 
 def test_rollup_with_no_messages_and_from_the_scheduler_and_cli(app, user_factory):
-    from models.queries import local_today, rolled_up_through
+    from models.queries.stats import local_today, rolled_up_through
     from scheduler import run_job
 
     assert run_job(app, "stats-rollup") == {"days": 0, "rows": 0}
@@ -1013,7 +1015,7 @@ def test_seed_demo_fills_every_table_quickly(app):
         )
         assert all(real[cid] == n for cid, n in counts)
         # the past days are rolled up as the daily job would, with the figures of a live scan
-        from models import queries
+        from models.queries import stats as queries
 
         first, last = queries.local_today() - timedelta(days=120), queries.local_today()
         assert queries.rolled_up_through() == last - timedelta(days=2)

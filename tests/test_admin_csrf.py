@@ -6,7 +6,7 @@ import pytest
 
 from extensions import db
 from main import create_app
-from models.marketing import Announcement
+from models.announcement import Announcement
 from models.user import User
 from tests.conftest import PASSWORD, _TestConfig
 

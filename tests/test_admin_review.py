@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from extensions import db
-from models.admin_log import AdminLog, Broadcast, BroadcastRecipient
+from models.admin_log import AdminLog
 from models.base import utcnow
+from models.broadcast import Broadcast, BroadcastRecipient
 from models.conversation import Conversation, Message
-from models.queries import day_start, local_today
+from models.queries.common import day_start, local_today
 from outreach import broadcast
 from tests.channel_fixtures import connect_all
 from tests.engine_helpers import add_kb, configured

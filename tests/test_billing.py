@@ -20,7 +20,7 @@ from models.billing import (
     plan_options,
     price_after,
 )
-from models.marketing import Coupon, normalize_code
+from models.coupon import Coupon, normalize_code
 from models.user import User
 from tests.billing_fixtures import (
     count,
@@ -500,7 +500,7 @@ def test_generate_coupons_with_defaults_and_limits(client, app, auth, user_facto
 
 
 def test_generated_codes_are_random_and_readable(ctx):
-    from models.marketing import generate_coupon
+    from models.coupon import generate_coupon
 
     codes = {generate_coupon().code for _ in range(200)}
     assert len(codes) == 200

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
+from models.channel import WhatsAppAccount
 from models.conversation import Conversation, Message
-from models.messaging import WhatsAppAccount
 from tests.channel_fixtures import APP_SECRET, WA_TOKEN, connect_all
 from tests.engine_helpers import add_kb
 from tests.fakes import graph as g

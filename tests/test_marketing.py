@@ -14,8 +14,8 @@ from sqlalchemy import select
 from extensions import db
 from models.base import utcnow
 from models.billing import PlanRequest
+from models.coupon import Coupon
 from models.marketing import (
-    Coupon,
     MarketingMessage,
     due_owner_ids,
     is_marketing_due,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
+from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import Conversation, Message
-from models.messaging import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.user import User
 from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, tg_post
 from tests.engine_helpers import add_kb

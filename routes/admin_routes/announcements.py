@@ -9,10 +9,10 @@ from flask_login import current_user
 from core.tasks import enqueue
 from extensions import db
 from forms.admin import AnnouncementForm, ConfirmForm
+from models.announcement import Announcement
 from models.base import utcnow
-from models.marketing import Announcement
-from models.queries import announcements_page
-from outreach.broadcast import send_announcement_emails
+from models.queries.announcements import announcements_page
+from outreach.admin_emails import send_announcement_emails
 from routes.admin_routes import bp, log_action
 
 

@@ -3,23 +3,20 @@ admin to that customer through the owner's channel."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from extensions import db
 from forms.admin import ConversationFilterForm, MessageCustomerForm
 from models.conversation import Conversation
-from models.queries import SEARCH_DEFAULT_DAYS, conversation_messages, conversations_page
+from models.queries.conversations import (
+    SEARCH_DEFAULT_DAYS,
+    conversation_messages,
+    conversations_page,
+)
 from models.user import User
 from outreach import broadcast
 from routes.admin_routes import bp, log_action
-
-
-def _conversation_or_404(conv_id: int) -> Conversation:
-    conv = db.session.get(Conversation, conv_id)
-    if conv is None:
-        abort(404)
-    return conv
 
 
 @bp.get("/conversations")
@@ -45,7 +42,7 @@ def conversations():
 @bp.get("/conversations/<int:conv_id>")
 def conversation_detail(conv_id: int):
     """Every message with direction, sender, language, status, model, tokens, latency, error."""
-    conv = _conversation_or_404(conv_id)
+    conv = db.get_or_404(Conversation, conv_id)
     page = conversation_messages(
         conv, request.args.get("before", type=int), request.args.get("after", type=int)
     )
@@ -56,17 +53,17 @@ def conversation_detail(conv_id: int):
         page=page,
         messages=page.messages,
         form=MessageCustomerForm(),
-        can_message=broadcast.can_message_customers() and conv.platform != "web",
+        can_message=conv.platform != "web",
     )
 
 
 @bp.post("/conversations/<int:conv_id>/message")
 def message_customer(conv_id: int):
     """Send the admin's message to this customer (refused outside Meta's 24-hour window)."""
-    conv = _conversation_or_404(conv_id)
+    conv = db.get_or_404(Conversation, conv_id)
     form = MessageCustomerForm()
     back = redirect(url_for("admin.conversation_detail", conv_id=conv.id) + "#message-form")
-    if not broadcast.can_message_customers() or conv.platform == "web":
+    if conv.platform == "web":
         flash(_("Messaging customers is not available."), "danger")
         return back
     if not form.validate_on_submit():

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from forms.admin_billing import CouponForm
 from models.base import utcnow
-from models.marketing import Coupon, deactivate_coupon, generate_coupon
+from models.coupon import Coupon, deactivate_coupon, generate_coupon
 from routes.admin_routes import bp, log_action
 
 PER_PAGE = 50

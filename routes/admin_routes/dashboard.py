@@ -17,7 +17,7 @@ from models import (
     WhatsAppAccount,
 )
 from models.base import utcnow
-from models.queries import day_start, local_today
+from models.queries.common import day_start, local_today
 from routes.admin_routes import bp
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from forms.admin import LogFilterForm
-from models.queries import log_choices, log_page
+from models.queries.logs import log_choices, log_page
 from routes.admin_routes import bp
 
 

@@ -54,13 +54,6 @@ def plan_requests():
     )
 
 
-def _request_or_404(request_id: int) -> PlanRequest:
-    plan_request = db.session.get(PlanRequest, request_id)
-    if plan_request is None:
-        abort(404)
-    return plan_request
-
-
 def _flash_approved(plan_request: PlanRequest, payment: Payment) -> None:
     if plan_request.coupon_code and not payment.coupon_code:
         msg = _(
@@ -79,7 +72,7 @@ def _flash_approved(plan_request: PlanRequest, payment: Payment) -> None:
 @bp.post("/plan-requests/<int:request_id>/approve")
 def approve_request(request_id: int):
     """Approve (optionally for another plan): plan dates, coupon use and payment in one commit."""
-    plan_request = _request_or_404(request_id)
+    plan_request = db.get_or_404(PlanRequest, request_id)
     try:
         payment = billing.approve_request(
             plan_request, current_user, ApproveRequestForm().plan.data
@@ -106,7 +99,7 @@ def approve_request(request_id: int):
 @bp.post("/plan-requests/<int:request_id>/reject")
 def reject_request(request_id: int):
     """Reject with a reason the owner will see."""
-    plan_request = _request_or_404(request_id)
+    plan_request = db.get_or_404(PlanRequest, request_id)
     form = RejectRequestForm()
     try:
         if not form.validate_on_submit():

@@ -9,10 +9,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from forms.admin import StatsRangeForm
+from labels import PLATFORM_LABELS
 from models.base import utcnow
-from models.queries import Stats, platform_stats
+from models.queries.stats import Stats, platform_stats
 from routes.admin_routes import bp
-from routes.template_helpers import PLATFORM_LABELS
 
 PROVIDER_LABELS = {"gemini": "Gemini", "openai": "OpenAI", "offline": "Offline"}
 

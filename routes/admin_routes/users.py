@@ -11,9 +11,10 @@ from core.tasks import enqueue
 from extensions import db
 from forms.admin import BanForm, BroadcastForm, ConfirmForm, EmailUserForm, UserFilterForm
 from models.base import utcnow
-from models.queries import channels_of, user_overview, users_page
+from models.queries.user_detail import channels_of, user_overview
+from models.queries.users import users_page
 from models.user import User
-from outreach import broadcast
+from outreach import admin_emails, broadcast
 from routes.admin_routes import bp, log_action
 
 
@@ -59,7 +60,6 @@ def user_detail(user_id: int):
         confirm_form=ConfirmForm(),
         email_form=EmailUserForm(),
         broadcast_form=broadcast_form,
-        can_message=broadcast.can_message_customers(),
     )
 
 
@@ -98,7 +98,7 @@ def email_user(user_id: int):
     if not form.validate_on_submit():
         flash(_form_errors(form), "danger")
         return _back(user, "#actions")
-    result = broadcast.email_owner(user, form.subject.data.strip(), form.body.data.strip())
+    result = admin_emails.email_owner(user, form.subject.data.strip(), form.body.data.strip())
     log_action("email_user", user.id, subject=form.subject.data.strip(), status=result.status)
     db.session.commit()
     if result.sent:
@@ -115,7 +115,7 @@ def message_all_customers(user_id: int):
     """Message every customer of this owner on one platform, in the background."""
     user = _owner_or_404(user_id)
     form = BroadcastForm()
-    if not broadcast.can_message_customers() or not form.validate_on_submit():
+    if not form.validate_on_submit():
         flash(_form_errors(form) or _("Messaging customers is not available."), "danger")
         return _back(user, "#customers")
     if form.platform.data not in channels_of(user.id):

@@ -17,7 +17,7 @@ from core.crypto import SecretError
 from extensions import db
 from forms.messaging import InstagramForm, TelegramForm, TelegramLanguageForm, WhatsAppForm
 from models.ai_config import AIConfig
-from models.messaging import (
+from models.channel import (
     InstagramAccount,
     TelegramBot,
     WhatsAppAccount,

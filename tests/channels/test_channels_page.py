@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models.messaging import InstagramAccount, TelegramBot
+from models.channel import InstagramAccount, TelegramBot
 from models.user import User
 from tests.channel_fixtures import TOKEN, WA_TOKEN, connect_all
 from tests.conftest import AuthActions

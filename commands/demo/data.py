@@ -1,0 +1,165 @@
+"""The demo's fake names, businesses, questions, answers and knowledge-base lines (uz, ru, en)."""
+
+from __future__ import annotations
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - public on purpose: printed for demos
+
+FIRST_NAMES = {
+    "uz": [
+        "Aziz",
+        "Dilnoza",
+        "Jasur",
+        "Nodira",
+        "Sardor",
+        "Malika",
+        "Bekzod",
+        "Gulnora",
+        "Otabek",
+        "Shahnoza",
+        "Ulug‘bek",
+        "Madina",
+        "Sherzod",
+        "Zarina",
+        "Javohir",
+        "Feruza",
+        "Islom",
+        "Kamola",
+        "Rustam",
+        "Lobar",
+    ],
+    "ru": [
+        "Алексей",
+        "Наталья",
+        "Дмитрий",
+        "Ольга",
+        "Сергей",
+        "Елена",
+        "Игорь",
+        "Татьяна",
+        "Андрей",
+        "Марина",
+        "Виктор",
+        "Анна",
+    ],
+    "en": ["John", "Emily", "Michael", "Sarah", "David", "Laura", "James", "Anna"],
+}
+LAST_NAMES = {
+    "uz": [
+        "Karimov",
+        "Rahimova",
+        "Toshmatov",
+        "Ergasheva",
+        "Yusupov",
+        "Abdullayeva",
+        "Aliyev",
+        "Nazarova",
+        "Qodirov",
+        "Saidova",
+        "Xolmatov",
+        "Mirzayeva",
+        "O‘rinboyev",
+        "Sobirova",
+    ],
+    "ru": ["Иванов", "Петрова", "Ким", "Смирнова", "Пак", "Кузнецова", "Цой", "Попова"],
+    "en": ["Smith", "Brown", "Taylor", "Wilson", "Clark", "Walker"],
+}
+BUSINESSES = [
+    "Market",
+    "Shop",
+    "Store",
+    "Savdo",
+    "Textile",
+    "Mebel",
+    "Pharm",
+    "Auto",
+    "Travel",
+    "Stroy",
+    "Tech",
+    "Food",
+    "Kids",
+    "Moda",
+    "Beauty",
+    "Print",
+]
+QUESTIONS = {
+    "uz": [
+        "Yetkazib berish narxi qancha?",
+        "Do‘kon soat nechida ochiladi?",
+        "Payme orqali to‘lasa bo‘ladimi?",
+        "Bu mahsulot omborda bormi?",
+        "Kafolat muddati qancha?",
+        "Toshkent bo‘ylab necha kunda yetkazasiz?",
+        "Narxlar ro‘yxatini yuboring",
+        "Chegirma bormi?",
+        "Manzilingiz qayerda?",
+        "Buyurtmani qanday bekor qilaman?",
+        "Samarqandga yetkazib berasizmi?",
+        "Qaytarish shartlari qanday?",
+    ],
+    "ru": [
+        "Сколько стоит доставка?",
+        "Во сколько открывается магазин?",
+        "Можно оплатить через Click?",
+        "Есть ли этот товар в наличии?",
+        "Какая гарантия?",
+        "Сколько дней доставка по Ташкенту?",
+        "Пришлите прайс-лист",
+        "Есть ли скидки?",
+        "Где вы находитесь?",
+        "Как отменить заказ?",
+    ],
+    "en": [
+        "How much is delivery?",
+        "What time do you open?",
+        "Can I pay with a card?",
+        "Is this item in stock?",
+        "How long is the warranty?",
+        "Do you deliver to Samarkand?",
+        "Send me the price list",
+        "Do you have discounts?",
+        "Where are you located?",
+    ],
+}
+ANSWERS = {
+    "uz": [
+        "Toshkent bo‘ylab yetkazib berish 15 000 so‘m, 300 000 so‘mdan yuqori buyurtmalar "
+        "uchun bepul.",
+        "Biz har kuni 9:00 dan 21:00 gacha ishlaymiz.",
+        "Ha, Payme, Click va Uzcard orqali to‘lash mumkin.",
+        "Ha, mahsulot omborda bor. Buyurtma berish uchun ismingiz va manzilingizni yozing.",
+        "Barcha telefonlarga 12 oy rasmiy kafolat beriladi.",
+        "Toshkent bo‘ylab 1-2 kun ichida yetkazamiz.",
+    ],
+    "ru": [
+        "Доставка по Ташкенту 15 000 сумов, бесплатно при заказе от 300 000 сумов.",
+        "Мы работаем ежедневно с 9:00 до 21:00.",
+        "Да, можно оплатить через Payme и Click.",
+        "Да, товар в наличии. Напишите имя и адрес для заказа.",
+        "На все телефоны официальная гарантия 12 месяцев.",
+    ],
+    "en": [
+        "Delivery in Tashkent costs 15,000 soum and is free for orders over 300,000 soum.",
+        "We are open every day from 9:00 to 21:00.",
+        "Yes, you can pay with Payme or Click.",
+        "Yes, it is in stock. Send your name and address to order.",
+        "All phones come with a 12-month official warranty.",
+    ],
+}
+KB_LINES = [
+    "Yetkazib berish: Toshkent bo‘ylab 15 000 so‘m, 300 000 so‘mdan yuqori buyurtmalarga bepul.",
+    "Ish vaqti: har kuni 9:00 dan 21:00 gacha, dam olish kunlarisiz.",
+    "To‘lov: Payme, Click, Uzcard, Humo va naqd pul.",
+    "Kafolat: barcha telefonlarga 12 oy, aksessuarlarga 3 oy.",
+    "Qaytarish: 14 kun ichida, mahsulot ishlatilmagan bo‘lsa.",
+    "Доставка по Ташкенту 15 000 сумов; в регионы — 2–4 дня через BTS.",
+    "Оплата: Payme, Click, наличные при получении.",
+    "Returns are accepted within 14 days if the item is unused.",
+    "Manzil: Toshkent, Chilonzor tumani, Bunyodkor ko‘chasi 12.",
+]
+PHONE_PREFIXES = ["90", "91", "93", "94", "95", "97", "98", "99", "33", "88", "77", "50"]
+PROVIDERS = [
+    ("gemini", "gemini-3.5-flash-lite", 0.7),
+    ("openai", "gpt-6-luna", 0.2),
+    ("offline", None, 0.1),
+]
+PLATFORM_CHANCE = {"telegram": 0.7, "whatsapp": 0.4, "instagram": 0.3}

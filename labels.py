@@ -1,0 +1,21 @@
+"""What the pages show for stored ids (languages, statuses, plans, channels): shared by the
+templates, the forms and the admin log, so forms never import routes."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+LANGUAGE_NAMES = {"uz": "O‘zbekcha", "ru": "Русский", "en": "English"}
+STATUS_LABELS = {
+    "trial": _l("Trial"),
+    "paid": _l("Paid"),
+    "expired": _l("Expired"),
+    "banned": _l("Banned"),
+}
+PLAN_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "annual": _l("Annual")}
+PLATFORM_LABELS = {
+    "telegram": "Telegram",
+    "whatsapp": "WhatsApp",
+    "instagram": "Instagram",
+    "web": _l("Test chat"),
+}
