@@ -155,6 +155,8 @@ class Config:
     GRAPH_API_VERSION = env("GRAPH_API_VERSION", "v26.0")
     MESSAGING_TIMEOUT_SECONDS = env("MESSAGING_TIMEOUT_SECONDS", 10.0, float)
     INBOUND_MAX_AGE_SECONDS = env("INBOUND_MAX_AGE_SECONDS", 600, int)
+    # Tries of a bot reply the platform refuses for now (flood control), spread over minutes.
+    SEND_RETRY_ATTEMPTS = env("SEND_RETRY_ATTEMPTS", 6, int)
     HUMAN_TAKEOVER_MINUTES = env("HUMAN_TAKEOVER_MINUTES", 60, int)
 
     # Plans and marketing (prices in UZS)

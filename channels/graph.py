@@ -100,6 +100,8 @@ class GraphClientBase:
         self.max_wait = max_wait
         self.backoff_base = backoff_base
         self._http = http
+        # False: a refusal for now (throughput limits) comes back at once for a durable retry.
+        self.retry_refusals = True
 
     @classmethod
     def from_config(
@@ -200,7 +202,7 @@ class GraphClientBase:
             status, data = call_with_retries(
                 lambda: self.request(client, "POST", url, json=body),
                 attempts=self.max_retries + 1,
-                retry_on=_worth_retrying,
+                retry_on=_worth_retrying if self.retry_refusals else _connect_failed,
                 wait=backoff(self.backoff_base, self.max_wait),
                 sleep=self.sleep,
             )
@@ -254,6 +256,11 @@ class GraphClientBase:
         if ok:
             return self.label(data), None
         return "", failure or GraphFailure("unexpected answer")
+
+
+def _connect_failed(outcome: Any) -> bool:
+    """Only a connect error (nothing reached Meta): refusals are left to the caller."""
+    return isinstance(outcome, httpx.ConnectError)
 
 
 def _worth_retrying(outcome: Any) -> bool:

@@ -64,11 +64,14 @@ class Channel:
         text: str,
         *,
         language_picker: bool = False,
+        durable: bool = False,
     ) -> SendResult:
-        """Send text to one customer through this connection; never raises for platform trouble."""
+        """Send text to one customer through this connection; never raises for platform trouble.
+        `durable`: the caller retries refusals later itself (no thread sleeps through them)."""
         client = self.client(config, account)
         if client is None:  # the web test chat: the reply is only stored
             return SendResult(ok=True, external_ids=[])
+        client.retry_refusals = not durable
         return client.send(to, text, language_picker=language_picker)
 
     def check(self, config: Mapping[str, Any], account: Any) -> tuple[str, GraphFailure | None]:

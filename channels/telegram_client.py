@@ -112,6 +112,9 @@ class TelegramClient:
         self.sleep = sleep
         self.max_wait = max_wait
         self._http = http
+        # False: a refusal for now (429, 5xx) comes back at once for a durable retry later,
+        # instead of a thread sleeping through retry_after.
+        self.retry_refusals = True
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], token: str, **kwargs: Any) -> TelegramClient:
@@ -263,7 +266,7 @@ class TelegramClient:
         answer = call_with_retries(
             lambda: self._call(client, "sendMessage", params),
             attempts=self.max_retries + 1,
-            retry_on=_worth_retrying,
+            retry_on=_worth_retrying if self.retry_refusals else _connect_failed,
             wait=self._wait,
             sleep=self.sleep,
         )
@@ -303,6 +306,11 @@ class TelegramClient:
         )
 
     language_picker_markup = staticmethod(language_picker_markup)
+
+
+def _connect_failed(answer: _Answer) -> bool:
+    """Only a failed connection (nothing was sent): refusals are left to the caller."""
+    return not answer.ok and answer.connect_failed
 
 
 def _worth_retrying(answer: _Answer) -> bool:

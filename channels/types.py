@@ -56,3 +56,15 @@ class SendResult:
 
     def __bool__(self) -> bool:
         return self.ok
+
+    @property
+    def refused_for_now(self) -> bool:
+        """The platform answered and refused for now (flood control, throughput limits), before
+        any part went out: trying again later cannot send anything twice. A network failure is
+        not this: the message may have reached the platform."""
+        return (
+            not self.ok
+            and self.retryable
+            and self.error_code != "network"
+            and not self.external_ids
+        )

@@ -27,16 +27,18 @@ PLATFORMS = ("telegram", "whatsapp", "instagram", "web")
 WINDOW_PLATFORMS = ("whatsapp", "instagram")
 WINDOW = timedelta(hours=24)
 
-# Inbound: received → answered | not_served | ignored | failed | too_old | paused
-# Outbound: pending → sent → delivered → read, or failed
+# Inbound: received → processing → answered | not_served | ignored | failed | too_old | paused
+# Outbound: pending → sent → delivered → read, or failed; pending → retrying → pending (again)
 MESSAGE_STATUSES = (
     "received",
+    "processing",
     "answered",
     "not_served",
     "ignored",
     "too_old",
     "paused",
     "pending",
+    "retrying",
     "sent",
     "delivered",
     "read",
@@ -176,6 +178,9 @@ class Message(db.Model):
     chunks_json: Mapped[str | None] = mapped_column(Text)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     callback_id: Mapped[str | None] = mapped_column(String(128))  # a Telegram button press
+    # A reply the platform refused for now (flood control) is tried again at retry_at.
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the platform's own time
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

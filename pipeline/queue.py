@@ -145,3 +145,30 @@ def give_up(held: Claim, owner: str | None = None) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+
+
+def defer(held: Claim, until, owner: str | None = None) -> None:
+    """Let the conversation wait until `until` (a reply the platform refused for now): no one
+    claims it before then, and whoever claims it after tries the reply again; commits."""
+    db.session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == held.conversation_id,
+            Conversation.lease_owner == (owner or worker_id()),
+        )
+        .values(lease_owner=None, lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+class LeaseLost(RuntimeError):
+    """Another worker took the conversation over (this one was too slow): send nothing."""
+
+
+class Deferred(Exception):
+    """A reply was refused for now; the conversation waits until `retry_at`."""
+
+    def __init__(self, retry_at) -> None:
+        super().__init__(retry_at)
+        self.retry_at = retry_at

@@ -6,6 +6,7 @@ Used for bot replies (from the engine), for owners replying by hand and for admi
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from pipeline.engine import EngineReply
 
 log = logging.getLogger(__name__)
+
+# A refused-for-now reply waits at most this long for one more try (Telegram's retry_after can
+# be longer; the reply is then tried sooner and refused again, within SEND_RETRY_ATTEMPTS).
+SEND_RETRY_MAX_WAIT = 60.0
 
 # Stored on the message for the admin's and owner's conversation views (platform errors are
 # stored as the platform wrote them, so this one is too: in English).
@@ -47,7 +52,9 @@ class ChannelMissing(ValueError):
         return str(_l("This channel is no longer connected."))
 
 
-def _deliver(conv: Conversation, text: str, language_picker: bool = False) -> SendResult:
+def _deliver(
+    conv: Conversation, text: str, language_picker: bool = False, durable: bool = False
+) -> SendResult:
     """Send through the conversation's channel; never raises for platform trouble."""
     channel = CHANNELS[conv.platform]
     account = None
@@ -57,7 +64,12 @@ def _deliver(conv: Conversation, text: str, language_picker: bool = False) -> Se
             return SendResult(ok=False, external_ids=[], error=str(ChannelMissing()))
     try:
         return channel.send(
-            current_app.config, account, conv.customer_ref, text, language_picker=language_picker
+            current_app.config,
+            account,
+            conv.customer_ref,
+            text,
+            language_picker=language_picker,
+            durable=durable,
         )
     except SecretError as exc:
         return SendResult(ok=False, external_ids=[], error=str(exc))
@@ -99,8 +111,10 @@ def send_reply(
     reply_to: Message | None = None,
     engine: EngineReply | None = None,
     language_picker: bool = False,
+    deferrable: bool = False,
 ) -> Message:
-    """Store and send the bot's reply (with the engine's figures); failures are recorded."""
+    """Store and send the bot's reply (with the engine's figures); failures are recorded. A
+    deferrable reply the platform refuses for now is kept as "retrying" instead of failing."""
     msg = Message.new_outbound(conv, text, sender="bot", reply_to=reply_to)
     if engine is not None:
         msg.language, msg.provider, msg.model = engine.language, engine.provider, engine.model
@@ -112,10 +126,37 @@ def send_reply(
         msg.chunks_json = engine.chunks_json()
     db.session.flush()
     _commit_before_sending(msg)
-    _record(msg, _deliver(conv, text, language_picker))
+    result = _deliver(conv, text, language_picker, durable=deferrable)
+    if not (deferrable and _defer(msg, result)):
+        _record(msg, result)
     if engine is not None and engine.status == "failed":
         msg.error = engine.error  # the customer got the apology; the cause is kept for the admin
     return msg
+
+
+def resend(msg: Message, language_picker: bool = False) -> Message:
+    """Try a reply the platform refused for now once more (its retry_at has come)."""
+    msg.status, msg.retry_at = "pending", None
+    _commit_before_sending(msg)
+    result = _deliver(msg.conversation, msg.text or "", language_picker, durable=True)
+    if not _defer(msg, result):
+        _record(msg, result)
+    return msg
+
+
+def _defer(msg: Message, result: SendResult) -> bool:
+    """Keep a refused-for-now reply for a later try (Telegram's retry_after, else backoff),
+    while tries are left; False when the result is final."""
+    if not result.refused_for_now:
+        return False
+    msg.attempts = attempts = (msg.attempts or 0) + 1
+    if attempts >= current_app.config["SEND_RETRY_ATTEMPTS"]:
+        return False  # recorded as failed, with the platform's words
+    wait = result.retry_after if result.retry_after is not None else 2.0**attempts
+    msg.status = "retrying"
+    msg.retry_at = utcnow() + timedelta(seconds=min(max(wait, 1.0), SEND_RETRY_MAX_WAIT))
+    msg.error = (result.error or "refused for now")[:1000]
+    return True
 
 
 def send_to_conversation(conv: Conversation, text: str, sender: str) -> Message:

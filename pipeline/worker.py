@@ -22,10 +22,10 @@ from models.ai_config import AIConfig
 from models.base import utcnow
 from models.conversation import Conversation, Message
 from models.user import User
-from pipeline import queue, replies
+from pipeline import queue, replies, settle
 from pipeline.engine import answer
 from pipeline.language import remember_language, reply_language
-from pipeline.send import INTERRUPTED_SEND, send_reply
+from pipeline.send import send_reply
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +45,24 @@ def work(held: queue.Claim) -> None:
     """Answer every waiting message of a claimed conversation, oldest first, then release it."""
     try:
         _work(held)
-    except LeaseLost:
+    except queue.LeaseLost:
         db.session.rollback()
         log.warning("conversation %s was taken over by another worker", held.conversation_id)
+    except queue.Deferred as wait:
+        db.session.commit()  # the reply kept for later, its question still in processing
+        queue.defer(held, wait.retry_at)
 
 
 def _work(held: queue.Claim) -> None:
     conv_id = held.conversation_id
     while True:
-        _settle_interrupted(conv_id)
+        settle.take_over(conv_id)
         while (msg_id := _next_waiting(conv_id)) is not None:
             if not _start(msg_id, conv_id):
                 return  # the lease went to another worker: it answers the rest
             try:
                 _handle(db.session.get(Message, msg_id))
-            except LeaseLost:
+            except (queue.LeaseLost, queue.Deferred):
                 raise
             except Exception as exc:
                 _failed(msg_id, exc)  # one bad message never holds up the conversation
@@ -111,53 +114,17 @@ def _start(message_id: int, conv_id: int) -> bool:
     return True
 
 
-def _settle_interrupted(conv_id: int) -> None:
-    """Messages a dead worker was answering: answer again the ones whose reply was never
-    recorded (so never sent); a reply recorded but unconfirmed may have gone out, so it is
-    settled as failed and shown, never sent twice."""
-    stranded = db.session.scalars(
-        select(Message).where(
-            Message.conversation_id == conv_id,
-            Message.direction == "in",
-            Message.status == "processing",
-        )
-    ).all()
-    for msg in stranded:
-        replies_ = db.session.scalars(select(Message).where(Message.reply_to_id == msg.id)).all()
-        if not replies_:
-            msg.status = "received"
-            continue
-        for reply in replies_:
-            if reply.status == "pending":
-                reply.status, reply.error = "failed", INTERRUPTED_SEND
-        sent = any(r.status not in ("pending", "failed") for r in replies_)
-        msg.status = "answered" if sent else "failed"
-        if not sent:
-            msg.error = INTERRUPTED_SEND
-    if stranded:
-        log.warning("conversation %s: settled %s interrupted messages", conv_id, len(stranded))
-    db.session.commit()
-
-
 # Stored on the message, like the platforms' own errors, for the owner's and admin's views.
 TOO_OLD = "older than the answering limit when its turn came (not answered)"
 
 
-class LeaseLost(RuntimeError):
-    """Another worker took the conversation over (this one was too slow): send nothing."""
-
-
-def _send(conv: Conversation, text: str, **kwargs) -> Message:
-    """Send a reply only while this worker holds the conversation (renewed in the same
-    transaction that records the outbound message before it goes out)."""
+def _send(conv: Conversation, text: str, *, reply_to: Message, status: str | None = None, **kw):
+    """Send a reply only while this worker holds the conversation (renewed in the transaction
+    that records the reply before it goes out), and mark the question by what happened."""
     if conv.platform != "web" and not queue.holds(conv.id):
-        raise LeaseLost(conv.id)
-    out = send_reply(conv, text, **kwargs)
-    question = kwargs.get("reply_to")
-    if question is not None and out.status == "failed":
-        # The customer got nothing: the question is marked by what really happened.
-        question.status = "failed"
-        question.error = question.error or out.error
+        raise queue.LeaseLost(conv.id)
+    out = send_reply(conv, text, reply_to=reply_to, deferrable=conv.platform != "web", **kw)
+    settle.question_status(reply_to, out, status)
     return out
 
 
@@ -175,7 +142,6 @@ def _handle(msg: Message) -> None:
     elif msg.kind == "callback":
         _set_language(conv, msg, cfg)
     elif msg.kind == "start":
-        msg.status = "answered"
         _send(
             conv,
             replies.greeting(conv.language or cfg.default_language, cfg.bot_name),
@@ -186,7 +152,6 @@ def _handle(msg: Message) -> None:
         msg.status = "paused"
     elif msg.kind == "media":
         language, script = reply_language(conv, None, cfg.default_language)
-        msg.status = "answered"
         _send(conv, replies.text_only(language, script), reply_to=msg)
     else:
         _answer_and_send(conv, msg)
@@ -215,7 +180,6 @@ def _set_language(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
     if language in ("uz", "ru", "en"):
         conv.language, conv.language_chosen = language, True
         conv.script = "cyrl" if language == "ru" else "latn"
-        msg.status = "answered"
         _send(conv, replies.language_set(language), reply_to=msg)
     else:
         msg.status = "ignored"
@@ -227,9 +191,9 @@ def _answer_and_send(conv: Conversation, msg: Message) -> Message:
     reply = answer(conv, msg.text or "")
     remember_language(conv, msg.text, reply.language)
     msg.language = reply.language
-    msg.status = "answered" if reply.status == "answered" else "failed"
     msg.error = reply.error
-    out = _send(conv, reply.text, reply_to=msg, engine=reply)
+    status = "answered" if reply.status == "answered" else "failed"
+    out = _send(conv, reply.text, reply_to=msg, engine=reply, status=status)
     if reply.status == "failed":
         conv.failed_count = (conv.failed_count or 0) + 1
     log.info(

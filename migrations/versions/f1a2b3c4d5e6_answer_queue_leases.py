@@ -1,9 +1,10 @@
-"""Answering from a durable queue: conversations with unanswered messages, claimed with a lease
+"""Answering from a durable queue: conversations claimed with a lease, replies retried durably
 
 Every worker of every instance takes work from the database instead of a per-process list: a
 conversation with unanswered messages is marked `answer_pending` (with a generation counter the
 webhook bumps), and a worker claims it with a lease it renews; a dead worker's lease expires and
-another takes over. Telegram button presses keep their callback id on the message, because the
+another takes over. A reply the platform refused for now (flood control) waits for its
+`retry_at`, counting its `attempts`. Telegram button presses keep their callback id on the message, because the
 answering task no longer receives it as an argument. Only columns and an index are added.
 
 Revision ID: f1a2b3c4d5e6
@@ -42,6 +43,10 @@ def upgrade():
         ["answer_pending", "lease_until"],
     )
     op.add_column("messages", sa.Column("callback_id", sa.String(length=128), nullable=True))
+    op.add_column("messages", sa.Column("retry_at", UTCDateTime(timezone=True), nullable=True))
+    op.add_column(
+        "messages", sa.Column("attempts", sa.Integer(), nullable=False, server_default="0")
+    )
     # Messages waiting when this deploys are answered from the new queue.
     op.execute(
         "UPDATE conversations SET answer_pending = true WHERE id IN (SELECT conversation_id "
@@ -51,6 +56,8 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("messages") as batch_op:
+        batch_op.drop_column("attempts")
+        batch_op.drop_column("retry_at")
         batch_op.drop_column("callback_id")
     op.drop_index("ix_conversations_answer_pending", table_name="conversations")
     with op.batch_alter_table("conversations") as batch_op:
