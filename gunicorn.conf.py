@@ -42,7 +42,11 @@ logger_class = RedactingLogger
 
 
 def post_worker_init(worker):
-    """Start the in-process scheduler in each worker; its jobs claim work atomically."""
+    """Start the in-process scheduler and the answer dispatcher in each worker; both claim
+    their work atomically in the database, so every worker and instance may run them."""
+    from pipeline.dispatch import start_for_server
     from scheduler import start_scheduler
 
-    start_scheduler(worker.app.wsgi())
+    app = worker.app.wsgi()
+    start_scheduler(app)
+    start_for_server(app)

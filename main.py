@@ -106,9 +106,12 @@ app = create_app()
 
 if __name__ == "__main__":
     # Replit's Run button and `python main.py`: the development server on $PORT (5000 by default),
-    # with the in-process scheduler (never started by create_app, so tests and CLI stay quiet).
+    # with the in-process scheduler and answer dispatcher (never started by create_app, so tests
+    # and CLI stay quiet).
+    from pipeline.dispatch import start_for_server
     from scheduler import start_scheduler
 
     start_scheduler(app)
+    start_for_server(app)
     host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 (Replit serves on all interfaces)
     app.run(host=host, port=int(os.environ.get("PORT", "5000")))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -62,6 +63,22 @@ def _executor(app: Flask) -> ThreadPoolExecutor:
         return pool
 
 
+_REDIS: dict[tuple[int, str], Any] = {}
+
+
+def redis_connection(url: str) -> Any:
+    """This process's Redis client for a URL: one connection pool, reused by every enqueue
+    (a new connection each time cost five times as long). Each forked process gets its own."""
+    key = (os.getpid(), url)
+    with _LOCK:
+        client = _REDIS.get(key)
+        if client is None:
+            from redis import Redis
+
+            client = _REDIS[key] = Redis.from_url(url)
+        return client
+
+
 def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future | None:
     """Run fn(*args) in the background; inline when TASKS_EAGER (tests), on RQ with REDIS_URL."""
     name = getattr(fn, "task_name", None)
@@ -74,12 +91,12 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future | None:
             _run(app, name, args, kwargs)
         return None
     if app.config.get("REDIS_URL") and not fn.task_local:
-        from redis import Redis
         from rq import Queue
 
-        # By name: the worker's entry builds the app, which this module must not import.
-        Queue("bilimbot", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            RQ_ENTRY, name, args, kwargs, job_timeout=300
+        # By name: the worker's entry builds the app, which this module must not import. No
+        # result is kept (nothing reads it); failures stay in RQ's failed-job registry.
+        Queue("bilimbot", connection=redis_connection(app.config["REDIS_URL"])).enqueue(
+            RQ_ENTRY, name, args, kwargs, job_timeout=300, result_ttl=0
         )
         return None
     future = _executor(app).submit(_run, app, name, args, kwargs)
@@ -96,6 +113,7 @@ TASK_MODULES = (
     "outreach.admin_emails",
     "outreach.broadcast",
     "outreach.owner_emails",
+    "pipeline.dispatch",
     "pipeline.worker",
 )
 

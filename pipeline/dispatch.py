@@ -1,8 +1,8 @@
 """Who answers the queue (pipeline/queue.py), in each process.
 
 - Tests (`TASKS_EAGER`): the webhook answers its conversations inline, after its commit.
-- With `REDIS_URL`: an RQ job per conversation with new messages; the recovery sweep enqueues
-  conversations whose lease ran out.
+- With `REDIS_URL`: the RQ workers (worker.AnsweringWorker: long-lived, the app built once)
+  each run a dispatcher; a webhook enqueues one `wake` job so an idle one starts at once.
 - Otherwise: a dispatcher thread in every server process claims conversations from the database
   and answers them on a pool of I/O threads (AI and platform calls wait on the network, so the
   pool is sized for I/O, not for cores: `ANSWER_THREADS`). It renews the leases it holds, wakes
@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
-from core.tasks import enqueue
+from core.tasks import enqueue, task
 from extensions import db
 from pipeline import queue
 from pipeline.worker import answer_conversation, work
@@ -36,11 +36,25 @@ def notify(conversation_ids: Iterable[int]) -> None:
     if not ids:
         return
     app = current_app._get_current_object()
-    if app.config.get("TASKS_EAGER") or app.config.get("REDIS_URL"):
+    if app.config.get("REDIS_URL") and not app.config.get("TASKS_EAGER"):
+        enqueue(wake, ids)
+    elif app.config.get("TASKS_EAGER"):
         for conv_id in ids:
             enqueue(answer_conversation, conv_id)
+    else:
+        dispatcher_for(app).wake()
+
+
+@task
+def wake(conversation_ids: list[int]) -> None:
+    """Start answering at once: in an RQ worker its dispatcher claims the conversations; a
+    process without one (a plain `rq worker`) answers them itself."""
+    found = _DISPATCHERS.get(id(current_app._get_current_object()))
+    if found is not None:
+        found.wake()
         return
-    dispatcher_for(app).wake()
+    for conv_id in conversation_ids:
+        answer_conversation(conv_id)
 
 
 class Dispatcher:
@@ -129,6 +143,13 @@ def dispatcher_for(app: Flask) -> Dispatcher:
         if found is None:
             found = _DISPATCHERS[id(app)] = Dispatcher(app).start()
         return found
+
+
+def start_for_server(app: Flask) -> None:
+    """A server process answers the queue from its start, so conversations a dead process left
+    are taken over even before new traffic comes (not with RQ workers, nor in tests)."""
+    if not (app.config.get("TASKS_EAGER") or app.config.get("REDIS_URL")):
+        dispatcher_for(app)
 
 
 def stop_dispatcher(app: Flask) -> None:

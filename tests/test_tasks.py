@@ -80,7 +80,7 @@ def test_local_tasks_stay_in_process_with_redis(app, monkeypatch):
     connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
     monkeypatch.setattr("redis.Redis.from_url", classmethod(lambda cls, url, **kw: connection))
     with (
-        configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/0"),
+        configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/1"),
         app.app_context(),
     ):
         assert tasks.enqueue(mark_done_here, "local") is not None  # a pool future

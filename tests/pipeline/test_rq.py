@@ -1,0 +1,63 @@
+"""RQ mode: webhooks enqueue one wake-up job, long-lived workers answer from the database queue."""
+
+import time
+
+import fakeredis
+from rq import Queue, SimpleWorker
+
+import core.tasks as tasks
+import worker
+from pipeline.dispatch import stop_dispatcher
+from tests.channel_fixtures import tg_post
+from tests.engine_helpers import configured
+from tests.fakes import telegram as t
+
+OWNER_LANGUAGE = "en"
+
+
+def _redis(monkeypatch):
+    connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    # The real redis client is pointed at an in-memory Redis; our enqueue code is unchanged.
+    monkeypatch.setattr("redis.Redis.from_url", classmethod(lambda cls, u, **kw: connection))
+    tasks._REDIS.clear()
+    return connection
+
+
+def _post(client, shop, chats):
+    for chat in chats:
+        update_ = t.telegram_text_update("Ish vaqti qanday?", chat_id=chat)
+        assert tg_post(client, shop.id, update_, shop.telegram_secret).status_code == 200
+
+
+def test_an_answering_worker_answers_from_its_own_threads(client, app, fakes, shop, monkeypatch):
+    tg, _ = fakes
+    connection = _redis(monkeypatch)
+    monkeypatch.setattr(worker, "_APP", app)  # the worker would build it with create_app()
+    with configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/2", ANSWER_THREADS=4):
+        _post(client, shop, (3101, 3102))
+        queue = Queue("bilimbot", connection=connection)
+        assert queue.count == 2  # one wake-up per webhook, not the work itself
+        assert tg.sent_messages() == []  # the web process answers nothing in RQ mode
+        try:
+            worker.AnsweringWorker([queue], connection=connection).work(burst=True)
+            deadline = time.monotonic() + 30  # bounded wait for the dispatcher's threads
+            while time.monotonic() < deadline and len(tg.sent_messages()) < 2:
+                time.sleep(0.05)
+        finally:
+            stop_dispatcher(app)
+    assert sorted(int(m["chat_id"]) for m in tg.sent_messages()) == [3101, 3102]
+    assert queue.count == 0
+
+
+def test_a_plain_rq_worker_answers_the_woken_conversations_itself(
+    client, app, fakes, shop, monkeypatch
+):
+    tg, _ = fakes
+    connection = _redis(monkeypatch)
+    monkeypatch.setattr(worker, "_APP", app)
+    with configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/3"):
+        _post(client, shop, (3201,))
+        _post(client, shop, (3201,))  # a second question in the same chat
+        queue = Queue("bilimbot", connection=connection)
+        SimpleWorker([queue], connection=connection).work(burst=True)
+    assert len(tg.sent_messages(chat_id=3201)) == 2  # two questions, one reply each
