@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,6 +23,9 @@ def new_verify_token() -> str:
     return "bb_" + secrets.token_urlsafe(24)
 
 
+LAST_MESSAGE_PRECISION = timedelta(minutes=1)
+
+
 class _Channel:
     """Columns and helpers shared by the three connection tables."""
 
@@ -31,6 +34,12 @@ class _Channel:
     last_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_check_ok: Mapped[bool | None] = mapped_column(Boolean)
     last_check_detail: Mapped[str | None] = mapped_column(String(500))
+
+    def note_message(self) -> None:
+        """A customer wrote: kept to the minute, so busy webhooks do not rewrite this row."""
+        now = utcnow()
+        if self.last_message_at is None or now - self.last_message_at >= LAST_MESSAGE_PRECISION:
+            self.last_message_at = now
 
     def record_check(self, ok: bool, detail: str) -> None:
         self.last_check_at, self.last_check_ok, self.last_check_detail = utcnow(), ok, detail[:500]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     false,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -202,8 +203,11 @@ class Message(db.Model):
         sender: str = "customer",
         callback_id: str | None = None,
     ) -> Message | None:
-        """Store one inbound message; None when this external id was already stored (redelivery)."""
-        msg = cls(
+        """Store one inbound message; None when this external id was already stored (redelivery).
+
+        One INSERT … ON CONFLICT DO NOTHING RETURNING: a redelivered or concurrently delivered
+        webhook costs no savepoint and no error."""
+        values = dict(
             conversation_id=conv.id,
             user_id=conv.user_id,
             platform=conv.platform,
@@ -216,17 +220,23 @@ class Message(db.Model):
             status="received",
             sent_at=sent_at,
             callback_id=callback_id,
+            created_at=utcnow(),
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(msg)
-        except IntegrityError:
+        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
+        statement = (
+            dialect.insert(cls)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["platform", "account_ref", "external_id"])
+            .returning(cls)
+        )
+        msg = db.session.scalars(statement).first()
+        if msg is None:
             return None
         now = utcnow()
         conv.last_message_at = now
         if sender == "customer":
             conv.last_inbound_at = max(filter(None, [conv.last_inbound_at, sent_at or now]))
-        conv.message_count = (conv.message_count or 0) + 1
+        conv.message_count = Conversation.message_count + 1  # in SQL: concurrent writers
         if conv.platform != "web":  # the test chat is answered while the owner waits
             conv.mark_answer_pending()
         return msg
@@ -250,5 +260,5 @@ class Message(db.Model):
         )
         db.session.add(msg)
         conv.last_message_at = utcnow()
-        conv.message_count = (conv.message_count or 0) + 1
+        conv.message_count = Conversation.message_count + 1  # in SQL: concurrent writers
         return msg

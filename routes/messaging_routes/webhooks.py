@@ -13,7 +13,6 @@ from sqlalchemy import select
 from channels import CHANNELS, Channel
 from core.crypto import SecretError
 from extensions import csrf, db
-from models.base import utcnow
 from pipeline.dispatch import notify
 from pipeline.store import store_events
 from routes.messaging_routes import bp
@@ -65,7 +64,8 @@ def telegram_webhook(user_id: int):
     if not valid:
         abort(403)
     events = channel.parse(_json_body("telegram"), bot.bot_id)
-    bot.last_message_at = utcnow() if events else bot.last_message_at
+    if events:
+        bot.note_message()
     _commit_and_enqueue(store_events(user_id, bot.bot_id, events))
     return {"ok": True}
 
@@ -110,7 +110,7 @@ def _meta_post(channel: Channel):
     for account in trusted:
         mine = [e for e in events if e.account_key == account.account_ref]
         if mine:
-            account.last_message_at = utcnow()
+            account.note_message()
         stored += store_events(account.user_id, account.account_ref, mine)
     _commit_and_enqueue(stored)
     return {"ok": True}
