@@ -30,7 +30,7 @@ _TOKEN_IN_TEXT = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s\"']+/")
 
 
-def _scrub(text: str) -> str:
+def scrub_tokens(text: str) -> str:
     """Remove anything that looks like a bot token from a string."""
     return _TOKEN_IN_TEXT.sub("bot<redacted>", _TOKEN_IN_URL.sub("/bot<redacted>/", text))
 
@@ -41,9 +41,9 @@ class _RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(_scrub(str(a)) if "bot" in str(a) else a for a in args)
+            record.args = tuple(scrub_tokens(str(a)) if "bot" in str(a) else a for a in args)
         if isinstance(record.msg, str) and "bot" in record.msg:
-            record.msg = _scrub(record.msg)
+            record.msg = scrub_tokens(record.msg)
         return True
 
 
@@ -144,7 +144,7 @@ class TelegramClient:
     def _redact(self, text: str) -> str:
         if self._token and self._token in text:
             text = text.replace(self._token, "<redacted>")
-        return _scrub(text)
+        return scrub_tokens(text)
 
     def _call(self, client: httpx.Client, method: str, params: dict[str, Any]) -> _Answer:
         url = f"{self.base_url}/bot{self._token}/{method}"

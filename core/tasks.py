@@ -12,6 +12,8 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -137,3 +139,46 @@ def wait_all(app: Flask, timeout: float = 30.0) -> None:
         if not pending:
             return
         wait(pending, timeout=timeout)
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """A queued task that raised (RQ's failed-job registry): what ran, when, and why."""
+
+    id: str
+    task: str
+    error: str
+    failed_at: datetime | None
+
+
+def failed_jobs(url: str, limit: int = 100) -> list[FailedJob]:
+    """The newest failed RQ jobs (the dead letters), for the admin's page."""
+    from rq import Queue
+    from rq.registry import FailedJobRegistry
+
+    queue = Queue("bilimbot", connection=redis_connection(url))
+    registry = FailedJobRegistry(queue=queue)
+    found = []
+    for job_id in reversed(registry.get_job_ids()[-limit:]):
+        job = queue.fetch_job(job_id)
+        if job is None:
+            continue
+        result = job.latest_result()
+        lines = (result.exc_string or "").strip().splitlines() if result else []
+        task_name = job.args[0] if job.func_name == RQ_ENTRY and job.args else job.func_name
+        found.append(FailedJob(job.id, str(task_name), lines[-1] if lines else "", job.ended_at))
+    return found
+
+
+def retry_failed_job(url: str, job_id: str) -> bool:
+    """Put a failed job back on the queue; False when it is no longer among the failed."""
+    from rq import Queue
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+    from rq.registry import FailedJobRegistry
+
+    registry = FailedJobRegistry(queue=Queue("bilimbot", connection=redis_connection(url)))
+    try:
+        registry.requeue(job_id)
+    except (InvalidJobOperation, NoSuchJobError):
+        return False
+    return True

@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "deactivate_coupon": _l("Deactivated a coupon"),
     "ai_settings": _l("Changed the AI settings"),
     "ai_test": _l("Tested the AI provider"),
+    "retry_job": _l("Retried a failed background job"),
 }
 DETAIL_LABELS = {
     "reason": _l("Reason"),
@@ -58,6 +59,8 @@ DETAIL_LABELS = {
     "max_uses": _l("Maximum uses"),
     "expires_at": _l("Valid until"),
     "request_id": _l("Plan request"),
+    "job": _l("Job"),
+    "task": _l("Task"),
     "plan": _l("Plan"),
     "amount_due": _l("Amount due"),
     "coupon": _l("Coupon"),

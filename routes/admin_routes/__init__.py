@@ -37,6 +37,7 @@ from routes.admin_routes import (  # noqa: E402,F401  # noqa: E402,F401
     coupons,
     dashboard,
     emails,
+    jobs,
     logs,
     plans,
     stats,

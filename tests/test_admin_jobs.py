@@ -1,0 +1,72 @@
+"""Admin: the failed RQ jobs (dead letters) page and its retry button."""
+
+import fakeredis
+import pytest
+from rq import Queue, SimpleWorker
+from sqlalchemy import select
+
+import core.tasks as tasks
+import worker
+from extensions import db
+from models.admin_log import AdminLog
+from tests.engine_helpers import configured
+
+URL = "redis://127.0.0.1:6399/7"
+
+
+@tasks.task
+def send_to_a_broken_bot() -> None:
+    raise RuntimeError("POST https://api.telegram.org/bot123456:AAH-secret-token/sendMessage")
+
+
+@pytest.fixture
+def failed(app, monkeypatch):
+    """One failed job in RQ's registry, run by a real worker on an in-memory Redis."""
+    connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    monkeypatch.setattr("redis.Redis.from_url", classmethod(lambda cls, u, **kw: connection))
+    tasks._REDIS.clear()
+    monkeypatch.setattr(worker, "_APP", app)
+    with configured(app, TASKS_EAGER=False, REDIS_URL=URL):
+        with app.app_context():
+            tasks.enqueue(send_to_a_broken_bot)
+        queue = Queue("bilimbot", connection=connection)
+        SimpleWorker([queue], connection=connection).work(burst=True)
+        yield queue
+    tasks._REDIS.clear()
+
+
+@pytest.mark.parametrize(
+    "language,title,retry", [("ru", "Сбойные задачи", "Повторить"), ("uz", "Bajarilmagan", "Qayta")]
+)
+def test_failed_jobs_are_listed_with_their_error_and_no_token(
+    client, admin, failed, language, title, retry
+):
+    client.post("/language", data={"lang": language})
+    page = client.get("/admin/jobs")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and title in html and retry in html
+    assert "tests.test_admin_jobs.send_to_a_broken_bot" in html
+    assert "RuntimeError" in html and "AAH-secret-token" not in html
+
+
+def test_retry_puts_the_job_back_on_the_queue_and_logs_it(client, app, admin, failed):
+    [job_id] = [j.id for j in tasks.failed_jobs(URL)]
+    response = client.post(f"/admin/jobs/{job_id}/retry")
+    assert response.status_code == 302
+    assert failed.count == 1 and tasks.failed_jobs(URL) == []
+    with app.app_context():
+        entry = db.session.scalar(select(AdminLog).where(AdminLog.action == "retry_job"))
+        assert entry is not None and entry.details["job"] == job_id
+    client.post("/language", data={"lang": "en"})
+    again = client.post(f"/admin/jobs/{job_id}/retry", follow_redirects=True)
+    assert "no longer among the failed" in again.get_data(as_text=True)
+
+
+def test_without_redis_the_page_says_where_failures_are_shown(client, admin):
+    page = client.get("/admin/jobs")
+    assert page.status_code == 200 and b'id="jobs-in-process"' in page.data
+
+
+def test_owners_cannot_see_or_retry_jobs(client, owner):
+    assert client.get("/admin/jobs").status_code == 403
+    assert client.post("/admin/jobs/x/retry").status_code == 403
