@@ -147,6 +147,8 @@ class Config:
     OPENAI_BASE_URL = env("OPENAI_BASE_URL", "")
     AI_TIMEOUT_SECONDS = env("AI_TIMEOUT_SECONDS", 20.0, float)
     AI_RETRY_BACKOFF_SECONDS = env("AI_RETRY_BACKOFF_SECONDS", 2.0, float)
+    # Calls at once to one AI provider from one process (the answering threads wait beyond it).
+    AI_CONCURRENCY = env("AI_CONCURRENCY", 24, int)
 
     # Messaging platforms
     TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")

@@ -7,6 +7,7 @@ platform's.
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import current_app
 
@@ -55,8 +56,27 @@ def owner_settings(cfg: AIConfig) -> ProviderSettings | None:
     )
 
 
+_LIMITS: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_LIMITS_LOCK = threading.Lock()
+
+
+def _limit(provider: str) -> threading.BoundedSemaphore:
+    """At most AI_CONCURRENCY calls to one provider at once from this process: answering
+    threads are many (they wait on I/O), a provider's rate limits are not."""
+    size = current_app.config["AI_CONCURRENCY"]
+    with _LIMITS_LOCK:
+        found = _LIMITS.get((provider, size))
+        if found is None:
+            found = _LIMITS[provider, size] = threading.BoundedSemaphore(size)
+        return found
+
+
 def call(settings: ProviderSettings, request: AIRequest):
-    return generate(settings, request, retry_backoff=current_app.config["AI_RETRY_BACKOFF_SECONDS"])
+    """One provider call, within this process's limit for that provider."""
+    with _limit(settings.provider):
+        return generate(
+            settings, request, retry_backoff=current_app.config["AI_RETRY_BACKOFF_SECONDS"]
+        )
 
 
 def note_failure(cfg: AIConfig, settings: ProviderSettings, err: AIError, is_owner: bool) -> None:

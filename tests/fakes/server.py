@@ -52,6 +52,9 @@ class FakeServer:
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Requests being answered right now, and the most there ever were at once.
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     # --- configuration -------------------------------------------------------------------
     def route(self, method: str, pattern: str, handler: Handler) -> None:
@@ -83,9 +86,16 @@ class FakeServer:
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=body,
                 )
-                reply = fake._dispatch(rec)
-                if reply.delay:
-                    threading.Event().wait(reply.delay)
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    reply = fake._dispatch(rec)
+                    if reply.delay:
+                        threading.Event().wait(reply.delay)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
                 if isinstance(reply.body, bytes | str):
                     payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
                     ctype = reply.headers.get("Content-Type", "text/plain; charset=utf-8")
@@ -142,6 +152,7 @@ class FakeServer:
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.max_in_flight = self.in_flight
 
     def requests_to(self, pattern: str) -> list[Recorded]:
         rx = re.compile(pattern)
