@@ -25,8 +25,8 @@ from models.queries.stats import platform_stats
 from models.user import User
 from outreach import admin_emails, broadcast
 from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, connect_all
-from tests.conftest import PASSWORD
 from tests.engine_helpers import add_kb, configured
+from tests.factories import PASSWORD
 from tests.fakes import graph as g
 
 OPENAI_KEY = "sk-proj-owner-secret-key-1234567890abcdef"

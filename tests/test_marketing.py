@@ -302,9 +302,9 @@ def test_unsubscribe_link_one_click_and_confirm_page(app, client, user_factory):
 
 def test_unsubscribe_post_works_with_csrf_on(app, user_factory):
     from main import create_app
-    from tests.conftest import _TestConfig
+    from tests.factories import SuiteConfig
 
-    class _Csrf(_TestConfig):
+    class _Csrf(SuiteConfig):
         WTF_CSRF_ENABLED = True
 
     user = _due_owner(user_factory, app)

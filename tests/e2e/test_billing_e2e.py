@@ -15,7 +15,8 @@ from sqlalchemy import select
 from extensions import db
 from models.billing import PlanRequest
 from tests.billing_fixtures import fetch_user, make_coupon
-from tests.conftest import PASSWORD, screenshot, switch_language
+from tests.e2e.browser import screenshot, switch_language
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
