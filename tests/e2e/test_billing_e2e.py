@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models.billing import PlanRequest
-from tests.billing_fixtures import fetch_user, make_coupon
+from tests.billing.helpers import fetch_user, make_coupon
 from tests.e2e.browser import screenshot, switch_language
 from tests.factories import PASSWORD
 

@@ -24,7 +24,7 @@ from models.marketing import (
 )
 from models.user import User
 from outreach.owner_emails import make_unsubscribe_token, run_marketing, run_plan_reminders
-from tests.billing_fixtures import count, fetch_user, messages, update_user
+from tests.billing.helpers import count, fetch_user, messages, update_user
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 INTERVAL = timedelta(hours=54)

@@ -22,7 +22,7 @@ from models.billing import (
 )
 from models.coupon import Coupon, normalize_code
 from models.user import User
-from tests.billing_fixtures import (
+from tests.billing.helpers import (
     count,
     coupon_uses,
     fetch_user,

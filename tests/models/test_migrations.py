@@ -38,7 +38,7 @@ def test_sqlite_table_rebuilds_keep_the_rows_of_child_tables(tmp_path):
     class OldDatabase(TestingConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.db'}"
 
-    migrations = str(Path(__file__).resolve().parent.parent / "migrations")
+    migrations = str(Path(__file__).resolve().parents[2] / "migrations")
     app = create_app(OldDatabase)
     with app.app_context():
         upgrade(directory=migrations, revision="5d2a9c1e7b34")
