@@ -21,6 +21,8 @@ from routes.messaging_routes.helpers import form_errors
 
 def _save_meta(model, form, id_field: str, label: str):
     """Create or update a WhatsApp/Instagram connection; secrets are required the first time."""
+    if not form.validate_on_submit():
+        return form_errors(form)
     row = db.session.scalar(select(model).where(model.user_id == current_user.id))
     other = db.session.scalar(select(model).where(getattr(model, id_field) == form[id_field].data))
     if other is not None and other.user_id != current_user.id:
@@ -53,35 +55,21 @@ def _save_meta(model, form, id_field: str, label: str):
 @login_required
 def connect_whatsapp():
     """Save the WhatsApp Cloud API details (System User token, app secret, ids)."""
-    form = WhatsAppForm()
-    return (
-        _save_meta(WhatsAppAccount, form, "phone_number_id", "WhatsApp")
-        if form.validate_on_submit()
-        else form_errors(form)
-    )
+    return _save_meta(WhatsAppAccount, WhatsAppForm(), "phone_number_id", "WhatsApp")
 
 
 @bp.post("/channels/instagram")
 @login_required
 def connect_instagram():
     """Save the Instagram details (business account id, Page token, app secret)."""
-    form = InstagramForm()
-    return (
-        _save_meta(InstagramAccount, form, "ig_account_id", "Instagram")
-        if form.validate_on_submit()
-        else form_errors(form)
-    )
+    return _save_meta(InstagramAccount, InstagramForm(), "ig_account_id", "Instagram")
 
 
 @bp.post("/channels/<platform>/check")
 @login_required
 def check_channel(platform: str):
     """One Graph API call with the stored token; the answer is shown in words."""
-    channel = _meta_channel(platform)
-    model = channel.model if channel else None
-    row = (
-        db.session.scalar(select(model).where(model.user_id == current_user.id)) if model else None
-    )
+    channel, row = _meta_connection(platform)
     if row is None:
         return redirect(url_for("messaging.bots"))
     label, failure = channel.check(current_app.config, row)
@@ -130,11 +118,7 @@ def _graph_reason(failure: GraphFailure) -> str:
 @login_required
 def disconnect_channel(platform: str):
     """Forget a WhatsApp or Instagram connection (the app's webhook stays in Meta's settings)."""
-    channel = _meta_channel(platform)
-    model = channel.model if channel else None
-    row = (
-        db.session.scalar(select(model).where(model.user_id == current_user.id)) if model else None
-    )
+    _channel, row = _meta_connection(platform)
     if row is not None:
         db.session.delete(row)
         db.session.commit()
@@ -142,7 +126,11 @@ def disconnect_channel(platform: str):
     return redirect(url_for("messaging.bots"))
 
 
-def _meta_channel(platform: str):
-    """The WhatsApp or Instagram channel named in the URL (Telegram has its own views)."""
+def _meta_connection(platform: str):
+    """The WhatsApp or Instagram channel named in the URL (Telegram has its own views) and this
+    owner's connection to it; (None, None) for any other name, row None when not connected."""
     channel = CHANNELS.get(platform)
-    return channel if channel is not None and channel.identity is not None else None
+    if channel is None or channel.identity is None:
+        return None, None
+    row = db.session.scalar(select(channel.model).where(channel.model.user_id == current_user.id))
+    return channel, row

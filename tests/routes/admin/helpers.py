@@ -48,17 +48,21 @@ def add_conversation(
     )
     db.session.add(conv)
     db.session.flush()
+    # What every message of the conversation shares.
+    of_conv = {
+        "conversation_id": conv.id,
+        "user_id": user_id,
+        "platform": platform,
+        "account_ref": account_ref,
+        "language": language,
+    }
     for text in texts:
         db.session.add(
             Message(
-                conversation_id=conv.id,
-                user_id=user_id,
-                platform=platform,
-                account_ref=account_ref,
+                **of_conv,
                 direction="in",
                 sender="customer",
                 text=text,
-                language=language,
                 status="failed" if failed else "answered",
                 created_at=at,
             )
@@ -66,14 +70,10 @@ def add_conversation(
     if reply:
         db.session.add(
             Message(
-                conversation_id=conv.id,
-                user_id=user_id,
-                platform=platform,
-                account_ref=account_ref,
+                **of_conv,
                 direction="out",
                 sender="bot",
                 text=reply,
-                language=language,
                 status="failed" if failed else "sent",
                 provider="gemini",
                 model="gemini-test-model",
