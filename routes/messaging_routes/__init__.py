@@ -5,4 +5,10 @@ from flask import Blueprint
 bp = Blueprint("messaging", __name__)
 
 # Importing the modules registers their views on bp.
-from routes.messaging_routes import channels, conversations, webhooks  # noqa: E402,F401
+from routes.messaging_routes import (  # noqa: E402,F401
+    channels,
+    conversations,
+    meta,
+    telegram,
+    webhooks,
+)

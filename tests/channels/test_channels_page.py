@@ -10,8 +10,8 @@ from extensions import db
 from models.channel import InstagramAccount, TelegramBot
 from models.user import User
 from tests.channel_fixtures import TOKEN, WA_TOKEN, connect_all
-from tests.conftest import AuthActions
 from tests.engine_helpers import configured
+from tests.factories import AuthActions
 
 OWNER_LANGUAGE = "en"
 NEW_TOKEN = "223456789:AAH-second-bot-token-abcdefghijklmnopq"

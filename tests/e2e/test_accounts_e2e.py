@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD, open_menu, screenshot, switch_language
+from tests.e2e.browser import open_menu, screenshot, switch_language
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

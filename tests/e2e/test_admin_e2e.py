@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from extensions import db
 from models.conversation import Conversation, Message
-from tests.conftest import PASSWORD, screenshot
+from tests.e2e.browser import screenshot
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

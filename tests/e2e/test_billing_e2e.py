@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from extensions import db
 from models.billing import PlanRequest
-from tests.billing_fixtures import fetch_user, make_coupon
-from tests.conftest import PASSWORD, screenshot, switch_language
+from tests.billing.helpers import fetch_user, make_coupon
+from tests.e2e.browser import screenshot, switch_language
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

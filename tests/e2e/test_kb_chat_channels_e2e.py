@@ -10,8 +10,9 @@ import pytest
 from docx import Document
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD, screenshot
+from tests.e2e.browser import screenshot
 from tests.engine_helpers import KB_TEXT, configured
+from tests.factories import PASSWORD
 from tests.fakes import telegram as t
 from tests.fakes.telegram import FakeTelegram
 

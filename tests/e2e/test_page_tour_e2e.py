@@ -12,8 +12,9 @@ from models.billing import PlanRequest
 from models.conversation import Conversation, Message
 from outreach.owner_emails import make_unsubscribe_token
 from routes.auth_routes import make_reset_token
-from tests.conftest import PASSWORD, screenshot, switch_language
+from tests.e2e.browser import screenshot, switch_language
 from tests.engine_helpers import add_kb
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -6,10 +6,10 @@ import pytest
 
 from config import TestingConfig
 from main import create_app
-from tests.conftest import _TestConfig
+from tests.factories import SuiteConfig
 
 
-class _CsrfConfig(_TestConfig):
+class _CsrfConfig(SuiteConfig):
     WTF_CSRF_ENABLED = True
 
 

@@ -10,7 +10,7 @@ import pytest
 from gunicorn.app.base import Application
 from gunicorn.config import Config
 
-CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 TOKEN = "eyJpZCI6NywiaCI6ImFiY2RlZmdoaWprbG1ub3AifQ.Z1x2Yw.c2lnbmF0dXJlLXBhcnQtaGVyZQ"
 
 

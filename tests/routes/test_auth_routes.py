@@ -13,7 +13,7 @@ from config import DevelopmentConfig, ProductionConfig
 from core.tasks import wait_all
 from extensions import db, limiter
 from models.user import User, make_reset_token
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def _register(client, **overrides):

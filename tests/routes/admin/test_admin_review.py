@@ -23,7 +23,7 @@ from outreach import broadcast
 from tests.channel_fixtures import connect_all
 from tests.engine_helpers import add_kb, configured
 from tests.fakes import graph as g
-from tests.test_admin import add_conversation, login, rows
+from tests.routes.admin.helpers import add_conversation, login, rows
 
 WA = g.DEFAULT_PHONE_NUMBER_ID
 

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from extensions import db, limiter
 from models.conversation import Message
-from tests.conftest import PASSWORD
 from tests.engine_helpers import add_kb, configured
+from tests.factories import PASSWORD
 from tests.fakes.gemini import DEFAULT_KEY as GEMINI_KEY
 from tests.fakes.gemini import FakeGemini
 

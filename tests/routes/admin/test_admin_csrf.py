@@ -8,10 +8,10 @@ from extensions import db
 from main import create_app
 from models.announcement import Announcement
 from models.user import User
-from tests.conftest import PASSWORD, _TestConfig
+from tests.factories import PASSWORD, SuiteConfig
 
 
-class _CsrfConfig(_TestConfig):
+class _CsrfConfig(SuiteConfig):
     WTF_CSRF_ENABLED = True
 
 

@@ -24,7 +24,7 @@ from models.marketing import (
 )
 from models.user import User
 from outreach.owner_emails import make_unsubscribe_token, run_marketing, run_plan_reminders
-from tests.billing_fixtures import count, fetch_user, messages, update_user
+from tests.billing.helpers import count, fetch_user, messages, update_user
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 INTERVAL = timedelta(hours=54)
@@ -302,9 +302,9 @@ def test_unsubscribe_link_one_click_and_confirm_page(app, client, user_factory):
 
 def test_unsubscribe_post_works_with_csrf_on(app, user_factory):
     from main import create_app
-    from tests.conftest import _TestConfig
+    from tests.factories import SuiteConfig
 
-    class _Csrf(_TestConfig):
+    class _Csrf(SuiteConfig):
         WTF_CSRF_ENABLED = True
 
     user = _due_owner(user_factory, app)

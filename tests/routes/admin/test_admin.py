@@ -25,9 +25,10 @@ from models.queries.stats import platform_stats
 from models.user import User
 from outreach import admin_emails, broadcast
 from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, connect_all
-from tests.conftest import PASSWORD
 from tests.engine_helpers import add_kb, configured
+from tests.factories import PASSWORD
 from tests.fakes import graph as g
+from tests.routes.admin.helpers import add_conversation, login, rows
 
 OPENAI_KEY = "sk-proj-owner-secret-key-1234567890abcdef"
 XSS = "<script>alert(1)</script>"
@@ -35,95 +36,12 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def login(app, email: str):
-    client = app.test_client()
-    response = client.post("/auth/login", data={"login": email, "password": PASSWORD})
-    assert response.status_code == 302, "login failed"
-    return client
-
-
 @pytest.fixture
 def admin_client(app, user_factory):
     admin = user_factory(name="Admin Adminov", is_admin=True, language="en")
     client = login(app, admin.email)
     client.admin = admin
     return client
-
-
-def add_conversation(
-    user_id: int,
-    platform: str = "telegram",
-    name: str | None = "Ali Valiyev",
-    texts: tuple = ("Salom, yetkazib berish bormi?",),
-    language: str = "uz",
-    hours_ago: float = 1,
-    account_ref: str = "987654321",
-    customer_ref: str | None = None,
-    reply: str | None = "Ha, 15 000 so‘m.",
-    failed: bool = False,
-) -> int:
-    """A conversation with the customer's messages and (optionally) a bot reply; returns its id."""
-    at = utcnow() - timedelta(hours=hours_ago)
-    conv = Conversation(
-        user_id=user_id,
-        platform=platform,
-        account_ref=account_ref,
-        customer_ref=customer_ref or f"c{user_id}-{platform}-{hours_ago}-{name}",
-        customer_name=name,
-        language=language,
-        created_at=at,
-        last_message_at=at,
-        last_inbound_at=at,
-        message_count=0,
-    )
-    db.session.add(conv)
-    db.session.flush()
-    for text in texts:
-        db.session.add(
-            Message(
-                conversation_id=conv.id,
-                user_id=user_id,
-                platform=platform,
-                account_ref=account_ref,
-                direction="in",
-                sender="customer",
-                text=text,
-                language=language,
-                status="failed" if failed else "answered",
-                created_at=at,
-            )
-        )
-    if reply:
-        db.session.add(
-            Message(
-                conversation_id=conv.id,
-                user_id=user_id,
-                platform=platform,
-                account_ref=account_ref,
-                direction="out",
-                sender="bot",
-                text=reply,
-                language=language,
-                status="failed" if failed else "sent",
-                provider="gemini",
-                model="gemini-test-model",
-                tokens_in=812,
-                tokens_out=64,
-                latency_ms=1234,
-                error="503 model overloaded" if failed else None,
-                chunks_json=json.dumps(
-                    [{"id": 1, "position": 2, "score": 0.8, "text": "Yetkazish"}]
-                ),
-                created_at=at + timedelta(seconds=3),
-            )
-        )
-    conv.message_count = len(texts) + bool(reply)
-    db.session.commit()
-    return conv.id
-
-
-def rows(html: str, attr: str) -> list[str]:
-    return re.findall(rf'{attr}="(\d+)"', html)
 
 
 # --- access: every admin endpoint ------------------------------------------------------------

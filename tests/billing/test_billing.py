@@ -22,7 +22,7 @@ from models.billing import (
 )
 from models.coupon import Coupon, normalize_code
 from models.user import User
-from tests.billing_fixtures import (
+from tests.billing.helpers import (
     count,
     coupon_uses,
     fetch_user,
@@ -605,9 +605,9 @@ def test_models_are_consistent_with_the_payment_table(ctx, user_factory):
 def test_coupon_check_and_forms_need_the_csrf_token_when_it_is_on(app, user_factory):
     """The page's JS sends X-CSRFToken from the meta tag; without it the POST is refused."""
     from main import create_app
-    from tests.conftest import PASSWORD, _TestConfig
+    from tests.factories import PASSWORD, SuiteConfig
 
-    class _Csrf(_TestConfig):
+    class _Csrf(SuiteConfig):
         WTF_CSRF_ENABLED = True
 
     owner = user_factory(status="expired", language="en")

@@ -91,9 +91,9 @@ def test_trial_owner_sees_countdown_and_no_request_access(client, owner):
 
 def test_500_handler_rolls_back_and_renders_page(app):
     from main import create_app
-    from tests.conftest import _TestConfig
+    from tests.factories import SuiteConfig
 
-    fresh = create_app(_TestConfig)
+    fresh = create_app(SuiteConfig)
 
     @fresh.get("/_boom_for_test")
     def boom():

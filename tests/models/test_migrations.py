@@ -33,12 +33,12 @@ def test_sqlite_table_rebuilds_keep_the_rows_of_child_tables(tmp_path):
     from main import create_app
     from models.base import utcnow
     from models.conversation import Conversation, Message
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     class OldDatabase(TestingConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.db'}"
 
-    migrations = str(Path(__file__).resolve().parent.parent / "migrations")
+    migrations = str(Path(__file__).resolve().parents[2] / "migrations")
     app = create_app(OldDatabase)
     with app.app_context():
         upgrade(directory=migrations, revision="5d2a9c1e7b34")

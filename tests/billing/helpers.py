@@ -49,26 +49,22 @@ def coupon_uses(app, code: str) -> int:
         return db.session.scalar(select(Coupon.uses).where(Coupon.code == code))
 
 
-def requests_of(app, user_id: int) -> list[PlanRequest]:
+def _rows_of(app, model, user_id: int) -> list:
+    """One owner's rows of a model, oldest first, detached from the session."""
     with app.app_context():
         rows = list(
-            db.session.scalars(
-                select(PlanRequest).where(PlanRequest.user_id == user_id).order_by(PlanRequest.id)
-            )
+            db.session.scalars(select(model).where(model.user_id == user_id).order_by(model.id))
         )
         db.session.expunge_all()
         return rows
+
+
+def requests_of(app, user_id: int) -> list[PlanRequest]:
+    return _rows_of(app, PlanRequest, user_id)
 
 
 def payments_of(app, user_id: int) -> list[Payment]:
-    with app.app_context():
-        rows = list(
-            db.session.scalars(
-                select(Payment).where(Payment.user_id == user_id).order_by(Payment.id)
-            )
-        )
-        db.session.expunge_all()
-        return rows
+    return _rows_of(app, Payment, user_id)
 
 
 def messages(app, **filters) -> list[MarketingMessage]:

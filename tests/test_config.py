@@ -138,5 +138,5 @@ def test_env_example_lists_every_variable_the_code_reads():
         read |= set(re.findall(r"\benv\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
         read |= set(re.findall(r"os\.environ\.get\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
         read |= set(re.findall(r"os\.environ\[\"([A-Z][A-Z0-9_]*)\"\]", text))
-    read |= {"CHROMIUM_PATH"}  # read by tests/conftest.py for browser tests
+    read |= {"CHROMIUM_PATH"}  # read by tests/e2e/conftest.py for browser tests
     assert sorted(read - listed) == []

@@ -44,7 +44,7 @@ def test_thread_pool_runs_in_the_background(app):
 def test_failures_are_logged_not_raised_to_the_caller(app, caplog):
     with app.app_context():
         tasks.enqueue(explode)  # eager: the error is logged, the request goes on
-    assert "background task tests.test_tasks.explode failed" in caplog.text
+    assert "background task tests.core.test_tasks.explode failed" in caplog.text
 
 
 def test_unregistered_functions_are_refused(app):

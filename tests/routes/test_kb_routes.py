@@ -17,7 +17,7 @@ from kb import service as kb_service
 from models.base import utcnow
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.user import User
-from tests.conftest import ROOT
+from tests.factories import ROOT
 
 OWNER_LANGUAGE = "en"  # the assertions read English text
 
