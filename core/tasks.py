@@ -110,7 +110,7 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future | None:
 
 # `rq worker bilimbot` imports this and runs it for every job (see worker.py).
 RQ_ENTRY = "worker.run_task"
-# Every module defining an RQ-eligible @task (kept in step by tests/test_tasks.py).
+# Every module defining an RQ-eligible @task (kept in step by tests/core/test_tasks.py).
 TASK_MODULES = (
     "outreach.admin_emails",
     "outreach.broadcast",

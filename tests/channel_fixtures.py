@@ -96,3 +96,16 @@ def tg_post(client, user_id, update, secret):
         content_type="application/json",
         headers=headers,
     )
+
+
+def meta_post(client, platform, payload, secret=APP_SECRET):
+    body, headers = g.signed(payload, secret)
+    return client.post(
+        f"/{platform}/webhook", data=body, headers={**headers, "Content-Type": "application/json"}
+    )
+
+
+def meta_post_raw(client, platform, body: bytes):
+    """Post raw bytes (valid JSON or not), correctly signed with the tenant's app secret."""
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": g.sign(body, APP_SECRET)}
+    return client.post(f"/{platform}/webhook", data=body, headers=headers)

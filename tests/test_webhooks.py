@@ -12,25 +12,20 @@ from extensions import db
 from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import Conversation, Message
 from models.user import User
-from tests.channel_fixtures import APP_SECRET, IG_TOKEN, TOKEN, WA_TOKEN, tg_post
+from tests.channel_fixtures import (
+    APP_SECRET,
+    IG_TOKEN,
+    TOKEN,
+    WA_TOKEN,
+    meta_post,
+    meta_post_raw,
+    tg_post,
+)
 from tests.engine_helpers import add_kb
 from tests.fakes import graph as g
 from tests.fakes import telegram as t
 
 OWNER_LANGUAGE = "en"  # the assertions read English text
-
-
-def meta_post(client, platform, payload, secret=APP_SECRET):
-    body, headers = g.signed(payload, secret)
-    return client.post(
-        f"/{platform}/webhook", data=body, headers={**headers, "Content-Type": "application/json"}
-    )
-
-
-def meta_post_raw(client, platform, body: bytes):
-    """Post raw bytes (valid JSON or not), correctly signed with the tenant's app secret."""
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": g.sign(body, APP_SECRET)}
-    return client.post(f"/{platform}/webhook", data=body, headers=headers)
 
 
 def count(app, model, *where):

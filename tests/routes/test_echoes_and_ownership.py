@@ -8,10 +8,9 @@ from sqlalchemy import select
 from extensions import db
 from models.channel import WhatsAppAccount
 from models.conversation import Conversation, Message
-from tests.channel_fixtures import APP_SECRET, WA_TOKEN, connect_all
+from tests.channel_fixtures import APP_SECRET, WA_TOKEN, connect_all, meta_post
 from tests.engine_helpers import add_kb
 from tests.fakes import graph as g
-from tests.test_webhooks import meta_post
 
 OWNER_LANGUAGE = "en"
 

@@ -45,7 +45,7 @@ def test_failed_jobs_are_listed_with_their_error_and_no_token(
     page = client.get("/admin/jobs")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and title in html and retry in html
-    assert "tests.test_admin_jobs.send_to_a_broken_bot" in html
+    assert "tests.routes.admin.test_jobs.send_to_a_broken_bot" in html
     assert "RuntimeError" in html and "AAH-secret-token" not in html
 
 
