@@ -7,10 +7,12 @@ import os
 import sys
 
 from flask import Flask
+from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
 from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from kb.extract.errors import set_translator
 from models import search
 
 # The application's own packages and top-level modules (their loggers write to stdout).
@@ -74,6 +76,8 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # The knowledge-base parser is a library: the app gives it its translator.
+    set_translator(gettext)
     import models  # noqa: F401  (registers every model with SQLAlchemy)
 
 

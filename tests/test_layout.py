@@ -35,10 +35,6 @@ LAZY_IMPORTS_ALLOWED = {
     # The registry names each platform's connection model and imports `models` on first use of
     # `Channel.model`, so parsing a webhook never loads the database layer.
     ("channels/registry.py", "models"),
-    # Found by this guard: parse errors translate their message with Flask-Babel when str() is
-    # called (in the app, never in the extraction child). Removing it means translating the
-    # error code in kb/service.py instead.
-    ("kb/extract/errors.py", "flask_babel"),
 }
 
 MAX_LINES = 330

@@ -8,12 +8,26 @@ from typing import Any
 from kb.extract import limits
 
 
+def _untranslated(msgid: str, **params: Any) -> str:
+    return msgid % params if params else msgid
+
+
+# How a message becomes text: the app installs its translator (Flask-Babel's gettext, see
+# kb/service.py); without one (scripts, the extraction child) the English text is used.
+_translate: Callable[..., str] = _untranslated
+
+
+def set_translator(translate: Callable[..., str]) -> None:
+    """Render parse messages with this gettext(msgid, **params) from now on."""
+    global _translate
+    _translate = translate
+
+
 class _LazyMessage:
     """A message translated by str() in the locale active then, as Flask-Babel's lazy_gettext.
 
-    Flask-Babel is imported only when a message is rendered, which happens in the app: parsing
-    itself, and the extraction child, which reports codes and never messages, stay free of
-    Flask (the child starts about 0.2 s sooner for it).
+    The translator is installed by the app, so this library (and the extraction child, which
+    reports codes and never messages) imports no Flask.
     """
 
     __slots__ = ("_msgid", "_params")
@@ -23,9 +37,7 @@ class _LazyMessage:
         self._params = params
 
     def __str__(self) -> str:
-        from flask_babel import gettext
-
-        return gettext(self._msgid, **self._params)
+        return _translate(self._msgid, **self._params)
 
     def __repr__(self) -> str:
         return f"l'{self}'"
