@@ -55,7 +55,9 @@ def validate_uz_phone(form, field) -> None:
         ) from exc
 
 
-class RegisterForm(FlaskForm):
+class _OwnerForm(FlaskForm):
+    """The owner's name and phone, as registration and the account page ask for them."""
+
     full_name = StringField(
         _l("Full name"),
         validators=[
@@ -64,6 +66,9 @@ class RegisterForm(FlaskForm):
         ],
     )
     phone = StringField(_l("Phone number"), validators=[Required(), validate_uz_phone])
+
+
+class RegisterForm(_OwnerForm):
     email = EmailField(
         _l("E-mail"),
         validators=[
@@ -119,15 +124,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
-    full_name = StringField(
-        _l("Full name"),
-        validators=[
-            Required(),
-            Length(min=2, max=120, message=_l("Enter between 2 and 120 characters.")),
-        ],
-    )
-    phone = StringField(_l("Phone number"), validators=[Required(), validate_uz_phone])
+class ProfileForm(_OwnerForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
     def __init__(self, user: User, *args, **kwargs):
