@@ -151,6 +151,11 @@ class RetrievalIndex:
         tf = tf.astype(np.float32)
         return idf[terms] * tf / (tf + norm[docs])
 
+    def stem_df(self, stem: str) -> int:
+        """How many chunks contain a stem (0 when the knowledge base never uses it)."""
+        at = self._stem_ids.get(stem)
+        return 0 if at is None else int(self._ptr[at + 1] - self._ptr[at])
+
     # -- search --------------------------------------------------------------------------------
 
     def _query_terms(self, query: str) -> np.ndarray:
