@@ -21,7 +21,7 @@ from core.tasks import task
 from extensions import db
 from kb.chunking import chunk_text
 from kb.extract import ALLOWED_EXTENSIONS, FileParseError, parse_file
-from kb.index import RetrievalIndex
+from kb.index import RetrievalIndex, fuse
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk, stale_processing
 from models.user import User
 
@@ -220,8 +220,6 @@ def index_for(knowledge_base: KnowledgeBase) -> RetrievalIndex | None:
     return _index_for(knowledge_base)[0] if knowledge_base.chunk_count else None
 
 
-# Reciprocal rank fusion: a passage's fused score is the sum over queries of weight / (K + rank).
-RRF_K = 60
 FUSION_DEPTH = 20
 
 
@@ -233,12 +231,14 @@ def search_fused(
     queries = [(q, w) for q, w in queries if (q or "").strip() and w > 0]
     if len(queries) == 1:
         return search(knowledge_base, queries[0][0], k)
-    fused: dict[int, float] = {}
     found: dict[int, Passage] = {}
+    rankings = []
     for query, weight in queries:
-        for rank, passage in enumerate(search(knowledge_base, query, FUSION_DEPTH)):
-            fused[passage.chunk_id] = fused.get(passage.chunk_id, 0.0) + weight / (RRF_K + rank)
+        hits = search(knowledge_base, query, FUSION_DEPTH)
+        for passage in hits:
             found.setdefault(passage.chunk_id, passage)
+        rankings.append(([p.chunk_id for p in hits], weight))
+    fused = fuse(rankings)
     # Ties (same fused score) keep the document order, as search() does.
     best = sorted(fused, key=lambda c: (-fused[c], found[c].position))[:k]
     return [

@@ -26,6 +26,7 @@ MAX_UNITS = 3
 _ROW = re.compile(r"\s\|\s|^[^:\n]{1,60}:\s*\S")
 _ITEM = re.compile(r"^\s*(?:[-•*–·]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+(?=[\"«(]?[A-ZА-ЯЁЎҚҒҲ0-9])")
+_ABBREVIATION = re.compile(r"(?:^|\s)[^\W\d_]{1,3}\.$")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 # Words that ask for an amount: a unit with a number answers them better than one without.
 _QUANTITY = wordset(
@@ -69,12 +70,18 @@ def _sentences(lines: list[str]) -> list[tuple[str, str]]:
     if not lines:
         return []
     para = " ".join(lines)
-    out = []
+    pieces: list[str] = []
     for s in _SENTENCE_END.split(para):
+        if pieces and _ABBREVIATION.search(pieces[-1]):
+            pieces[-1] += " " + s  # "ул. Амира Темура": an abbreviation, not a sentence end
+        else:
+            pieces.append(s)
+    out = []
+    for s in pieces:
         s = s.strip()
         if not s:
             continue
-        if s.endswith("?"):
+        if s.endswith("?") or s.endswith(":"):
             kind = "question"
         elif len(s) < 50 and not re.search(r"[.!:;\d]", s):
             kind = "heading"
