@@ -149,6 +149,11 @@ class Config:
     AI_RETRY_BACKOFF_SECONDS = env("AI_RETRY_BACKOFF_SECONDS", 2.0, float)
     # Calls at once to one AI provider from one process (the answering threads wait beyond it).
     AI_CONCURRENCY = env("AI_CONCURRENCY", 24, int)
+    # The question is translated into the knowledge base's languages before retrieval with a
+    # light model (empty: the answering model) and a short timeout; failure → no translation.
+    AI_TRANSLATE_GEMINI_MODEL = env("AI_TRANSLATE_GEMINI_MODEL", "")
+    AI_TRANSLATE_OPENAI_MODEL = env("AI_TRANSLATE_OPENAI_MODEL", "")
+    AI_TRANSLATE_TIMEOUT_SECONDS = env("AI_TRANSLATE_TIMEOUT_SECONDS", 4.0, float)
 
     # Messaging platforms
     TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")
@@ -199,6 +204,7 @@ class TestingConfig(Config):
     GRAPH_API_BASE = "http://127.0.0.1:9"
     INSTAGRAM_API_BASE = "http://127.0.0.1:9"
     AI_RETRY_BACKOFF_SECONDS = 0.05
+    AI_TRANSLATE_TIMEOUT_SECONDS = 1.0
     PASSWORD_HASH_FAST = True  # cheaper argon2 parameters keep the suite quick
 
 

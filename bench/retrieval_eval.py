@@ -74,6 +74,45 @@ def evaluate(passages: list[dict], questions: list[dict], ks: list[int]) -> tupl
     return summary, missed
 
 
+def cross_language(
+    folder: str, src: str, dst: str, ks: list[int], mode: str, translations: dict[str, str]
+) -> dict:
+    """Recall@k of src-language questions against dst-language passages of a parallel set; the
+    gold is the dst question with the same source id. mode: none, script (the app's script
+    conversion, fused) or translations (translation weight 1, original ORIGINAL_WEIGHT)."""
+    from kb.index import fuse
+    from pipeline.engine import ORIGINAL_WEIGHT
+    from text.match import script_variants
+
+    qid = re.compile(r"qid (\w+)")
+    gold = {
+        qid.search(q["source"]).group(1): q["passage_id"]
+        for q in _read_jsonl(f"{folder}/{dst}.jsonl")
+    }
+    passages = _read_jsonl(f"{folder}/passages_{dst}.jsonl")
+    ids = [p["id"] for p in passages]
+    index = RetrievalIndex.build([p["text"] for p in passages])
+    hits, n = dict.fromkeys(ks, 0), 0
+    for q in _read_jsonl(f"{folder}/{src}.jsonl"):
+        text, want = q["question"], gold.get(qid.search(q["source"]).group(1))
+        if want is None:
+            continue
+        queries = [(text, 1.0)]
+        if mode == "script":
+            queries = [(v, 1.0) for v in script_variants(text)]
+        elif mode == "translations" and text in translations:
+            queries = [(translations[text], 1.0), (text, ORIGINAL_WEIGHT)]
+        rankings = [([i for i, _ in index.search(t, 20)], w) for t, w in queries]
+        fused = fuse(rankings)
+        top = [ids[i] for i in sorted(fused, key=lambda i: -fused[i])]
+        n += 1
+        for k in ks:
+            hits[k] += want in top[:k]
+    return {"src": src, "dst": dst, "mode": mode, "n": n} | {
+        f"recall@{k}": round(hits[k] / n, 3) for k in ks
+    }
+
+
 def bench_figures(text: str, queries: list[str], k: int = 5) -> dict:
     """Chunk a big text, index it, time searches: the figures bench/kb_bench.py prints."""
     t0 = time.perf_counter()
@@ -223,7 +262,28 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="instead: chunk, index and query a generated multilingual text of this many MB",
     )
+    ap.add_argument(
+        "--cross",
+        metavar="SRC:DST",
+        help="cross-language: SRC questions against DST passages of the parallel set in --dir",
+    )
+    ap.add_argument("--dir", help="folder of {lang}.jsonl and passages_{lang}.jsonl (--cross)")
+    ap.add_argument(
+        "--script-conversion", action="store_true", help="--cross: the app's script conversion"
+    )
+    ap.add_argument(
+        "--translations", help='--cross: JSON lines {"question","translation"} to fuse with'
+    )
     args = ap.parse_args(argv)
+    if args.cross:
+        src, dst = args.cross.split(":")
+        table = {}
+        if args.translations:
+            table = {r["question"]: r["translation"] for r in _read_jsonl(args.translations)}
+        mode = "translations" if table else "script" if args.script_conversion else "none"
+        ks = sorted({int(x) for x in args.k.split(",") if x.strip()})
+        print(json.dumps(cross_language(args.dir, src, dst, ks, mode, table)))
+        return 0
     if args.synthetic_mb:
         text = synthetic_kb(int(args.synthetic_mb * 1_000_000))
         print(json.dumps(bench_figures(text, sample_queries(text))))

@@ -151,6 +151,11 @@ class RetrievalIndex:
         tf = tf.astype(np.float32)
         return idf[terms] * tf / (tf + norm[docs])
 
+    def stem_df(self, stem: str) -> int:
+        """How many chunks contain a stem (0 when the knowledge base never uses it)."""
+        at = self._stem_ids.get(stem)
+        return 0 if at is None else int(self._ptr[at + 1] - self._ptr[at])
+
     # -- search --------------------------------------------------------------------------------
 
     def _query_terms(self, query: str) -> np.ndarray:
@@ -196,3 +201,16 @@ class RetrievalIndex:
         # Ties are broken by chunk order, so results are deterministic.
         top = top[np.lexsort((top, -scores[top]))]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+# Reciprocal rank fusion: an item's fused score is the sum over rankings of weight / (K + rank).
+RRF_K = 60
+
+
+def fuse(rankings: list[tuple[list, float]]) -> dict:
+    """{item: fused score} of several weighted rankings (best first each), by weighted RRF."""
+    fused: dict = {}
+    for ranking, weight in rankings:
+        for rank, item in enumerate(ranking):
+            fused[item] = fused.get(item, 0.0) + weight / (RRF_K + rank)
+    return fused

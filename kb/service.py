@@ -21,7 +21,7 @@ from core.tasks import task
 from extensions import db
 from kb.chunking import chunk_text
 from kb.extract import ALLOWED_EXTENSIONS, FileParseError, parse_file
-from kb.index import RetrievalIndex
+from kb.index import RetrievalIndex, fuse
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk, stale_processing
 from models.user import User
 
@@ -176,6 +176,9 @@ class Passage:
     position: int
     text: str
     score: float
+    # Where the passage comes from: "kb" (a knowledge-base chunk). Other sources (an owner's
+    # own question/answer pair) can be put first by the engine, as authoritative.
+    source: str = "kb"
 
 
 _CACHE: OrderedDict[tuple, tuple[RetrievalIndex, list[tuple[int, int, str]]]] = OrderedDict()
@@ -210,6 +213,38 @@ def _index_for(kb: KnowledgeBase) -> tuple[RetrievalIndex, list[tuple[int, int, 
             old, _ = _CACHE.popitem(last=False)
             _CACHE_CHARS.pop(old, None)
     return entry
+
+
+def index_for(knowledge_base: KnowledgeBase) -> RetrievalIndex | None:
+    """The (cached) retrieval index of a knowledge base, or None when it has no chunks."""
+    return _index_for(knowledge_base)[0] if knowledge_base.chunk_count else None
+
+
+FUSION_DEPTH = 20
+
+
+def search_fused(
+    knowledge_base: KnowledgeBase | None, queries: list[tuple[str, float]], k: int = 5
+) -> list[Passage]:
+    """The k best passages for several readings of one question (translations, the original,
+    its other script), each with a weight, fused by weighted reciprocal rank fusion."""
+    queries = [(q, w) for q, w in queries if (q or "").strip() and w > 0]
+    if len(queries) == 1:
+        return search(knowledge_base, queries[0][0], k)
+    found: dict[int, Passage] = {}
+    rankings = []
+    for query, weight in queries:
+        hits = search(knowledge_base, query, FUSION_DEPTH)
+        for passage in hits:
+            found.setdefault(passage.chunk_id, passage)
+        rankings.append(([p.chunk_id for p in hits], weight))
+    fused = fuse(rankings)
+    # Ties (same fused score) keep the document order, as search() does.
+    best = sorted(fused, key=lambda c: (-fused[c], found[c].position))[:k]
+    return [
+        Passage(found[c].chunk_id, found[c].position, found[c].text, fused[c], found[c].source)
+        for c in best
+    ]
 
 
 def search(knowledge_base: KnowledgeBase | None, query: str, k: int = 5) -> list[Passage]:

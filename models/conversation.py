@@ -81,6 +81,8 @@ class Conversation(db.Model):
     answer_gen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The customer asked for a person: shown to the owner until they reply or clear it.
+    needs_human_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation",
@@ -137,6 +139,10 @@ class Conversation(db.Model):
         if self.last_inbound_at is None:
             return False
         return (now or utcnow()) - self.last_inbound_at < WINDOW
+
+    def request_human(self) -> None:
+        """Flag the conversation for the owner: the customer asked for a person."""
+        self.needs_human_at = utcnow()
 
     def is_paused(self, now: datetime | None = None) -> bool:
         return self.bot_paused_until is not None and self.bot_paused_until > (now or utcnow())

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from kb.languages import main_languages
 from models.base import UTCDateTime, utcnow
 
 KB_STATUSES = ("processing", "ready", "failed")
@@ -45,6 +46,8 @@ class KnowledgeBase(db.Model):
     page_count: Mapped[int | None] = mapped_column(Integer)
     row_count: Mapped[int | None] = mapped_column(Integer)
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Main languages of the text ("ru,uz"), detected once per upload (kb.languages).
+    languages: Mapped[str | None] = mapped_column(String(16))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -110,9 +113,21 @@ class KnowledgeBase(db.Model):
         self.warnings_json = json.dumps([str(w) for w in warnings]) if warnings else None
         self.chunks = [KnowledgeChunk(position=i, text=c) for i, c in enumerate(chunks)]
         self.chunk_count = len(chunks)
+        self.languages = ",".join(main_languages(chunks))
         self.status, self.error, self.is_active = "ready", None, True
         self.processed_at = utcnow()
         return previous
+
+    def main_languages(self) -> list[str]:
+        """The stored main languages; detected now (and stored) for a row from before they were."""
+        if self.languages is None and self.chunk_count:
+            texts = db.session.scalars(
+                select(KnowledgeChunk.text)
+                .where(KnowledgeChunk.knowledge_base_id == self.id)
+                .order_by(KnowledgeChunk.position)
+            ).all()
+            self.languages = ",".join(main_languages(list(texts)))
+        return [lang for lang in (self.languages or "").split(",") if lang]
 
     def fail(self, message: str) -> None:
         """Record why the upload was rejected; the active knowledge base stays as it was."""

@@ -7,12 +7,14 @@ from text.detect import choose_language, detect
 
 
 def reply_language(conv: Conversation, text: str | None, default: str) -> tuple[str, str]:
-    """(language, script) for the reply: Telegram uses the chosen/default language; Meta and the
-    test chat detect it from the message, keeping the conversation's language when unclear."""
-    if conv.platform == "telegram":
-        lang = conv.language if conv.language_chosen and conv.language else default
+    """(language, script) for the reply: a language picked on Telegram wins; otherwise it is
+    detected from the message. When the detector cannot decide, Meta and the test chat keep the
+    conversation's language, Telegram (where nothing was picked) uses the owner's default."""
+    if conv.platform == "telegram" and conv.language_chosen and conv.language:
+        lang = conv.language
         return lang, {"ru": "cyrl", "en": "latn"}.get(lang, conv.script or "latn")
-    lang = choose_language(text or "", conv.language, default)
+    current = None if conv.platform == "telegram" else conv.language
+    lang = choose_language(text or "", current, default)
     found = detect(text or "")
     script = found.script if found and found.lang == lang else conv.script
     if lang == "ru":

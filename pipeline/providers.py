@@ -56,6 +56,12 @@ def owner_settings(cfg: AIConfig) -> ProviderSettings | None:
     )
 
 
+def attempts(cfg: AIConfig, owner: ProviderSettings | None = None) -> list[ProviderSettings]:
+    """The providers to try, in order: the owner's own key, then the platform's; [] = offline."""
+    owner = owner if owner is not None else owner_settings(cfg)
+    return [s for s in (owner, platform_settings()) if s is not None]
+
+
 _LIMITS: dict[tuple[str, int], threading.BoundedSemaphore] = {}
 _LIMITS_LOCK = threading.Lock()
 

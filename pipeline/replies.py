@@ -77,3 +77,22 @@ def dont_know(language: str, script: str = "latn") -> str:
         ),
         script,
     )
+
+
+def small_talk(intent: str, language: str, script: str = "latn") -> str:
+    """The fixed answer to a greeting, thanks, goodbye, "are you a bot?" or a request for a
+    person (text.smalltalk.intent)."""
+    texts = {
+        "greeting": lambda: _("Hello! How can I help you?"),
+        "thanks": lambda: _("You are welcome! Is there anything else I can help with?"),
+        "goodbye": lambda: _("Goodbye! Write to us any time."),
+        "bot": lambda: _(
+            "I am the virtual assistant of this business. I answer from its information, and I "
+            "can pass your question to a person."
+        ),
+        "human": lambda: _(
+            "I have passed your request to a person from the business. They will answer you "
+            "here as soon as they can."
+        ),
+    }
+    return _in(language, texts[intent], script)
