@@ -200,10 +200,8 @@ def run_e2e(stack: Stack, fault: str | None) -> dict:
     boot = stack.start_app()
     if a.redis:
         stack.start_rq(a.rq_workers)
-    say(
-        f"   app up in {boot:.1f} s with {len(stack.web_workers())} web workers"
-        f"{f', {a.rq_workers} rq workers' if a.redis else ''}"
-    )
+    rq = f", {a.rq_workers} x `{' '.join(stack.rq_command()[1:])}`" if a.redis else ""
+    say(f"   app up in {boot:.1f} s with {len(stack.web_workers())} web workers{rq}")
     rng = random.Random(a.seed)
     factory = Factory(stack.owners, rng, chats=max(1, a.messages // a.per_chat))
     msgs = plan(

@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import select
+import shlex
 import shutil
 import signal
 import subprocess
@@ -276,23 +277,23 @@ class Stack:
         proc = self.children.procs.get("app")
         return procs.children_of(proc.pid) if proc else []
 
+    def rq_command(self) -> list[str]:
+        """How the app says to run its RQ worker: the Procfile's `worker:` line (e.g. with
+        `--worker-class worker.AnsweringWorker`), else plain `rq worker --url URL <queue>`."""
+        procfile = self.app_dir / "Procfile"
+        lines = procfile.read_text().splitlines() if procfile.exists() else []
+        line = next((x.split(":", 1)[1] for x in lines if x.startswith("worker:")), "")
+        argv = shlex.split(line)
+        if argv[:2] != ["rq", "worker"]:
+            argv = ["rq", "worker", "--url", "$REDIS_URL", self.args.rq_queue]
+        return [str(BIN / "rq")] + [self.redis_url if x == "$REDIS_URL" else x for x in argv[1:]]
+
     def start_rq(self, count: int) -> None:
         for _ in range(count):
             name = f"rq{len(self.rq_names) + 1}"
-            self.children.start(
-                name,
-                [
-                    str(BIN / "rq"),
-                    "worker",
-                    "--url",
-                    self.redis_url,
-                    "--name",
-                    f"bench-{name}-{secrets.token_hex(3)}",
-                    self.args.rq_queue,
-                ],
-                env=self.env(),
-                cwd=self.app_dir,
-            )
+            argv = self.rq_command()
+            argv[2:2] = ["--name", f"bench-{name}-{secrets.token_hex(3)}"]
+            self.children.start(name, argv, env=self.env(), cwd=self.app_dir)
             self.rq_names.append(name)
 
     def live_rq(self) -> list[str]:
