@@ -6,9 +6,9 @@ import re
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.crypto import decrypt, encrypt, mask
 from extensions import db
@@ -120,15 +120,28 @@ class Setting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @classmethod
+    def _all(cls) -> dict[str, Setting]:
+        """Every setting, read once per transaction: there are few, most keys are absent (env
+        defaults), and the answering path asks for several each message."""
+        cache = db.session.info.get("settings")
+        if cache is None:
+            cache = db.session.info["settings"] = {
+                row.key: row for row in db.session.scalars(select(cls))
+            }
+        return cache
+
+    @classmethod
     def get(cls, key: str, default: str | None = None) -> str | None:
-        row = db.session.get(cls, key)
+        row = cls._all().get(key)
         return row.value if row is not None else default
 
     @classmethod
     def put(cls, key: str, value: str) -> None:
-        row = db.session.get(cls, key)
+        rows = cls._all()
+        row = rows.get(key)
         if row is None:
-            db.session.add(cls(key=key, value=value))
+            row = rows[key] = cls(key=key, value=value)
+            db.session.add(row)
         else:
             row.value = value
 
@@ -178,3 +191,10 @@ class PlatformAI:
                 return
         Setting.put("ai.last_error", "")
         Setting.put("ai.last_error_source", "")
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_settings(session: Session) -> None:
+    """A new transaction reads the settings again (another process may have changed them)."""
+    session.info.pop("settings", None)

@@ -168,11 +168,11 @@ def _readings(
     return readings
 
 
-def answer(conversation: Conversation, text: str) -> EngineReply:
+def answer(conversation: Conversation, text: str, cfg: AIConfig | None = None) -> EngineReply:
     """Answer one customer question; never raises (failures come back as status failed)."""
     language, script = conversation.language or "uz", conversation.script or "latn"
     try:
-        cfg = AIConfig.for_user(conversation.user_id)
+        cfg = cfg or AIConfig.for_user(conversation.user_id)
         language, script = reply_language(conversation, text, cfg.default_language)
         said = intent(text)
         if said is not None:

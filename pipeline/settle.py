@@ -70,4 +70,5 @@ def take_over(conv_id: int) -> None:
         if not sent:
             question.error = INTERRUPTED_SEND
         log.warning("conversation %s: settled interrupted message %s", conv_id, question.id)
-    db.session.commit()
+    if stranded:
+        db.session.commit()

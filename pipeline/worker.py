@@ -43,6 +43,10 @@ def answer_conversation(conversation_id: int | None = None) -> int:
 
 def work(held: queue.Claim) -> None:
     """Answer every waiting message of a claimed conversation, oldest first, then release it."""
+    # Rows stay loaded across this worker's commits (each message reloads them once, in
+    # _work): reloading every object after every commit was most of the answering queries.
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         _work(held)
     except queue.LeaseLost:
@@ -51,6 +55,9 @@ def work(held: queue.Claim) -> None:
     except queue.Deferred as wait:
         db.session.commit()  # the reply kept for later, its question still in processing
         queue.defer(held, wait.retry_at)
+    finally:
+        session.expire_on_commit = expire_on_commit
+        session.expire_all()
 
 
 def _work(held: queue.Claim) -> None:
@@ -58,6 +65,7 @@ def _work(held: queue.Claim) -> None:
     while True:
         settle.take_over(conv_id)
         while (msg_id := _next_waiting(conv_id)) is not None:
+            db.session.expire_all()  # what the owner or another request changed meanwhile
             if not _start(msg_id, conv_id):
                 return  # the lease went to another worker: it answers the rest
             try:
@@ -79,7 +87,7 @@ def _failed(message_id: int, exc: Exception) -> None:
     db.session.rollback()
     db.session.execute(
         update(Message)
-        .where(Message.id == message_id, Message.status == "processing")
+        .where(Message.id == message_id, Message.status.in_(("received", "processing")))
         .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:1000])
         .execution_options(synchronize_session=False)
     )
@@ -100,7 +108,9 @@ def _next_waiting(conv_id: int) -> int | None:
 
 
 def _start(message_id: int, conv_id: int) -> bool:
-    """Mark the message as being answered, if this worker still holds the conversation."""
+    """Mark the message as being answered, if this worker still holds the conversation. The
+    mark is committed with the first write that matters (before the AI call, or with the reply
+    recorded before it is sent): a crash before then leaves it waiting, and it is answered."""
     if not queue.holds(conv_id):
         db.session.rollback()
         return False
@@ -110,7 +120,6 @@ def _start(message_id: int, conv_id: int) -> bool:
         .values(status="processing")
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return True
 
 
@@ -154,7 +163,7 @@ def _handle(msg: Message) -> None:
         language, script = reply_language(conv, None, cfg.default_language)
         _send(conv, replies.text_only(language, script), reply_to=msg)
     else:
-        _answer_and_send(conv, msg)
+        _answer_and_send(conv, msg, cfg)
     db.session.commit()
     if msg.kind == "callback" and msg.callback_id:
         _answer_callback(msg.id, msg.callback_id)  # whatever we did with the press
@@ -185,10 +194,10 @@ def _set_language(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
         msg.status = "ignored"
 
 
-def _answer_and_send(conv: Conversation, msg: Message) -> Message:
+def _answer_and_send(conv: Conversation, msg: Message, cfg: AIConfig | None = None) -> Message:
     """Answer one text message, record language, status and error on it, send the reply."""
     started = time.monotonic()
-    reply = answer(conv, msg.text or "")
+    reply = answer(conv, msg.text or "", cfg)
     remember_language(conv, msg.text, reply.language)
     msg.language = reply.language
     msg.error = reply.error

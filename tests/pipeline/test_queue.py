@@ -133,10 +133,10 @@ def test_one_failing_message_does_not_hold_up_the_next(app, fakes, shop, monkeyp
     tg, _ = fakes
     real = worker._answer_and_send
 
-    def flaky(conv, msg):
+    def flaky(conv, msg, *args):
         if msg.text == "boom":
             raise RuntimeError("engine exploded")
-        return real(conv, msg)
+        return real(conv, msg, *args)
 
     monkeypatch.setattr(worker, "_answer_and_send", flaky)
     with app.app_context():
