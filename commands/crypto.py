@@ -7,6 +7,7 @@ then drop the old key. Until then the old key still decrypts (MultiFernet).
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core.crypto import SecretError, rotate
@@ -22,7 +23,7 @@ ENCRYPTED = (
     (AIConfig, ("openai_key_encrypted",)),
 )
 
-crypto_cli = click.Group("crypto", help="Secrets at rest (FERNET_KEY).")
+crypto_cli = AppGroup("crypto", help="Secrets at rest (FERNET_KEY).")
 
 
 def rotate_secrets() -> tuple[int, list[str]]:

@@ -89,6 +89,7 @@ def _pages(site) -> dict[str, list[tuple[str, str]]]:
             ("admin.stats", "/admin/stats"),
             ("admin.ai_settings", "/admin/ai-model"),
             ("admin.logs", "/admin/logs"),
+            ("admin.jobs", "/admin/jobs"),
         ],
     }
 

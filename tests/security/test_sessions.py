@@ -5,7 +5,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from extensions import db, limiter
 from models.user import User, make_reset_token, user_from_reset_token
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ROOT
 
 OWNER_LANGUAGE = "en"
 
@@ -154,19 +154,19 @@ def test_registration_is_rate_limited_per_address(limited):
     assert codes == [302, 302, 429]
 
 
-def test_rate_limits_use_redis_when_redis_url_is_set(monkeypatch):
-    import importlib
+def test_rate_limits_use_redis_when_redis_url_is_set():
+    """Even with the empty RATELIMIT_STORAGE_URI= line copied from .env.example (a fresh
+    interpreter: config is read at import)."""
+    import os
+    import subprocess
+    import sys
 
-    import config
-
-    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "")  # as copied from .env.example
-    try:
-        assert importlib.reload(config).Config.RATELIMIT_STORAGE_URI == "redis://cache:6379/0"
-    finally:
-        monkeypatch.delenv("REDIS_URL")
-        monkeypatch.delenv("RATELIMIT_STORAGE_URI")
-        importlib.reload(config)
+    env = {**os.environ, "REDIS_URL": "redis://cache:6379/0", "RATELIMIT_STORAGE_URI": ""}
+    out = subprocess.run(
+        [sys.executable, "-c", "import config; print(config.Config.RATELIMIT_STORAGE_URI)"],
+        env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+    ).stdout.strip()  # fmt: skip
+    assert out == "redis://cache:6379/0"
 
 
 def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy():
