@@ -12,6 +12,7 @@ load_dotenv(BASE_DIR / ".env")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+DEFAULT_TRUSTED_PROXIES = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 (refused in production)
 
 
@@ -56,13 +57,16 @@ class Config:
     SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
     FERNET_KEY = env("FERNET_KEY", "")  # comma-separated, newest first (MultiFernet)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'bilimbot.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # noqa: RUF012 (Flask reads it once)
+    # hide_parameters: a failed statement's error (and so the log) never shows the values bound
+    # to it, which are customers' messages, tokens or password hashes.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}  # noqa: RUF012
     # Connections per process (PostgreSQL): the answering threads hold one only between calls.
     DB_POOL_SIZE = env("DB_POOL_SIZE", 10, int)
     DB_MAX_OVERFLOW = env("DB_MAX_OVERFLOW", 20, int)
     if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
         SQLALCHEMY_ENGINE_OPTIONS = {
             "pool_pre_ping": True,
+            "hide_parameters": True,
             "pool_size": DB_POOL_SIZE,
             "max_overflow": DB_MAX_OVERFLOW,
         }
@@ -99,12 +103,19 @@ class Config:
     # Rate limits (Flask-Limiter); memory by default, Redis when REDIS_URL is set
     REDIS_URL = env("REDIS_URL", "")
     RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True, bool)
-    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
+    # `or`: the empty value of .env.example must not mean "memory" when REDIS_URL is set, or each
+    # worker process would count on its own.
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     AUTH_RATE_LIMIT = env("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")
+    # Failed logins per account (whatever the address), and accounts created per address.
+    LOGIN_ACCOUNT_RATE_LIMIT = env("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute; 30 per hour")
+    REGISTER_RATE_LIMIT = env("REGISTER_RATE_LIMIT", "5 per hour; 20 per day")
     # Each test-chat answer may spend the platform's AI key: a person typing needs no more.
     TEST_CHAT_RATE_LIMIT = env("TEST_CHAT_RATE_LIMIT", "20 per minute; 300 per day")
     PROXY_FIX_HOPS = env("PROXY_FIX_HOPS", 0, int)  # 1 behind Render's proxy
+    # Peers whose X-Forwarded-For is believed (comma-separated networks; private ones default).
+    TRUSTED_PROXIES = env("TRUSTED_PROXIES", "") or DEFAULT_TRUSTED_PROXIES
 
     # E-mail (Flask-Mail). Gmail (smtp.gmail.com:587, TLS) when only MAIL_USERNAME and
     # MAIL_PASSWORD are set; with no credentials and no MAIL_SERVER, mail goes to the log.
@@ -147,6 +158,11 @@ class Config:
     OPENAI_BASE_URL = env("OPENAI_BASE_URL", "")
     AI_TIMEOUT_SECONDS = env("AI_TIMEOUT_SECONDS", 20.0, float)
     AI_RETRY_BACKOFF_SECONDS = env("AI_RETRY_BACKOFF_SECONDS", 2.0, float)
+    # AI answers from the channels: per customer a minute, per owner an hour, and on the
+    # platform's key a day (UTC; 0 means no limit). Over them the customer is asked to wait once.
+    AI_CUSTOMER_PER_MINUTE = env("AI_CUSTOMER_PER_MINUTE", 8, int)
+    AI_OWNER_PER_HOUR = env("AI_OWNER_PER_HOUR", 1000, int)
+    PLATFORM_AI_DAILY_QUOTA = env("PLATFORM_AI_DAILY_QUOTA", 20000, int)
     # Calls at once to one AI provider from one process (the answering threads wait beyond it).
     AI_CONCURRENCY = env("AI_CONCURRENCY", 24, int)
     # The question is translated into the knowledge base's languages before retrieval with a
@@ -161,6 +177,10 @@ class Config:
     INSTAGRAM_API_BASE = env("INSTAGRAM_API_BASE", "") or GRAPH_API_BASE
     GRAPH_API_VERSION = env("GRAPH_API_VERSION", "v26.0")
     MESSAGING_TIMEOUT_SECONDS = env("MESSAGING_TIMEOUT_SECONDS", 10.0, float)
+    # Webhook bodies read at most (Meta's and Telegram's real ones are a few KB) and accounts
+    # one Meta delivery may name before any is looked up.
+    WEBHOOK_MAX_BYTES = env("WEBHOOK_MAX_BYTES", 1024 * 1024, int)
+    WEBHOOK_MAX_ACCOUNTS = env("WEBHOOK_MAX_ACCOUNTS", 20, int)
     INBOUND_MAX_AGE_SECONDS = env("INBOUND_MAX_AGE_SECONDS", 600, int)
     # Tries of a bot reply the platform refuses for now (flood control), spread over minutes.
     SEND_RETRY_ATTEMPTS = env("SEND_RETRY_ATTEMPTS", 6, int)
@@ -215,6 +235,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     PROXY_FIX_HOPS = env("PROXY_FIX_HOPS", 1, int)
+    HSTS_ENABLED = True  # browsers then refuse plain http to this host for a year
     MAIL_LOG_BODY = False  # recipient and subject only: bodies carry reset links
 
     @classmethod

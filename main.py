@@ -8,9 +8,9 @@ import sys
 
 from flask import Flask
 from flask_babel import gettext
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
+from core.proxy import TrustedProxyFix
 from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from kb.extract.errors import set_translator
 from models import search
@@ -43,11 +43,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_security(app)
     register_template_helpers(app)
     register_commands(app)
     if app.config["PROXY_FIX_HOPS"]:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"], x_proto=1, x_host=1
+        app.wsgi_app = TrustedProxyFix(
+            app.wsgi_app, app.config["PROXY_FIX_HOPS"], app.config["TRUSTED_PROXIES"]
         )
     return app
 
@@ -90,6 +91,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     from routes.errors import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from routes.security import register
 
     register(app)
 

@@ -16,19 +16,32 @@ def as_list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
-def as_str(value: Any) -> str | None:
-    """A non-empty string, or None; numbers are not text."""
-    return value if isinstance(value, str) and value != "" else None
+# Longer than any real message of the three platforms (4096 characters at most): the rest of a
+# hostile text is cut here, so storing it can never fail on the column or the database.
+MAX_TEXT = 8192
+# Platform ids are at most ~40 characters (wamid… ids are the longest); the columns hold 128.
+MAX_ID = 128
+
+
+def as_str(value: Any, limit: int = MAX_TEXT) -> str | None:
+    """A non-empty string without NUL characters (PostgreSQL refuses them in text), clamped to
+    `limit` characters, or None; numbers are not text."""
+    if not isinstance(value, str):
+        return None
+    value = value.replace("\x00", "")[:limit]
+    return value or None
 
 
 def as_id(value: Any) -> str | None:
-    """An identifier as a string: accepts str and int (not bool, which is an int in Python)."""
+    """An identifier as a string: accepts str and int (not bool, which is an int in Python).
+    An id longer than any platform's (a 300-digit chat id) is no id: the event is ignored."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+        value = str(value) if abs(value) < 10**MAX_ID else ""
+    if isinstance(value, str) and value.strip() and len(value.strip()) <= MAX_ID:
+        text = value.strip()
+        return None if "\x00" in text else text
     return None
 
 

@@ -40,8 +40,13 @@ def decrypt(token: str) -> str:
 
 
 def rotate(token: str) -> str:
-    """Re-encrypt a stored secret with the newest key."""
-    return _fernet().rotate(token.encode()).decode()
+    """Re-encrypt a stored secret with the newest key; SecretError when no key decrypts it."""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except (InvalidToken, ValueError) as exc:
+        raise SecretError(
+            "stored secret cannot be decrypted with the configured FERNET_KEY"
+        ) from exc
 
 
 def mask(secret: str | None, keep: int = 4) -> str:

@@ -45,7 +45,7 @@ def normalize_phone(raw: str) -> str:
 
 def format_phone(e164: str | None) -> str:
     """Display form: +998 90 123 45 67 (anything unexpected is shown as stored)."""
-    if not e164 or not re.fullmatch(r"\+998\d{9}", e164):
+    if not e164 or not re.fullmatch(r"\+998[0-9]{9}", e164):
         return e164 or ""
     d = e164[4:]
     return f"+998 {d[0:2]} {d[2:5]} {d[5:7]} {d[7:9]}"

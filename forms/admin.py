@@ -169,7 +169,9 @@ class LogFilterForm(GetForm):
         admin = data["admin"] or ""
         return {
             "action": data["action"] or "",
-            "admin_id": int(admin) if admin.isdigit() else None,
+            "admin_id": int(admin)
+            if admin.isascii() and admin.isdigit() and len(admin) <= 18
+            else None,
             "target": data["target"] or "",
         }
 

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from forms.auth import LANGUAGE_CHOICES
 
-MODEL_ID = Regexp(r"^[A-Za-z0-9._:/-]*$", message=_l("Use only letters, digits and . _ : / -"))
+MODEL_ID = Regexp(r"[A-Za-z0-9._:/-]*\Z", message=_l("Use only letters, digits and . _ : / -"))
 
 
 def _too_long() -> str:

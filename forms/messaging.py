@@ -14,7 +14,7 @@ def _required():
     return DataRequired(message=_l("This field is required."))
 
 
-DIGITS = Regexp(r"^\d{3,30}$", message=_l("Enter the numeric id exactly as Meta shows it."))
+DIGITS = Regexp(r"[0-9]{3,30}\Z", message=_l("Enter the numeric id exactly as Meta shows it."))
 
 
 class TelegramForm(FlaskForm):
@@ -23,7 +23,7 @@ class TelegramForm(FlaskForm):
         validators=[
             _required(),
             Regexp(
-                r"^\d{5,15}:[A-Za-z0-9_-]{30,60}$",
+                r"[0-9]{5,15}:[A-Za-z0-9_-]{30,60}\Z",
                 message=_l("This does not look like a Telegram bot token."),
             ),
         ],

@@ -56,8 +56,10 @@ def extension_of(filename: str) -> str:
 
 def accept_upload(user: User, storage: FileStorage) -> KnowledgeBase:
     """Save the file under a generated name outside static/ and record it as processing."""
-    original = os.path.basename((storage.filename or "").replace("\\", "/")).strip()[:255]
-    ext = extension_of(original)
+    original = os.path.basename((storage.filename or "").replace("\\", "/")).strip()
+    ext = extension_of(original)  # before shortening: a long name must keep its type
+    if len(original) > 255:
+        original = f"{original[: 254 - len(ext)]}.{ext}" if ext else original[:255]
     if ext not in ALLOWED_EXTENSIONS:
         raise UploadRejected(FileParseError("unsupported_type"))
     stored_name = f"{uuid.uuid4().hex}.{ext}"

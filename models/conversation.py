@@ -29,6 +29,7 @@ WINDOW_PLATFORMS = ("whatsapp", "instagram")
 WINDOW = timedelta(hours=24)
 
 # Inbound: received → processing → answered | not_served | ignored | failed | too_old | paused
+#   | rate_limited (over an AI limit, pipeline/throttle.py)
 # Outbound: pending → sent → delivered → read, or failed; pending → retrying → pending (again)
 MESSAGE_STATUSES = (
     "received",
@@ -38,6 +39,7 @@ MESSAGE_STATUSES = (
     "ignored",
     "too_old",
     "paused",
+    "rate_limited",
     "pending",
     "retrying",
     "sent",

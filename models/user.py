@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import secrets
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -11,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_login import UserMixin
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Boolean, String, and_, case, or_, select
+from sqlalchemy import Boolean, Integer, String, and_, case, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -29,6 +31,18 @@ _FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 def _hasher() -> PasswordHasher:
     return _FAST_HASHER if current_app.config.get("PASSWORD_HASH_FAST") else _HASHER
+
+
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password with the current parameters, made once per process."""
+    hasher = _hasher()
+    key = id(hasher)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[key]
 
 
 class User(UserMixin, db.Model):
@@ -54,6 +68,8 @@ class User(UserMixin, db.Model):
     last_marketing_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     marketing_unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     plan_reminder_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session id (see get_id): bumping it ends every session and remember cookie.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # --- construction --------------------------------------------------------------------
     @classmethod
@@ -87,6 +103,18 @@ class User(UserMixin, db.Model):
             return None
         return db.session.scalar(select(cls).where(cls.phone == phone))
 
+    @classmethod
+    def authenticate(cls, login: str, password: str) -> User | None:
+        """The user whose login and password these are. An unknown login still verifies a
+        password against a dummy hash, so the answer takes as long either way (no enumeration
+        by timing)."""
+        user = cls.find_by_login(login)
+        if user is None:
+            with contextlib.suppress(VerificationError, InvalidHashError):
+                _hasher().verify(_dummy_hash(), password)
+            return None
+        return user if user.check_password(password) else None
+
     # --- passwords -----------------------------------------------------------------------
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher().hash(password)
@@ -103,21 +131,31 @@ class User(UserMixin, db.Model):
         return ok
 
     # --- sessions ------------------------------------------------------------------------
-    def _password_tag(self) -> str:
-        """A keyed digest of the password hash: it changes whenever the password does."""
+    def _keyed_tag(self, purpose: str, extra: str = "") -> str:
+        """A keyed digest of the password hash (and `extra`) for one purpose: it changes whenever
+        the password does, and shows nothing of the hash itself."""
         key = current_app.config["SECRET_KEY"].encode()
-        return hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:24]
+        data = f"{purpose}:{self.password_hash}:{extra}".encode()
+        return hmac.new(key, data, hashlib.sha256).hexdigest()[:24]
+
+    def _password_tag(self) -> str:
+        return self._keyed_tag("session", str(self.session_generation or 0))
 
     def get_id(self) -> str:
-        """Flask-Login's id in the session and the remember cookie. It carries the password tag,
-        so a password change or reset ends every other session and remember-me cookie."""
+        """Flask-Login's id in the session and the remember cookie. It carries a tag of the
+        password hash and the session generation, so a password change or reset, a logout, a
+        ban or "log out on other devices" ends every other session and remember-me cookie."""
         return f"{self.id}:{self._password_tag()}"
+
+    def end_sessions(self) -> None:
+        """Revoke every session and remember cookie of this account (the caller commits)."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     @classmethod
     def from_session_id(cls, session_id: str) -> User | None:
         """The user a session id names, or None when it is malformed or the password changed."""
         user_id, _, tag = (session_id or "").partition(":")
-        if not user_id.isdigit() or not tag:
+        if not (user_id.isascii() and user_id.isdigit()) or not tag:
             return None
         user = db.session.get(cls, int(user_id))
         if user is None or not hmac.compare_digest(user._password_tag(), tag):
@@ -175,6 +213,7 @@ class User(UserMixin, db.Model):
 
     # --- bans ----------------------------------------------------------------------------
     def ban(self, reason: str) -> None:
+        self.end_sessions()  # an unban later must not bring the old sessions back
         self.banned_at = utcnow()
         self.ban_reason = reason.strip()[:500]
 
@@ -192,9 +231,9 @@ def _reset_serializer() -> URLSafeTimedSerializer:
 
 
 def make_reset_token(user: User) -> str:
-    """A signed reset token; the hash tail makes it single-use (it stops matching once the
-    password changes)."""
-    return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+    """A signed reset token; the keyed tag of the password hash makes it single-use (it stops
+    matching once the password changes) and shows nothing of the hash."""
+    return _reset_serializer().dumps({"id": user.id, "t": user._keyed_tag("password-reset")})
 
 
 def user_from_reset_token(token: str) -> User | None:
@@ -205,7 +244,12 @@ def user_from_reset_token(token: str) -> User | None:
         )
     except (BadSignature, SignatureExpired):
         return None
-    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
-    if user is None or user.password_hash[-16:] != data.get("h"):
+    if not isinstance(data, dict) or type(data.get("id")) is not int:
+        return None
+    user = db.session.get(User, data["id"])
+    tag = data.get("t")
+    if user is None or not isinstance(tag, str):
+        return None
+    if not hmac.compare_digest(user._keyed_tag("password-reset").encode(), tag.encode()):
         return None
     return user

@@ -18,7 +18,10 @@ log = logging.getLogger(__name__)
 
 
 def platform_settings() -> ProviderSettings | None:
-    """The admin's default provider with the platform key, or None (offline engine)."""
+    """The admin's default provider with the platform key, or None (offline engine, also once
+    the key's daily quota is used up)."""
+    from pipeline.throttle import platform_quota_reached
+
     cfg = current_app.config
     timeout = cfg["AI_TIMEOUT_SECONDS"]
     gemini = ProviderSettings(
@@ -36,7 +39,8 @@ def platform_settings() -> ProviderSettings | None:
         timeout,
     )
     order = [openai, gemini] if PlatformAI.default_provider() == "openai" else [gemini, openai]
-    return next((s for s in order if s.api_key), None)
+    chosen = next((s for s in order if s.api_key), None)
+    return None if chosen is None or platform_quota_reached() else chosen
 
 
 def owner_settings(cfg: AIConfig) -> ProviderSettings | None:

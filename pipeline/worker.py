@@ -22,7 +22,7 @@ from models.ai_config import AIConfig
 from models.base import utcnow
 from models.conversation import Conversation, Message
 from models.user import User
-from pipeline import queue, replies, settle
+from pipeline import queue, replies, settle, throttle
 from pipeline.engine import answer
 from pipeline.language import remember_language, reply_language
 from pipeline.send import send_reply
@@ -162,11 +162,24 @@ def _handle(msg: Message) -> None:
     elif msg.kind == "media":
         language, script = reply_language(conv, None, cfg.default_language)
         _send(conv, replies.text_only(language, script), reply_to=msg)
+    elif (limited := throttle.over_limit(conv)) is not None:
+        _rate_limited(conv, msg, cfg, *limited)
     else:
         _answer_and_send(conv, msg, cfg)
     db.session.commit()
     if msg.kind == "callback" and msg.callback_id:
         _answer_callback(msg.id, msg.callback_id)  # whatever we did with the press
+
+
+def _rate_limited(conv: Conversation, msg: Message, cfg: AIConfig, reason: str, window) -> None:
+    """Over a limit: no AI call; the customer is asked to wait once per window, the reason is
+    kept on the message for the owner and the admin."""
+    msg.error = reason
+    if throttle.notice_due(conv, window):
+        language, script = reply_language(conv, msg.text, cfg.default_language)
+        _send(conv, throttle.please_wait(language, script), reply_to=msg, status="rate_limited")
+    else:
+        msg.status = "rate_limited"
 
 
 def _answer_callback(message_id: int, callback_id: str) -> None:

@@ -34,6 +34,28 @@ def _auth_limit() -> str:
     return current_app.config["AUTH_RATE_LIMIT"]
 
 
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _login_key() -> str:
+    """The account a login form names (e-mail lower-cased, phone digits only): failures are
+    counted per account too, whatever address they come from."""
+    login = (request.form.get("login") or "").strip().lower()
+    if "@" not in login:
+        login = "".join(c for c in login if c.isascii() and c.isdigit())[-9:]
+    return f"login:{login[:254]}"
+
+
+def _failed(response) -> bool:
+    # A successful login redirects; a refused one renders the form again.
+    return response.status_code != 302
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     # The id carries a password tag: sessions from before a password change no longer load.
@@ -44,6 +66,7 @@ def load_user(session_id: str) -> User | None:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(_register_limit, methods=["POST"], deduct_when=lambda r: r.status_code == 302)
 def register():
     """Create an owner account; the 3-day trial starts at once."""
     if current_user.is_authenticated:
@@ -65,14 +88,15 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_login_key, deduct_when=_failed)
 def login():
     """Log in with e-mail or phone number."""
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = User.find_by_login(form.login.data)
-        if user is None or not user.check_password(form.password.data):
+        user = User.authenticate(form.login.data, form.password.data)
+        if user is None:
             flash(_("Wrong e-mail, phone number or password."), "danger")
         elif user.is_banned:
             flash(_("Your account has been blocked. Please contact support."), "danger")
@@ -87,7 +111,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out (POST only, so a link cannot log anyone out)."""
+    """Log out (POST only, so a link cannot log anyone out). The account's session generation
+    moves on, so a copied session or remember-me cookie stops working too."""
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("main.index"))
@@ -141,6 +168,25 @@ def account():
     return render_template("account.html", form=form, password_form=ChangePasswordForm())
 
 
+@bp.post("/account/sessions/end")
+@login_required
+def end_other_sessions():
+    """Log out on every other device and browser; this one stays logged in."""
+    current_user.end_sessions()
+    db.session.commit()
+    _login_again()
+    flash(_("You have been logged out on all other devices."), "success")
+    return redirect(url_for("auth.account"))
+
+
+def _login_again() -> None:
+    """Move this browser to the account's new session id, keeping its remember-me choice."""
+    remembered = request.cookies.get(
+        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    )
+    login_user(current_user._get_current_object(), remember=bool(remembered))
+
+
 @bp.post("/account/password")
 @login_required
 def change_password():
@@ -153,10 +199,7 @@ def change_password():
             current_user.set_password(form.password.data)
             db.session.commit()
             # Other sessions end with the old password; this one moves to the new session id.
-            remembered = request.cookies.get(
-                current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            )
-            login_user(current_user._get_current_object(), remember=bool(remembered))
+            _login_again()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     profile = ProfileForm(current_user, obj=current_user)

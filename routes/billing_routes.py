@@ -23,7 +23,7 @@ from models.billing import (
 )
 from models.coupon import COUPON_PROBLEMS, check_coupon, normalize_code
 from outreach.owner_emails import user_from_unsubscribe_token
-from routes.helpers import get_owned_or_404
+from routes.helpers import get_owned_or_404, json_text
 from routes.template_helpers import format_money
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
@@ -107,8 +107,7 @@ def request_access():
 @coupon_guesses
 def coupon_check():
     """JSON: whether a coupon applies for this owner and the discounted prices."""
-    data = request.get_json(silent=True) or request.form
-    offer = quote(str(data.get("code") or "")[:60])
+    offer = quote(json_text("code", 60))
     return {key: offer[key] for key in ("code", "valid", "percent", "prices", "message")}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from extensions import db, limiter
 from models.conversation import Conversation, Message
 from pipeline.worker import answer_web
-from routes.helpers import require_login
+from routes.helpers import json_text, require_login
 
 bp = Blueprint("chat", __name__, url_prefix="/test-chat")
 
@@ -53,7 +53,7 @@ def history():
 @limiter.limit(_rate_limit, key_func=_per_user)
 def send():
     """Ask the assistant one question and get its answer with the passages it used."""
-    text = (request.get_json(silent=True) or {}).get("text", "").strip()
+    text = json_text("text", 2001)
     if not text or len(text) > 2000:
         return {"error": _("Write a question of up to 2000 characters.")}, 400
     if not current_user.can_be_served:

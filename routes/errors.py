@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from extensions import db
@@ -58,7 +60,20 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        if isinstance(exc, DBAPIError):
+            # The driver's message can quote the statement with its values filled in (PostgreSQL
+            # shows the failing line): log the error's first line and the traceback, never those.
+            first = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else ""
+            log.error(
+                "unhandled database error on %s %s: %s: %s\n%s",
+                request.method,
+                request.path,
+                type(exc.orig).__name__,
+                first,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500)
 
     app.register_error_handler(InternalServerError, server_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, request
@@ -31,6 +32,23 @@ def get_owned_or_404(model, ident, owner_attr: str = "user_id"):
     if not current_user.is_admin and getattr(obj, owner_attr) != current_user.id:
         abort(404)
     return obj
+
+
+def json_body() -> Any:
+    """The parsed JSON body, or None when it is missing, malformed or nested too deeply to
+    parse (Python's json raises RecursionError there, which silent=True does not catch)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
+def json_text(field: str, limit: int) -> str:
+    """A string field of the JSON (or form) body, stripped and clamped; "" for any other shape,
+    so a list, a number or a nested object in the body is a clear 400, never a 500."""
+    data = json_body() if request.is_json else request.form
+    value = data.get(field) if isinstance(data, dict) else None  # a MultiDict is a dict too
+    return value.replace("\x00", "").strip()[:limit] if isinstance(value, str) else ""
 
 
 def is_xhr() -> bool:

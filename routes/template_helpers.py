@@ -19,6 +19,7 @@ MESSAGE_STATUS_LABELS = {
     "ignored": _l("Ignored"),
     "too_old": _l("Too old to answer"),
     "paused": _l("Bot paused"),
+    "rate_limited": _l("Too many messages (asked to wait)"),
     "pending": _l("Sending"),
     "sent": _l("Sent"),
     "delivered": _l("Delivered"),

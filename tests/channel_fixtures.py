@@ -12,6 +12,8 @@ from extensions import db
 from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from tests.engine_helpers import add_kb, configured
 from tests.fakes import graph as g
+from tests.fakes.gemini import DEFAULT_KEY as GEMINI_KEY
+from tests.fakes.gemini import FakeGemini
 from tests.fakes.graph import FakeGraph
 from tests.fakes.telegram import FakeTelegram
 
@@ -30,6 +32,18 @@ def tg_server():
 @pytest.fixture(scope="module")
 def graph_server():
     with FakeGraph() as server:
+        yield server
+
+
+@pytest.fixture
+def gemini(app):
+    """A fake Gemini with the platform key pointed at it (a module may define its own)."""
+    with (
+        FakeGemini() as server,
+        configured(
+            app, GEMINI_API_KEY=GEMINI_KEY, GEMINI_BASE_URL=server.url, AI_TIMEOUT_SECONDS=1.0
+        ),
+    ):
         yield server
 
 

@@ -48,3 +48,8 @@ def configured(app, **values):
         yield
     finally:
         app.config.update(saved)
+
+
+def answer_requests(gemini):
+    """The fake Gemini's answering calls (not a question's translation before retrieval)."""
+    return [r for r in gemini.generate_requests() if b"You translate" not in r.body]

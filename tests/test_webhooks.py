@@ -271,7 +271,11 @@ def test_messages_older_than_the_limit_are_stored_not_answered(client, app, fake
         assert db.session.scalar(select(Message)).status == "too_old"
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"", b'"text"'])
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[1, 2]", b"", b'"text"', b"[" * 100_000 + b"]" * 100_000],  # nested: issue 14
+    ids=["broken", "list", "empty", "string", "deeply-nested"],
+)
 def test_malformed_telegram_body_is_400_never_500(client, fakes, shop, body):
     response = client.post(
         f"/telegram/webhook/{shop.id}",

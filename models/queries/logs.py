@@ -21,7 +21,7 @@ def log_query(action: str = "", admin_id: int | None = None, target: str = "") -
     if admin_id:
         stmt = stmt.where(AdminLog.admin_id == admin_id)
     if target := target.strip():
-        if target.isdigit():
+        if target.isascii() and target.isdigit() and len(target) <= 18:
             stmt = stmt.where(AdminLog.target_user_id == int(target))
         else:
             stmt = stmt.where(AdminLog.target_user_id.in_(owner_ids_matching(target)))

@@ -129,6 +129,6 @@ OWNER_ID_MAX_DIGITS = 6  # longer runs of digits are read as (part of) a phone n
 def owner_ids_matching(owner: str) -> Select | list[int]:
     """An owner typed as an id, or as the users search takes it: name, e-mail or phone."""
     owner = owner.strip()
-    if owner.isdigit() and len(owner) <= OWNER_ID_MAX_DIGITS:
+    if owner.isascii() and owner.isdigit() and len(owner) <= OWNER_ID_MAX_DIGITS:
         return [int(owner)]
     return select(User.id).where(user_search_clause(owner))

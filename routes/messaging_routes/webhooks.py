@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, request
+from flask import abort, current_app, request
 from sqlalchemy import select
 
 from channels import CHANNELS, Channel
@@ -15,14 +15,22 @@ from core.crypto import SecretError
 from extensions import csrf, db
 from pipeline.dispatch import notify
 from pipeline.store import store_events
+from routes.helpers import json_body
 from routes.messaging_routes import bp
 
 log = logging.getLogger(__name__)
 
 
+def _capped_body() -> bytes:
+    """The raw body, read at most WEBHOOK_MAX_BYTES into memory (413 beyond: Meta's and
+    Telegram's real payloads are far smaller), before anything parses or looks it up."""
+    request.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
+    return request.get_data(cache=True)
+
+
 def _json_body(hook: str) -> dict:
     """The parsed JSON object, or 400 for anything else (never a 500)."""
-    data = request.get_json(silent=True)
+    data = json_body()
     if not isinstance(data, dict):
         # Sizes and types only: a webhook body carries customers' messages and must not be logged.
         log.warning(
@@ -53,12 +61,11 @@ def _commit_and_enqueue(waiting: set[int]) -> None:
 def telegram_webhook(user_id: int):
     """One Telegram update for one owner's bot, authenticated by the secret token header."""
     channel = CHANNELS["telegram"]
+    raw = _capped_body()
     bot = db.session.scalar(select(channel.model).where(channel.model.user_id == user_id))
     header = request.headers.get(channel.signature_header)
     try:
-        valid = bot is not None and channel.verify(
-            request.get_data(cache=True), header, bot.secret_token
-        )
+        valid = bot is not None and channel.verify(raw, header, bot.secret_token)
     except SecretError:
         valid = False
     if not valid:
@@ -76,7 +83,11 @@ def _verify_subscription(model):
     known = token and db.session.scalar(select(model.id).where(model.verify_token == token))
     if request.args.get("hub.mode") != "subscribe" or not known:
         abort(403)
-    return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
+    # Meta sends digits; echoing anything else would let a link make us serve its text.
+    challenge = request.args.get("hub.challenge", "")
+    if not (challenge.isascii() and challenge.isdigit() and len(challenge) <= 64):
+        abort(400)
+    return challenge, 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def _meta_post(channel: Channel):
@@ -84,9 +95,13 @@ def _meta_post(channel: Channel):
     the raw body before acting, then store every event of the batch."""
     hook, model = channel.platform, channel.model
     account_column = getattr(model, channel.account_column)
-    raw = request.get_data(cache=True)
+    raw = _capped_body()
     payload = _json_body(hook)
     ids = channel.account_ids(payload)
+    if len(ids) > current_app.config["WEBHOOK_MAX_ACCOUNTS"]:
+        # One app's delivery names a handful of accounts; thousands are an attack on lookups.
+        log.warning("%s webhook naming %s accounts; answered 400", hook, len(ids))
+        abort(400)
     if not ids:
         log.warning("%s webhook with an unexpected shape (%s); ignored", hook, _shape(payload))
         return {"ok": True}  # nothing Meta could usefully retry

@@ -33,7 +33,6 @@ def test_sqlite_table_rebuilds_keep_the_rows_of_child_tables(tmp_path):
     from main import create_app
     from models.base import utcnow
     from models.conversation import Conversation, Message
-    from tests.factories import make_user
 
     class OldDatabase(TestingConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.db'}"
@@ -42,15 +41,23 @@ def test_sqlite_table_rebuilds_keep_the_rows_of_child_tables(tmp_path):
     app = create_app(OldDatabase)
     with app.app_context():
         upgrade(directory=migrations, revision="5d2a9c1e7b34")
-        owner = make_user(email="old@example.uz")
         # The rows as that revision knew them (today's models have columns it has not).
         old = MetaData()
+        users = Table("users", old, autoload_with=db.engine)
+        now = utcnow()
+        owner_id = db.session.execute(
+            insert(users).values(
+                full_name="Old Owner", email="old@example.uz", phone="+998901234567",
+                password_hash="x", language="uz", is_admin=False, created_at=now,
+                trial_ends_at=now,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
         conversations = Table("conversations", old, autoload_with=db.engine)
         messages = Table("messages", old, autoload_with=db.engine)
         now = utcnow()
         conv_id = db.session.execute(
             insert(conversations).values(
-                user_id=owner.id, platform="telegram", account_ref="42", customer_ref="1001",
+                user_id=owner_id, platform="telegram", account_ref="42", customer_ref="1001",
                 customer_name="Mijoz", language_chosen=False, created_at=now,
                 last_message_at=now, message_count=3, failed_count=0,
             )
@@ -58,7 +65,7 @@ def test_sqlite_table_rebuilds_keep_the_rows_of_child_tables(tmp_path):
         for n in range(3):
             db.session.execute(
                 insert(messages).values(
-                    conversation_id=conv_id, user_id=owner.id, platform="telegram",
+                    conversation_id=conv_id, user_id=owner_id, platform="telegram",
                     account_ref="42", external_id=f"u{n}", direction="in", sender="customer",
                     kind="text", text=f"Savol {n}", status="received", created_at=now,
                 )

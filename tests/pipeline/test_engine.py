@@ -7,6 +7,7 @@ from extensions import db
 from models.ai_config import AIConfig, Setting
 from models.conversation import Conversation, Message
 from tests.engine_helpers import add_kb, configured
+from tests.engine_helpers import answer_requests as _answer_requests
 from tests.fakes.gemini import DEFAULT_KEY as GEMINI_KEY
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.openai_fake import DEFAULT_KEY as OPENAI_KEY
@@ -138,11 +139,6 @@ def test_provider_errors_give_an_apology_and_are_stored(
         assert admin_notice  # the admin is told: retired model or a broken platform key
     else:
         assert not admin_notice
-
-
-def _answer_requests(gemini):
-    """The answering calls (not the question's translation before retrieval)."""
-    return [r for r in gemini.generate_requests() if b"You translate" not in r.body]
 
 
 def test_rate_limit_is_retried_once(client, app, gemini, kb_owner):

@@ -7,21 +7,8 @@ from extensions import db, limiter
 from models.conversation import Message
 from tests.engine_helpers import add_kb, configured
 from tests.factories import PASSWORD
-from tests.fakes.gemini import DEFAULT_KEY as GEMINI_KEY
-from tests.fakes.gemini import FakeGemini
 
 OWNER_LANGUAGE = "en"
-
-
-@pytest.fixture
-def gemini(app):
-    with (
-        FakeGemini() as server,
-        configured(
-            app, GEMINI_API_KEY=GEMINI_KEY, GEMINI_BASE_URL=server.url, AI_TIMEOUT_SECONDS=1.0
-        ),
-    ):
-        yield server
 
 
 @pytest.fixture

@@ -1,0 +1,102 @@
+"""Limits on AI calls from the channels: per customer, per owner, and a daily quota on the
+platform's key. A flood of messages (one chat typing 25 in a second, an owner posting signed
+webhooks in a loop) must not turn into as many paid calls.
+
+The counts come from the database (the bot's replies that an AI provider wrote), so every worker
+of every instance sees the same numbers, and nothing has to be kept anywhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from extensions import db
+from models.ai_config import AIConfig, PlatformAI, Setting
+from models.base import utcnow
+from models.conversation import Conversation, Message
+from pipeline import replies
+
+CUSTOMER_WINDOW = timedelta(minutes=1)
+OWNER_WINDOW = timedelta(hours=1)
+AI_PROVIDERS = ("gemini", "openai")
+# Shown on the message to the owner and the admin, like the platforms' own errors.
+CUSTOMER_LIMITED = "rate limited: more than {n} AI answers to this customer in a minute"
+OWNER_LIMITED = "rate limited: more than {n} AI answers for this business in an hour"
+QUOTA_REACHED = "the platform AI key's daily quota ({n} answers) is used up: answering offline"
+
+
+def _ai_replies(where, since: datetime) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            where,
+            Message.direction == "out",
+            Message.created_at >= since,
+            Message.provider.in_(AI_PROVIDERS),
+        )
+    )
+
+
+def over_limit(conv: Conversation) -> tuple[str, timedelta] | None:
+    """Why the next question of this conversation may not go to the AI now (the reason and its
+    window), or None when it may."""
+    cfg, now = current_app.config, utcnow()
+    per_customer, per_owner = cfg["AI_CUSTOMER_PER_MINUTE"], cfg["AI_OWNER_PER_HOUR"]
+    if per_customer and (
+        _ai_replies(Message.conversation_id == conv.id, now - CUSTOMER_WINDOW) >= per_customer
+    ):
+        return CUSTOMER_LIMITED.format(n=per_customer), CUSTOMER_WINDOW
+    if per_owner and _ai_replies(Message.user_id == conv.user_id, now - OWNER_WINDOW) >= per_owner:
+        return OWNER_LIMITED.format(n=per_owner), OWNER_WINDOW
+    return None
+
+
+def notice_due(conv: Conversation, window: timedelta) -> bool:
+    """Whether the customer is still to be told to wait: once per window, not per message."""
+    told = db.session.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conv.id,
+            Message.direction == "in",
+            Message.status == "rate_limited",
+            Message.created_at >= utcnow() - window,
+        )
+        .limit(1)
+    )
+    return told is None
+
+
+def please_wait(language: str, script: str) -> str:
+    """The one polite reply an over-limit customer gets, in their language."""
+    return replies._in(
+        language,
+        lambda: _(
+            "You are sending messages faster than I can answer. Please wait a minute, "
+            "then ask your question again."
+        ),
+        script,
+    )
+
+
+def platform_quota_reached() -> bool:
+    """Whether today's (UTC) answers on the platform's key reached PLATFORM_AI_DAILY_QUOTA
+    (0: no quota). Answers on an owner's own key do not count. The admin is told once a day."""
+    quota = current_app.config["PLATFORM_AI_DAILY_QUOTA"]
+    if not quota:
+        return False
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    own_key = select(AIConfig.user_id).where(AIConfig.openai_key_encrypted.is_not(None))
+    used = _ai_replies(Message.user_id.not_in(own_key), today)
+    day, source = today.date().isoformat(), Setting.get("ai.last_error_source") or ""
+    if used < quota:
+        if source.startswith("quota:") and source != f"quota:{day}":
+            PlatformAI.clear_error()  # yesterday's notice: the quota is fresh again
+        return False
+    if source != f"quota:{day}":
+        PlatformAI.record_error("quota", day, QUOTA_REACHED.format(n=quota))
+    return True

@@ -1,0 +1,123 @@
+"""Issue 14, finding 4: AI answers from the channels are limited per customer and per owner, and
+the platform key has a daily quota; the over-limit customer is asked once to wait."""
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models.ai_config import PlatformAI
+from models.conversation import Message
+from tests.channel_fixtures import APP_SECRET, tg_post
+from tests.engine_helpers import answer_requests, configured
+from tests.fakes import graph as g
+from tests.fakes import telegram as t
+
+OWNER_LANGUAGE = "en"
+WAIT_EN = "Please wait a minute"
+
+
+def _flood(client, shop, n, chat_id=4242, language_code="en", start=0):
+    for i in range(n):
+        update = t.telegram_text_update(
+            f"Question number {start + i} about delivery?", chat_id=chat_id,
+            language_code=language_code,
+        )  # fmt: skip
+        assert tg_post(client, shop.id, update, shop.telegram_secret).status_code == 200
+
+
+def _statuses(app):
+    with app.app_context():
+        return [
+            (m.status, m.error)
+            for m in db.session.scalars(
+                select(Message).where(Message.direction == "in").order_by(Message.id)
+            )
+        ]
+
+
+def test_a_flooding_customer_gets_n_ai_answers_then_one_please_wait(
+    app, client, fakes, shop, gemini
+):
+    tg, _ = fakes
+    with configured(app, AI_CUSTOMER_PER_MINUTE=3):
+        _flood(client, shop, 10)
+    assert len(answer_requests(gemini)) == 3
+    sent = [m["text"] for m in tg.sent_messages(chat_id=4242)]
+    # Until the customer picks a language, Telegram replies follow the message (English here).
+    assert len(sent) == 4 and sum(WAIT_EN in s for s in sent) == 1 and WAIT_EN in sent[-1]
+    statuses = _statuses(app)
+    assert [s for s, _ in statuses[:3]] == ["answered"] * 3
+    assert [s for s, _ in statuses[3:]] == ["rate_limited"] * 7
+    assert all("a minute" in (e or "") for _, e in statuses[3:])  # shown to owner and admin
+
+
+def test_another_customer_of_the_same_owner_is_not_held_up(app, client, fakes, shop, gemini):
+    with configured(app, AI_CUSTOMER_PER_MINUTE=2):
+        _flood(client, shop, 4, chat_id=1)
+        _flood(client, shop, 1, chat_id=2)
+    assert len(answer_requests(gemini)) == 3
+
+
+@pytest.mark.parametrize(
+    "texts,words",
+    [
+        (("Сколько стоит доставка по Ташкенту?", "А в Самарканд доставляете?"), "подождите"),
+        (("Yetkazib berish narxi qancha?", "Samarqandga ham yetkazasizmi?"), "kuting"),
+        (("How much is delivery to Tashkent?", "Do you deliver to Samarkand?"), "Please wait"),
+    ],
+)
+def test_the_please_wait_reply_is_in_the_customers_language(
+    app, client, fakes, shop, gemini, texts, words
+):
+    _, graph = fakes
+    with configured(app, AI_CUSTOMER_PER_MINUTE=1):
+        for text in texts:
+            body, headers = g.signed(g.whatsapp_text_payload(text), APP_SECRET)
+            client.post("/whatsapp/webhook", data=body, headers=headers)
+    last = graph.whatsapp_sent()[-1]["text"]["body"]
+    assert words in last
+
+
+def test_the_owner_limit_covers_all_customers(app, client, fakes, shop, gemini):
+    with configured(app, AI_OWNER_PER_HOUR=2):
+        for chat in (11, 12, 13):
+            _flood(client, shop, 1, chat_id=chat)
+    assert len(answer_requests(gemini)) == 2
+    status, error = _statuses(app)[-1]
+    assert status == "rate_limited" and "an hour" in error
+
+
+def test_the_platform_daily_quota_falls_back_to_the_offline_engine(
+    app, client, fakes, shop, gemini
+):
+    tg, _ = fakes
+    with configured(app, PLATFORM_AI_DAILY_QUOTA=2):
+        for chat in (21, 22, 23):
+            _flood(client, shop, 1, chat_id=chat)
+    assert len(answer_requests(gemini)) == 2
+    with app.app_context():
+        providers = db.session.scalars(
+            select(Message.provider).where(Message.direction == "out").order_by(Message.id)
+        ).all()
+        assert providers == ["gemini", "gemini", "offline"]
+        assert "daily quota" in PlatformAI.last_error()  # the admin's AI page shows it
+    assert len(tg.sent_messages(chat_id=23)) == 1  # the customer still got an answer
+
+
+def test_limits_are_counted_in_the_database_not_per_process(app, ctx):
+    """Another worker's answers count: the count reads the stored replies."""
+    from models.base import utcnow
+    from models.conversation import Conversation
+    from pipeline import throttle
+    from tests.factories import make_user
+
+    owner = make_user()
+    conv = Conversation.get_or_create(owner.id, "telegram", "1", "55", None)
+    for _ in range(2):
+        reply = Message.new_outbound(conv, "answer", sender="bot")
+        reply.provider, reply.created_at = "gemini", utcnow()
+    db.session.commit()
+    with configured(app, AI_CUSTOMER_PER_MINUTE=2):
+        assert throttle.over_limit(conv) is not None
+    with configured(app, AI_CUSTOMER_PER_MINUTE=3):
+        assert throttle.over_limit(conv) is None
