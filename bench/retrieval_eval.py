@@ -79,10 +79,10 @@ def cross_language(
 ) -> dict:
     """Recall@k of src-language questions against dst-language passages of a parallel set; the
     gold is the dst question with the same source id. mode: none, script (the app's script
-    conversion, fused) or translations (translation weight 1, original ORIGINAL_WEIGHT)."""
-    from kb.index import fuse
-    from pipeline.engine import ORIGINAL_WEIGHT
-    from text.match import script_variants
+    conversion and glossary, fused) or translations (fused with the original), each read and
+    fused as the app does (pipeline.engine.queries_for, kb.index.fused_search)."""
+    from kb.index import fused_search
+    from pipeline.engine import queries_for
 
     qid = re.compile(r"qid (\w+)")
     gold = {
@@ -99,12 +99,10 @@ def cross_language(
             continue
         queries = [(text, 1.0)]
         if mode == "script":
-            queries = [(v, 1.0) for v in script_variants(text)]
+            queries = queries_for(text)
         elif mode == "translations" and text in translations:
-            queries = [(translations[text], 1.0), (text, ORIGINAL_WEIGHT)]
-        rankings = [([i for i, _ in index.search(t, 20)], w) for t, w in queries]
-        fused = fuse(rankings)
-        top = [ids[i] for i in sorted(fused, key=lambda i: -fused[i])]
+            queries = queries_for(text, translations={dst: translations[text]})
+        top = [ids[i] for i, _ in fused_search(index, queries, max(ks))]
         n += 1
         for k in ks:
             hits[k] += want in top[:k]

@@ -205,6 +205,19 @@ class RetrievalIndex:
 
 # Reciprocal rank fusion: an item's fused score is the sum over rankings of weight / (K + rank).
 RRF_K = 60
+FUSION_DEPTH = 20  # hits of each reading that take part in the fusion
+
+
+def fused_search(
+    index: RetrievalIndex, queries: list[tuple[str, float]], k: int = 5
+) -> list[tuple[int, float]]:
+    """Best chunks for several weighted readings of one question (translations, the original,
+    its other script) as (chunk index, fused score), by weighted RRF; ties in chunk order."""
+    queries = [(q, w) for q, w in queries if (q or "").strip() and w > 0]
+    if len(queries) == 1:
+        return index.search(queries[0][0], k)
+    fused = fuse([([i for i, _ in index.search(q, FUSION_DEPTH)], w) for q, w in queries])
+    return [(i, fused[i]) for i in sorted(fused, key=lambda i: (-fused[i], i))[:k]]
 
 
 def fuse(rankings: list[tuple[list, float]]) -> dict:

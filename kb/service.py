@@ -21,7 +21,7 @@ from core.tasks import task
 from extensions import db
 from kb.chunking import chunk_text
 from kb.extract import ALLOWED_EXTENSIONS, FileParseError, parse_file
-from kb.index import RetrievalIndex, fuse
+from kb.index import RetrievalIndex, fused_search
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk, stale_processing
 from models.user import User
 
@@ -222,30 +222,16 @@ def index_for(knowledge_base: KnowledgeBase) -> RetrievalIndex | None:
     return _index_for(knowledge_base)[0] if knowledge_base.chunk_count else None
 
 
-FUSION_DEPTH = 20
-
-
 def search_fused(
     knowledge_base: KnowledgeBase | None, queries: list[tuple[str, float]], k: int = 5
 ) -> list[Passage]:
-    """The k best passages for several readings of one question (translations, the original,
-    its other script), each with a weight, fused by weighted reciprocal rank fusion."""
-    queries = [(q, w) for q, w in queries if (q or "").strip() and w > 0]
-    if len(queries) == 1:
-        return search(knowledge_base, queries[0][0], k)
-    found: dict[int, Passage] = {}
-    rankings = []
-    for query, weight in queries:
-        hits = search(knowledge_base, query, FUSION_DEPTH)
-        for passage in hits:
-            found.setdefault(passage.chunk_id, passage)
-        rankings.append(([p.chunk_id for p in hits], weight))
-    fused = fuse(rankings)
-    # Ties (same fused score) keep the document order, as search() does.
-    best = sorted(fused, key=lambda c: (-fused[c], found[c].position))[:k]
+    """The k best passages for several weighted readings of one question (kb.index)."""
+    if knowledge_base is None or not knowledge_base.chunk_count:
+        return []
+    index, rows = _index_for(knowledge_base)
     return [
-        Passage(found[c].chunk_id, found[c].position, found[c].text, fused[c], found[c].source)
-        for c in best
+        Passage(rows[i][0], rows[i][1], rows[i][2], float(score))
+        for i, score in fused_search(index, queries, k)
     ]
 
 

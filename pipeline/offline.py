@@ -16,13 +16,17 @@ from dataclasses import dataclass
 from kb.index import RetrievalIndex
 from kb.service import Passage
 from text.alphabet import wordset
+from text.glossary import Concept, mentioned
 from text.match import Word, content_words, words
 
-# A unit answers when it holds at least this share of the question's (weighted) content.
-THRESHOLD = 0.33
+# A unit answers when it holds at least this share of the question's (weighted) slots, by the
+# number of slots: 1, 2, 3, 4, 5 or more.
+_REQUIRED = (1.0, 0.55, 0.5, 0.45, 0.4)
 ANSWER_CHARS = 300  # several units are joined only while the answer stays this short
 MAX_UNITS = 3
 
+LABEL_BOOST = 1.5
+_LABEL = re.compile(r"^([^:|\d]{2,40}):\s*\S")
 _ROW = re.compile(r"\s\|\s|^[^:\n]{1,60}:\s*\S")
 _ITEM = re.compile(r"^\s*(?:[-•*–·]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+(?=[\"«(]?[A-ZА-ЯЁЎҚҒҲ0-9])")
@@ -91,46 +95,127 @@ def _sentences(lines: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _weights(question: list[Word], index: RetrievalIndex | None) -> list[float]:
-    """Lucene idf of each question word in the knowledge base (rare words weigh more). A word
-    the knowledge base never uses weighs as its rarest word: it may be a synonym, a typo or
-    another language, and must not outweigh the words that do match."""
-    n = len(index) if index is not None else 1
-    out = []
+@dataclass
+class _Slot:
+    """One thing the question asks about: a content word, or the words a glossary concept
+    takes up ("muddatli tolov"), covered by a unit holding the word or any of its terms."""
+
+    words: list[Word]
+    concept: Concept | None = None
+
+    def covered_by(self, found: list[Word]) -> bool:
+        if self.concept is not None and self.concept.in_words(found):
+            return True
+        return any(q.matches(u) for q in self.words for u in found)
+
+
+def slots(question: list[Word]) -> list[_Slot]:
+    """The question's content words grouped by the glossary concepts they mention; the two
+    readings of an ambiguous Cyrillic word (Russian, Uzbek) are one slot."""
+    by_surface: dict[str, list[Word]] = {}
     for w in question:
-        df = index.stem_df(w.stem) if index is not None else 0
-        out.append(math.log1p((n - max(df, 1) + 0.5) / (max(df, 1) + 0.5)) or 1.0)
+        by_surface.setdefault(w.surface, []).append(w)
+    out, taken = [], set()
+    for concept, at in mentioned(question):
+        fresh = list(
+            dict.fromkeys(question[i].surface for i in at if question[i].surface not in taken)
+        )
+        if fresh:
+            out.append(_Slot([w for s in fresh for w in by_surface[s]], concept))
+            taken.update(fresh)
+    out += [_Slot(ws) for s, ws in by_surface.items() if s not in taken]
     return out
 
 
-def coverage(question: list[Word], weights: list[float], unit_words: list[Word]) -> float:
-    """Weighted share of the question's content words found in a unit."""
-    total = sum(weights)
-    if not total:
-        return 0.0
-    got = sum(
-        wt for q, wt in zip(question, weights, strict=True) if any(q.matches(u) for u in unit_words)
-    )
-    return got / total
+def required(n_slots: int) -> float:
+    """The share of a question's weight a unit must cover: a short question must be covered
+    (nearly) whole, so "телефон таъмирлайсизларми" is not answered with the phone number; in a
+    long one some words are chatter."""
+    return _REQUIRED[min(n_slots, len(_REQUIRED)) - 1]
+
+
+def _idf(df: int, n: int) -> float:
+    return math.log1p((n - df + 0.5) / (df + 0.5))
+
+
+def _weights(
+    question: list[_Slot], unit_words: list[list[Word]], index: RetrievalIndex | None
+) -> list[float | None]:
+    """How distinctive each slot is: Lucene idf among the units of the retrieved passages (in a
+    small knowledge base every word is in every chunk) plus its idf in the knowledge base's
+    chunks; None for a slot the knowledge base never uses."""
+    n_units, n_chunks = len(unit_words), len(index) if index is not None else 1
+    out: list[float | None] = []
+    for slot in question:
+        local = sum(slot.covered_by(found) for found in unit_words)
+        chunk = max((index.stem_df(w.stem) for w in slot.words), default=0) if index else 0
+        known = local or chunk
+        out.append(_idf(max(local, 1), n_units) + _idf(max(chunk, 1), n_chunks) if known else None)
+    return out
+
+
+def coverage(
+    question: list[_Slot], weights: list[float | None], unit_words: list[Word], label=()
+) -> float:
+    """Weighted share of the question's slots found in a unit. A slot its label names
+    ("Kuzatish: ...", "Гарантия: ...") weighs more: the label is what the line is about. A slot
+    the knowledge base never uses weighs as the heaviest: it may be the real subject of an
+    off-topic question ("телефон таъмирлайсизларми"), so a unit without it does not answer."""
+    known = [
+        wt * LABEL_BOOST if wt is not None and label and slot.covered_by(label) else wt
+        for slot, wt in zip(question, weights, strict=True)
+    ]
+    heaviest = max((wt for wt in known if wt is not None), default=1.0)
+    got = total = 0.0
+    for slot, wt in zip(question, known, strict=True):
+        wt = heaviest if wt is None else wt
+        total += wt
+        got += wt if slot.covered_by(unit_words) else 0.0
+    return got / total if total else 0.0
+
+
+def _read(parts: list[tuple[str, str]]) -> list[tuple[list[Word], list[Word]]]:
+    """(words, label words) of each unit. A row or list item is also read with the line that
+    introduces its table or list ("Условия trade-in:"), as a CSV row is with its header."""
+    out, intro = [], []
+    for kind, text in parts:
+        found = words(text)
+        if kind in ("row", "item"):
+            out.append((found + intro, []))
+            continue
+        intro = found if kind in ("heading", "question") else []
+        label = _LABEL.match(text)
+        out.append((found, words(label.group(1)) if label else []))
+    return out
 
 
 def best_units(
     questions: list[str], passages: list[Passage], index: RetrievalIndex | None
 ) -> list[str]:
     """The text units that answer the question (any of its readings), best first; [] if none."""
-    readings = [q for q in (content_words(t) for t in questions) if q]
+    readings = [slots(q) for q in (content_words(t) for t in questions) if q]
     if not readings or not passages:
         return []
-    weighted = [(q, _weights(q, index)) for q in readings]
-    wants_amount = any(w.surface in _QUANTITY for t in questions for w in words(t))
-    scored: list[tuple[float, _Unit]] = []
     split = [units(p.text) for p in passages]
+    found = [_read(parts) for parts in split]
+    flat = [w for parts in found for w, _ in parts]
+    weighted = [(q, _weights(q, flat, index), required(len(q))) for q in readings]
+    direct = [([_Slot(s.words) for s in q], w) for q, w, _ in weighted]
+    wants_amount = any(w.surface in _QUANTITY for t in questions for w in words(t)) or any(
+        s.concept is not None and s.concept.wants_number for q in readings for s in q
+    )
+    scored: list[tuple[float, _Unit]] = []
     for rank, parts in enumerate(split):
         for i, (kind, text) in enumerate(parts):
-            found = words(text)
-            score = max(coverage(q, w, found) for q, w in weighted)
-            if score < THRESHOLD:
+            covered = [coverage(q, w, *found[rank][i]) for q, w, _ in weighted]
+            passing = [c for c, (_, _, need) in zip(covered, weighted, strict=True) if c >= need]
+            if not passing:
                 continue
+            # The question's own words (not glossary synonyms) break ties: an answer in the
+            # language it was asked in.
+            score = max(passing) + 0.02 * max(
+                coverage(plain, w, found[rank][i][0]) for plain, w in direct
+            )
             score -= 0.01 * rank  # the retriever's order breaks ties
             if wants_amount and re.search(r"\d", text):
                 score += 0.05

@@ -27,7 +27,13 @@ _FILLER = wordset(
     "narxi turadi sotiladi bilsam bilmoqchi edim aytib bering ayting bering kerak edi "
     "здравствуйте привет спасибо скажите подскажите пожалуйста хочу хотел хотела узнать "
     "сколько сколко скока стоит стоят почем есть у вас какие какая какой какой-то тоже "
-    "tell know want would like much many there your"
+    "tell know want would like much many there your "
+    # verbs and postpositions any question carries ("can one pay through Payme?")
+    "boladi boladimi bolsa mumkinmi qilsa qiladi qilasiz qilasizlar qilish orqali "
+    "bersa beradi berasiz berasizmi berasizlarmi give offer provide get have "
+    "можно нужно надо ли "
+    # Russian function words typed in Latin letters ("parkovka est?")
+    "est yest li u vas kak gde kakoy kakaya kakie skolko stoit mozhno nuzhno eto"
 )
 _GRAM = 4
 
@@ -41,16 +47,36 @@ class Word:
     grams: frozenset[str]
     stop: bool
 
+    def same(self, other: Word) -> bool:
+        """Same surface, or same stem (of 4 letters or more, or a short stem with at most a noun
+        ending: the Uzbek suffix stripper takes "somsa" to "som", the currency)."""
+        if self.surface == other.surface:
+            return True
+        return self.stem == other.stem and (len(self.stem) >= 4 or _inflected(self, other))
+
     def matches(self, other: Word) -> bool:
-        """Same stem, same number, or most of the shorter word's 4-grams in common."""
-        if self.stem == other.stem or self.surface == other.surface:
+        """The same word, or the same beginning and most of the shorter word's 4-grams in
+        common. The beginning is the root: Uzbek words share suffixes ("-iladi")."""
+        if self.same(other):
             return True
         if self.surface.isdigit() or other.surface.isdigit():
             return False
         small = min(len(self.grams), len(other.grams))
-        if small < 3:  # short words: a 4-gram overlap would be chance
-            return False
+        if small < 3 or self.surface[:3] != other.surface[:3]:
+            return False  # short words: a 4-gram overlap would be chance
         return len(self.grams & other.grams) / small >= 0.6
+
+
+# Uzbek noun endings: "joyi", "kunda", "nonni" are the short words "joy", "kun", "non". Other
+# endings on a 3-letter stem are a guess of the suffix stripper ("somsa" is not "so'm" + "-sa").
+_NOUN_ENDINGS = wordset(
+    "i si ni ga ka qa da ta dan ning lar lari larni larda im ing imiz ingiz miz niz gi"
+)
+
+
+def _inflected(a: Word, b: Word) -> bool:
+    """Whether two words sharing a short stem are that stem with (at most) a noun ending."""
+    return all(w.surface == w.stem or w.surface[len(w.stem) :] in _NOUN_ENDINGS for w in (a, b))
 
 
 def _grams(surface: str) -> frozenset[str]:
