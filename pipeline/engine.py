@@ -22,7 +22,7 @@ from models.knowledge_base import KnowledgeBase
 from pipeline import owner_answers, providers, replies
 from pipeline.language import reply_language
 from pipeline.offline import best_units
-from pipeline.prompt import KB_BUDGET, TOP_K, build_prompt
+from pipeline.prompt import TOP_K, build_prompt, within_budget
 from pipeline.translate import targets_for, translate
 from text.match import content_words, script_variants
 from text.smalltalk import intent
@@ -132,14 +132,7 @@ def passages_for(
 ) -> list[Passage]:
     """The passages the bot puts in its prompt for a question (also the KB page's test search):
     the TOP_K best of the fused readings, within the prompt's KB_BUDGET."""
-    found = search_fused(kb, queries_for(text, previous, translations), k=TOP_K)
-    out, used = [], 0
-    for passage in found:
-        if used + len(passage.text) > KB_BUDGET:
-            break
-        out.append(passage)
-        used += len(passage.text)
-    return out
+    return within_budget(search_fused(kb, queries_for(text, previous, translations), k=TOP_K))
 
 
 # --- answering -------------------------------------------------------------------------------
@@ -218,7 +211,7 @@ def answer(conversation: Conversation, text: str) -> EngineReply:
             found = Found(pair.answer, owner=True)
         else:
             found = Found(offline_text(kb, readings, passages))
-        passages = owner_answers.first(pair, passages, KB_BUDGET)
+        passages = owner_answers.first(pair, passages)
         request = build_prompt(cfg, conversation, text, passages, language, script)
         # End the read transaction: the connection goes back to the pool while the provider
         # answers (seconds), so answering threads need no connection each.

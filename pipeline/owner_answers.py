@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from kb.service import Passage
 from models.knowledge_base import KnowledgeBase
 from models.owner_answer import OwnerAnswer
+from pipeline.prompt import within_budget
 from text.alike import score
 
 PASSAGE_BUDGET = 2500
@@ -50,15 +51,6 @@ def languages(kb: KnowledgeBase | None, user_id: int) -> list[str]:
     return langs + [lang for lang in OwnerAnswer.languages_for(user_id) if lang not in langs]
 
 
-def first(pair: Match | None, passages: list[Passage], budget: int) -> list[Passage]:
+def first(pair: Match | None, passages: list[Passage]) -> list[Passage]:
     """The owner's matching answer goes first; the knowledge-base passages follow, in budget."""
-    if pair is None:
-        return passages
-    out = [pair.passage()]
-    used = len(out[0].text)
-    for passage in passages:
-        if used + len(passage.text) > budget:
-            break
-        out.append(passage)
-        used += len(passage.text)
-    return out
+    return within_budget([pair.passage(), *passages]) if pair is not None else passages

@@ -31,6 +31,17 @@ LANGUAGE_INSTRUCTIONS = {
 }
 
 
+def within_budget(passages: list[Passage], budget: int = KB_BUDGET) -> list[Passage]:
+    """The passages, best first, while their text fits the prompt's knowledge-base budget."""
+    out, used = [], 0
+    for passage in passages:
+        if used + len(passage.text) > budget:
+            break
+        out.append(passage)
+        used += len(passage.text)
+    return out
+
+
 def _quote(text: str | None, budget: int) -> str:
     # Neutralise our own delimiters so quoted data cannot close its block early.
     text = (text or "").strip()[:budget]

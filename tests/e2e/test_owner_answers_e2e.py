@@ -8,10 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from extensions import db
-from models.conversation import Conversation, Message
 from models.owner_answer import KnowledgeGap, OwnerAnswer
 from tests.e2e.browser import screenshot
-from tests.engine_helpers import KB_TEXT, add_kb
+from tests.engine_helpers import KB_TEXT, add_answered_conversation, add_kb
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -96,15 +95,13 @@ def test_owner_answer_pages_fit_a_phone_uzbek_ui(phone, app, user_factory):
     user = user_factory(language="uz")
     with app.app_context():
         add_kb(user.id, KB_TEXT)
-        conv = Conversation.get_or_create(user.id, "telegram", "42", "9001", "Jasur")
-        db.session.flush()
-        asked = Message.store_inbound(conv, external_id="1", text="Kechasi ishlaysizmi?")
-        bot = Message.new_outbound(conv, "Kechirasiz, bilmayman.", sender="bot", reply_to=asked)
-        bot.status = "sent"
+        conv_id, _, _ = add_answered_conversation(
+            user.id, "Kechasi ishlaysizmi?", "Kechirasiz, bilmayman."
+        )
         KnowledgeGap.record(user.id, "Kechasi ishlaysizmi? " + "juda " * 30, "telegram")
         pair = OwnerAnswer.create(user.id, "Kredit bormi?", "Ha, 12 oyga. " * 20)
         db.session.commit()
-        conv_id, pair_id = conv.id, pair.id
+        pair_id = pair.id
     _login(page, user, "uz")
     expect(page.locator("#gaps-this-week")).to_contain_text("javobsiz")
     assert page.evaluate(NO_SCROLL)

@@ -7,28 +7,11 @@ from sqlalchemy import select
 from extensions import db
 from models.conversation import Message
 from models.owner_answer import KnowledgeGap, OwnerAnswer, gap_key
-from pipeline import translate
-from tests.engine_helpers import KB_TEXT, add_kb, configured
-from tests.fakes.gemini import DEFAULT_KEY as GEMINI_KEY
-from tests.fakes.gemini import FakeGemini
+from tests.engine_helpers import KB_TEXT, add_kb
 from text.alike import score
 
 OWNER_LANGUAGE = "en"
 CORRECTED = "Доставка по Ташкенту — 20 000 сум, по области — 35 000 сум."
-
-
-@pytest.fixture(scope="module")
-def gemini_server():
-    with FakeGemini() as server:
-        yield server
-
-
-@pytest.fixture
-def gemini(app, gemini_server):
-    gemini_server.reset()
-    translate.clear_cache()
-    with configured(app, GEMINI_API_KEY=GEMINI_KEY, GEMINI_BASE_URL=gemini_server.url):
-        yield gemini_server
 
 
 @pytest.fixture

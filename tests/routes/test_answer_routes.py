@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models.conversation import Conversation, Message
 from models.owner_answer import KnowledgeGap, OwnerAnswer
-from tests.engine_helpers import KB_TEXT, add_kb
+from tests.engine_helpers import KB_TEXT, add_answered_conversation, add_kb
 
 OWNER_LANGUAGE = "en"
 
@@ -19,13 +18,10 @@ def shop(app, owner):
     """A shop with a Telegram conversation: a question and the bot's wrong answer."""
     with app.app_context():
         add_kb(owner.id, KB_TEXT)
-        conv = Conversation.get_or_create(owner.id, "telegram", "42", "9001", "Jasur")
-        db.session.flush()
-        question = Message.store_inbound(conv, external_id="1", text="Dostavka qancha?")
-        answer = Message.new_outbound(conv, "Bilmayman.", sender="bot", reply_to=question)
-        answer.status = "sent"
-        db.session.commit()
-        return {"owner": owner, "conv": conv.id, "question": question.id, "answer": answer.id}
+        conv, question, answer = add_answered_conversation(
+            owner.id, "Dostavka qancha?", "Bilmayman."
+        )
+    return {"owner": owner, "conv": conv, "question": question, "answer": answer}
 
 
 def _pairs(app, user_id):
