@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
+from models.conversation import Message
 from models.owner_answer import KnowledgeGap, OwnerAnswer
 from tests.engine_helpers import KB_TEXT, add_answered_conversation, add_kb
 
@@ -162,3 +163,22 @@ def test_anonymous_visitors_are_sent_to_login(app):
     anonymous = app.test_client()
     response = anonymous.get("/knowledge-base/answers/new")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_the_admin_conversation_view_labels_the_owners_answer(app, client, user_factory, auth):
+    shop_owner = user_factory(language="en")
+    with app.app_context():
+        OwnerAnswer.create(shop_owner.id, "Kredit bormi?", "Ha, 12 oyga.")
+        db.session.commit()
+    auth.login(shop_owner.email)
+    reply = client.post("/test-chat/send", json={"text": "kredit bormi"}).json
+    assert reply["text"] == "Ha, 12 oyga." and reply["sources"][0]["owner"] is True
+    auth.logout()
+    admin = user_factory(is_admin=True, language="en")
+    auth.login(admin.email)
+    with app.app_context():
+        conv_id = db.session.scalar(
+            select(Message.conversation_id).where(Message.id == reply["id"])
+        )
+    page = client.get(f"/admin/conversations/{conv_id}").get_data(as_text=True)
+    assert "Owner's answer (1.0): Q: Kredit bormi?" in page
