@@ -1,7 +1,8 @@
 """Every model module, imported so SQLAlchemy and Alembic see all tables.
 
 One module per aggregate: user, knowledge_base, channel (Telegram, WhatsApp, Instagram accounts),
-conversation, ai_config, billing, coupon, announcement, broadcast, marketing, admin_log, stats;
+conversation, ai_config, billing, coupon, announcement, broadcast, marketing, admin_log, stats,
+owner_answer (the owner's question/answer pairs and knowledge gaps);
 base (column types), search (the message-text indexes) and queries/ (the admin pages' reads).
 """
 
@@ -15,6 +16,7 @@ from models.conversation import Conversation, Message
 from models.coupon import Coupon
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.marketing import MarketingMessage
+from models.owner_answer import KnowledgeGap, OwnerAnswer
 from models.stats import MessageDayStat
 from models.user import User
 
@@ -30,9 +32,11 @@ __all__ = [
     "InstagramAccount",
     "KnowledgeBase",
     "KnowledgeChunk",
+    "KnowledgeGap",
     "MarketingMessage",
     "Message",
     "MessageDayStat",
+    "OwnerAnswer",
     "Payment",
     "PlanRequest",
     "PlatformAI",

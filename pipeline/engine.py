@@ -19,10 +19,10 @@ from kb.service import Passage, index_for, search_fused
 from models.ai_config import AIConfig
 from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase
-from pipeline import providers, replies
+from pipeline import owner_answers, providers, replies
 from pipeline.language import reply_language
 from pipeline.offline import best_units
-from pipeline.prompt import KB_BUDGET, TOP_K, build_prompt
+from pipeline.prompt import TOP_K, build_prompt, within_budget
 from pipeline.translate import targets_for, translate
 from text.glossary import expand
 from text.match import content_words, script_variants
@@ -45,6 +45,8 @@ class EngineReply:
     latency_ms: int | None = None
     passages: list[Passage] = field(default_factory=list)
     error: str | None = None
+    # A question the bot could not answer (a knowledge gap for the owner), when there is one.
+    gap: str | None = None
 
     def chunks_json(self) -> str | None:
         if not self.passages:
@@ -56,6 +58,7 @@ class EngineReply:
                     "position": p.position,
                     "score": round(p.score, 3),
                     "text": p.text[:300],
+                    "source": p.source,
                 }
                 for p in self.passages
             ],
@@ -138,14 +141,7 @@ def passages_for(
 ) -> list[Passage]:
     """The passages the bot puts in its prompt for a question (also the KB page's test search):
     the TOP_K best of the fused readings, within the prompt's KB_BUDGET."""
-    found = search_fused(kb, queries_for(text, previous, translations), k=TOP_K)
-    out, used = [], 0
-    for passage in found:
-        if used + len(passage.text) > KB_BUDGET:
-            break
-        out.append(passage)
-        used += len(passage.text)
-    return out
+    return within_budget(search_fused(kb, queries_for(text, previous, translations), k=TOP_K))
 
 
 # --- answering -------------------------------------------------------------------------------
@@ -163,6 +159,18 @@ def offline_answer(text: str | None, language: str, script: str = "latn") -> str
     if text is None:
         return replies.dont_know(language, script)
     return f"{replies.found_intro(language, script)}\n{text}"
+
+
+@dataclass
+class Found:
+    """What the engine can say without the AI: the owner's own answer (verbatim), the answering
+    units of the knowledge base (introduced), or nothing (don't know)."""
+
+    text: str | None
+    owner: bool = False
+
+    def reply(self, language: str, script: str) -> str:
+        return self.text if self.owner else offline_answer(self.text, language, script)
 
 
 def _readings(
@@ -185,8 +193,11 @@ def answer(conversation: Conversation, text: str, cfg: AIConfig | None = None) -
         language, script = reply_language(conversation, text, cfg.default_language)
         said = intent(text)
         if said is not None:
+            gap = None
             if said == "human":
                 conversation.request_human()
+                # The question before "can I talk to a person?" is what the bot did not answer.
+                gap = previous_questions(conversation, text, turns=1)
             return EngineReply(
                 replies.small_talk(said, language, script),
                 language,
@@ -195,20 +206,26 @@ def answer(conversation: Conversation, text: str, cfg: AIConfig | None = None) -
                 tokens_in=0,
                 tokens_out=0,
                 latency_ms=0,
+                gap=gap,
             )
         kb = KnowledgeBase.active_for(conversation.user_id)
         attempts = providers.attempts(cfg)
         translations: dict[str, str] = {}
-        if kb is not None and attempts:
-            targets = targets_for(text, kb.main_languages())
-            translations = translate(attempts[0], text, targets)
+        if attempts and (languages := owner_answers.languages(kb, conversation.user_id)):
+            translations = translate(attempts[0], text, targets_for(text, languages))
+        readings = _readings(kb, conversation, text, translations)
+        pair = owner_answers.best_match(conversation.user_id, readings)
         passages = gather_passages(kb, conversation, text, translations)
-        found = offline_text(kb, _readings(kb, conversation, text, translations), passages)
+        if pair is not None:
+            found = Found(pair.answer, owner=True)
+        else:
+            found = Found(offline_text(kb, readings, passages))
+        passages = owner_answers.first(pair, passages)
         request = build_prompt(cfg, conversation, text, passages, language, script)
         # End the read transaction: the connection goes back to the pool while the provider
         # answers (seconds), so answering threads need no connection each.
         db.session.commit()
-        return _answer_with_providers(cfg, request, found, passages, language, script)
+        return _answer_with_providers(cfg, request, found, passages, language, script, text)
     except Exception as exc:  # the customer still gets an apology; the error is stored
         log.exception("answer engine failed for conversation %s", conversation.id)
         return EngineReply(
@@ -220,28 +237,30 @@ def answer(conversation: Conversation, text: str, cfg: AIConfig | None = None) -
 
 
 def _offline(
-    found: str | None, passages: list[Passage], language: str, script: str, error=None
+    found: Found, passages: list[Passage], language: str, script: str, question: str, error=None
 ) -> EngineReply:
     return EngineReply(
-        offline_answer(found, language, script),
+        found.reply(language, script),
         language,
         provider="offline",
-        model="bm25",
+        model="owner" if found.owner else "bm25",
         passages=passages,
         tokens_in=0,
         tokens_out=0,
         latency_ms=0,
         error=error,
+        gap=question if found.text is None else None,
     )
 
 
 def _answer_with_providers(
     cfg: AIConfig,
     request: AIRequest,
-    found: str | None,
+    found: Found,
     passages: list[Passage],
     language: str,
     script: str = "latn",
+    question: str = "",
 ) -> EngineReply:
     owner = providers.owner_settings(cfg)
     for settings in providers.attempts(cfg, owner):
@@ -252,8 +271,8 @@ def _answer_with_providers(
             providers.note_failure(cfg, settings, err, is_owner)
             if is_owner and err.kind in ("auth", "model_not_found"):
                 continue  # the owner's key or model is broken: fall back to the platform default
-            if found is not None:  # the provider is down: the offline answer is still right
-                return _offline(found, passages, language, script, str(err)[:1000])
+            if found.text is not None:  # the provider is down: the offline answer is still right
+                return _offline(found, passages, language, script, question, str(err)[:1000])
             return EngineReply(
                 replies.apology(language, script),
                 language,
@@ -262,6 +281,7 @@ def _answer_with_providers(
                 provider=settings.provider,
                 model=settings.model,
                 error=str(err)[:1000],
+                gap=question,  # nothing in the knowledge base answers it either
             )
         providers.note_success(cfg, settings, is_owner)
         return EngineReply(
@@ -273,7 +293,10 @@ def _answer_with_providers(
             tokens_out=result.tokens_out,
             latency_ms=result.latency_ms,
             passages=passages,
+            # Nothing in the knowledge base or the owner's answers covers the question: the AI
+            # can only have said it does not know (or answered from the conversation).
+            gap=question if found.text is None else None,
         )
     # No key at all, or the owner's key failed and the platform has none: the platform default
     # is then the offline engine.
-    return _offline(found, passages, language, script)
+    return _offline(found, passages, language, script, question)

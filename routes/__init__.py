@@ -3,6 +3,7 @@
 from routes.admin_routes import bp as admin_bp
 from routes.ai_routes import bp as ai_bp
 from routes.announcement_routes import bp as announcements_bp
+from routes.answer_routes import bp as answers_bp
 from routes.auth_routes import bp as auth_bp
 from routes.billing_routes import bp as billing_bp
 from routes.chat_routes import bp as chat_bp
@@ -14,6 +15,7 @@ BLUEPRINTS = [
     main_bp,
     auth_bp,
     kb_bp,
+    answers_bp,
     ai_bp,
     chat_bp,
     messaging_bp,

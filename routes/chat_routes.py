@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -82,10 +82,16 @@ def reset():
 
 
 def _as_json(msg: Message) -> dict:
+    bot_answer = msg.direction == "out" and msg.sender == "bot" and bool(msg.text)
     return {
+        "id": msg.id,
         "direction": msg.direction,
         "text": msg.text,
         "status": msg.status,
         "provider": msg.provider,
-        "sources": [{"position": c["position"] + 1, "text": c["text"]} for c in msg.chunks_used],
+        "sources": [
+            {"position": c["position"] + 1, "text": c["text"], "owner": c.get("source") == "owner"}
+            for c in msg.chunks_used
+        ],
+        "correct_url": url_for("answers.new", message=msg.id) if bot_answer else None,
     }

@@ -21,6 +21,7 @@ from extensions import db
 from forms.kb import SearchForm, UploadForm
 from kb import service as kb_service
 from models.knowledge_base import KnowledgeBase
+from models.owner_answer import KnowledgeGap, OwnerAnswer
 from pipeline.engine import passages_for
 from routes.helpers import get_owned_or_404, is_xhr, require_login
 
@@ -32,7 +33,8 @@ require_login(bp)
 
 @bp.get("/")
 def index():
-    """The knowledge base page: what is active, the last upload's state, preview, test search."""
+    """The knowledge base page: what is active, the last upload's state, preview, test search,
+    the owner's own answers and the knowledge gaps."""
     kb = KnowledgeBase.active_for(current_user.id)
     latest = KnowledgeBase.latest_upload_for(current_user.id)
     form = SearchForm(request.args)
@@ -45,6 +47,8 @@ def index():
         upload_form=UploadForm(),
         search_form=form,
         results=results,
+        pairs=OwnerAnswer.for_user(current_user.id),
+        gaps=KnowledgeGap.open_for(current_user.id),
     )
 
 

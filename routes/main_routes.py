@@ -19,6 +19,7 @@ from models.ai_config import AIConfig
 from models.billing import latest_plan_request
 from models.channel import channels_for
 from models.knowledge_base import KnowledgeBase
+from models.owner_answer import KnowledgeGap
 from models.queries.announcements import announcements_for
 from routes.helpers import safe_next
 
@@ -78,6 +79,7 @@ def dashboard():
         ai_config=AIConfig.for_user(current_user.id),
         plan_request=latest_plan_request(current_user.id),
         announcements=announcements_for(current_user),
+        gaps_this_week=KnowledgeGap.count_this_week(current_user.id),
     )
 
 

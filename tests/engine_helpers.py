@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from extensions import db
 from kb.chunking import chunk_text
+from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase
 
 KB_TEXT = """Yetkazib berish: Toshkent bo‘ylab yetkazib berish narxi 15 000 so‘m. 300 000 so‘mdan ortiq buyurtmalar uchun yetkazib berish bepul.
@@ -37,6 +38,18 @@ def add_kb(user_id: int, text: str = KB_TEXT, name: str = "faq.txt") -> Knowledg
     kb.activate(text, chunk_text(text), None, None, [])
     db.session.commit()
     return kb
+
+
+def add_answered_conversation(user_id: int, question: str, answer: str) -> tuple[int, int, int]:
+    """A Telegram conversation with a customer question and the bot's answer (commits):
+    (conversation id, question id, answer id)."""
+    conv = Conversation.get_or_create(user_id, "telegram", "42", "9001", "Jasur")
+    db.session.flush()
+    asked = Message.store_inbound(conv, external_id="1", text=question)
+    bot = Message.new_outbound(conv, answer, sender="bot", reply_to=asked)
+    bot.status = "sent"
+    db.session.commit()
+    return conv.id, asked.id, bot.id
 
 
 @contextmanager

@@ -23,6 +23,13 @@
     bubble.textContent = msg.text || "";
     bubble.setAttribute("data-direction", msg.direction);
     win.appendChild(bubble);
+    if (msg.correct_url) {
+      var fix = document.createElement("a");
+      fix.className = "small align-self-start correct-answer";
+      fix.href = msg.correct_url;
+      fix.textContent = box.dataset.correctLabel;
+      win.appendChild(fix);
+    }
     if (msg.sources && msg.sources.length) {
       var details = document.createElement("details");
       details.className = "sources align-self-start";
@@ -32,7 +39,7 @@
       msg.sources.forEach(function (s) {
         var p = document.createElement("p");
         p.className = "mb-1 chat-source";
-        p.textContent = "#" + s.position + ": " + s.text;
+        p.textContent = (s.owner ? box.dataset.ownerLabel : "#" + s.position) + ": " + s.text;
         details.appendChild(p);
       });
       win.appendChild(details);

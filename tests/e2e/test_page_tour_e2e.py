@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from extensions import db
 from models.billing import PlanRequest
 from models.conversation import Conversation, Message
+from models.owner_answer import OwnerAnswer
 from outreach.owner_emails import make_unsubscribe_token
 from routes.auth_routes import make_reset_token
 from tests.e2e.browser import screenshot, switch_language
@@ -48,10 +49,12 @@ def site(app, user_factory):
         db.session.commit()
         from models.user import User
 
+        pair_id = OwnerAnswer.create(owner.id, "Kredit bormi?", "Ha, 12 oyga.").id
+        db.session.commit()
         user = db.session.get(User, owner.id)
         tokens = {"reset": make_reset_token(user), "unsubscribe": make_unsubscribe_token(user)}
         conv_id = conv.id
-    return {"owner": owner, "admin": admin, "conv": conv_id, **tokens}
+    return {"owner": owner, "admin": admin, "conv": conv_id, "pair": pair_id, **tokens}
 
 
 def _pages(site) -> dict[str, list[tuple[str, str]]]:
@@ -69,6 +72,8 @@ def _pages(site) -> dict[str, list[tuple[str, str]]]:
         "owner": [
             ("main.dashboard", "/dashboard"),
             ("kb.index", "/knowledge-base/"),
+            ("answers.new", "/knowledge-base/answers/new"),
+            ("answers.edit", f"/knowledge-base/answers/{site['pair']}/edit"),
             ("messaging.bots", "/channels"),
             ("messaging.conversations", "/conversations"),
             ("messaging.conversation", f"/conversations/{conv}"),

@@ -7,12 +7,9 @@ from sqlalchemy import select
 from extensions import db
 from models.conversation import Conversation
 from models.knowledge_base import KnowledgeBase
-from pipeline import translate
 from pipeline.language import reply_language
 from pipeline.offline import units
-from tests.engine_helpers import add_kb, configured
-from tests.fakes.gemini import DEFAULT_KEY as GEMINI_KEY
-from tests.fakes.gemini import FakeGemini
+from tests.engine_helpers import add_kb
 
 OWNER_LANGUAGE = "en"
 
@@ -31,20 +28,6 @@ def ru_owner(app, owner):
     with app.app_context():
         add_kb(owner.id, RU_KB)
     return owner
-
-
-@pytest.fixture(scope="module")
-def gemini_server():
-    with FakeGemini() as server:
-        yield server
-
-
-@pytest.fixture
-def gemini(app, gemini_server):
-    gemini_server.reset()
-    translate.clear_cache()
-    with configured(app, GEMINI_API_KEY=GEMINI_KEY, GEMINI_BASE_URL=gemini_server.url):
-        yield gemini_server
 
 
 def _ask(client, text):

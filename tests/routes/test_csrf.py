@@ -64,3 +64,23 @@ def test_forms_work_with_the_token(csrf_client, app):
 def test_testing_config_disables_csrf_only_for_other_modules():
     assert TestingConfig.WTF_CSRF_ENABLED is False
     assert _CsrfConfig.WTF_CSRF_ENABLED is True
+
+
+def test_owner_answer_forms_need_the_token(csrf_client):
+    page = csrf_client.get("/auth/register")
+    csrf_client.post(
+        "/auth/register",
+        data={
+            "csrf_token": _token(page.data),
+            "full_name": "Nodira Ergasheva",
+            "phone": "+998 97 555 44 34",
+            "email": "nodira2@example.uz",
+            "password": "long-enough-1",
+            "confirm": "long-enough-1",
+        },
+    )
+    data = {"question": "Kredit bormi?", "answer": "Ha."}
+    assert csrf_client.post("/knowledge-base/answers/new", data=data).status_code == 400
+    form = csrf_client.get("/knowledge-base/answers/new")
+    data["csrf_token"] = _token(form.data)
+    assert csrf_client.post("/knowledge-base/answers/new", data=data).status_code == 302

@@ -11,6 +11,7 @@ from werkzeug.routing import Rule
 from extensions import db
 from main import create_app
 from models.billing import PlanRequest
+from models.owner_answer import OwnerAnswer
 from tests.engine_helpers import add_kb
 from tests.factories import SuiteConfig as _TestConfig
 from tests.factories import make_user
@@ -79,11 +80,18 @@ def others(app):
         conv_id = add_conversation(other.id)
         request = PlanRequest(user_id=other.id, plan="monthly", list_price=1, price_due=1)
         db.session.add(request)
+        pair = OwnerAnswer.create(other.id, "Yetkazib berish bormi?", "Ha, Toshkent bo‘ylab.")
         db.session.commit()
-        return {"conv_id": conv_id, "kb_id": kb.id, "request_id": request.id, "user_id": other.id}
+        return {
+            "conv_id": conv_id,
+            "kb_id": kb.id,
+            "request_id": request.id,
+            "pair_id": pair.id,
+            "user_id": other.id,
+        }
 
 
-OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id"}
+OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id"}
 # Ids that are not an owner's: announcements are the platform's (dismissing one is per user).
 SHARED_ID_ARGS = {"announcement_id"}
 

@@ -1,0 +1,184 @@
+"""The owner's own answers: question/answer pairs (corrections of the bot, or added by hand) and
+the knowledge gaps they close (questions the bot could not answer, grouped when worded alike).
+
+Pairs belong to the owner, not to a knowledge-base file: replacing the file keeps them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db
+from models.base import UTCDateTime, utcnow
+from text.alike import score
+from text.detect import detect
+from text.match import content_words
+
+QUESTION_MAX = 500
+ANSWER_MAX = 2000
+GAP_LIST_LIMIT = 50
+GROUPING_WINDOW = 500  # a new question is grouped with the owner's most recent gaps
+
+
+def gap_key(question: str) -> str:
+    """The question's content words as the retriever reads them (stems, sorted, once each):
+    "Dostavka bormi?" and "dostavka bormi" and "Доставка борми" group together."""
+    stems = sorted({w.stem for w in content_words(question or "")})
+    return " ".join(stems)[:255]
+
+
+class OwnerAnswer(db.Model):
+    """A question and the answer the owner wants the bot to give to it (and to alike ones)."""
+
+    __tablename__ = "owner_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(2))  # of the question, for translation
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @classmethod
+    def create(cls, user_id: int, question: str, answer: str) -> OwnerAnswer:
+        """Store a pair and close the gaps it answers."""
+        pair = cls(user_id=user_id)
+        pair.change(question, answer)
+        db.session.add(pair)
+        db.session.flush()
+        KnowledgeGap.resolve_by(pair)
+        return pair
+
+    def change(self, question: str, answer: str) -> None:
+        """Set the texts (trimmed to their limits) and the question's language."""
+        self.question = question.strip()[:QUESTION_MAX]
+        self.answer = answer.strip()[:ANSWER_MAX]
+        found = detect(self.question)
+        self.language = found.lang if found is not None else None
+
+    @classmethod
+    def for_user(cls, user_id: int) -> list[OwnerAnswer]:
+        """The owner's pairs, newest first."""
+        return list(
+            db.session.scalars(
+                select(cls).where(cls.user_id == user_id).order_by(cls.id.desc())
+            ).all()
+        )
+
+    @classmethod
+    def languages_for(cls, user_id: int) -> list[str]:
+        """The languages the owner's pair questions are written in."""
+        rows = db.session.scalars(
+            select(cls.language).where(cls.user_id == user_id, cls.language.is_not(None)).distinct()
+        ).all()
+        return sorted(rows)
+
+
+class KnowledgeGap(db.Model):
+    """Questions the bot could not answer, grouped by their normalised content words."""
+
+    __tablename__ = "knowledge_gaps"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key"),
+        Index("ix_knowledge_gaps_user_open", "user_id", "resolved_at", "last_asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(255))
+    question: Mapped[str] = mapped_column(Text)  # the latest wording
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    channels: Mapped[str] = mapped_column(String(64), default="")  # platforms, comma-separated
+    first_asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("owner_answers.id", ondelete="SET NULL")
+    )
+
+    @property
+    def platforms(self) -> list[str]:
+        return [p for p in self.channels.split(",") if p]
+
+    @classmethod
+    def alike(cls, user_id: int, question: str, open_only: bool = False) -> list[KnowledgeGap]:
+        """The owner's recent gaps worded like the question (text.alike), most alike first."""
+        query = select(cls).where(cls.user_id == user_id)
+        if open_only:
+            query = query.where(cls.resolved_at.is_(None))
+        recent = db.session.scalars(
+            query.order_by(cls.last_asked_at.desc()).limit(GROUPING_WINDOW)
+        ).all()
+        scored = [(score(question, gap.question), gap) for gap in recent]
+        return [gap for s, gap in sorted(scored, key=lambda x: -x[0]) if s > 0]
+
+    @classmethod
+    def record(cls, user_id: int, question: str | None, platform: str) -> KnowledgeGap | None:
+        """Count one unanswered question in the group of gaps worded like it (reopening it if
+        it was resolved); None when the question has no content words. A new group is one
+        upsert on the normalised words, so two workers recording it at once both count."""
+        key = gap_key(question or "")
+        if not key:
+            return None
+        group = cls.alike(user_id, question)
+        key = group[0].key if group else key
+        now = utcnow()
+        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
+        insert = dialect.insert(cls).values(
+            user_id=user_id,
+            key=key,
+            question=question.strip()[:QUESTION_MAX],
+            count=1,
+            channels=platform,
+            first_asked_at=now,
+            last_asked_at=now,
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=["user_id", "key"],
+            set_={
+                "count": cls.count + 1,
+                "question": insert.excluded.question,
+                "last_asked_at": now,
+                "resolved_at": None,
+                "answer_id": None,
+            },
+        ).returning(cls.id)
+        gap = db.session.get(cls, db.session.scalar(statement), populate_existing=True)
+        if platform not in gap.platforms:
+            gap.channels = ",".join([*gap.platforms, platform])[:64]
+        return gap
+
+    @classmethod
+    def open_for(cls, user_id: int, limit: int = GAP_LIST_LIMIT) -> list[KnowledgeGap]:
+        """The owner's unresolved gaps, most recently asked first."""
+        query = (
+            select(cls)
+            .where(cls.user_id == user_id, cls.resolved_at.is_(None))
+            .order_by(cls.last_asked_at.desc(), cls.id.desc())
+            .limit(limit)
+        )
+        return list(db.session.scalars(query).all())
+
+    @classmethod
+    def count_this_week(cls, user_id: int, now: datetime | None = None) -> int:
+        """Unresolved gaps asked in the last seven days (the dashboard's figure)."""
+        since = (now or utcnow()) - timedelta(days=7)
+        return db.session.scalar(
+            select(func.count(cls.id)).where(
+                cls.user_id == user_id, cls.resolved_at.is_(None), cls.last_asked_at >= since
+            )
+        )
+
+    def resolve(self, pair: OwnerAnswer) -> None:
+        self.resolved_at, self.answer_id = utcnow(), pair.id
+
+    @classmethod
+    def resolve_by(cls, pair: OwnerAnswer) -> None:
+        """Close the owner's open gaps worded like the pair's question (it now answers them)."""
+        for gap in cls.alike(pair.user_id, pair.question, open_only=True):
+            gap.resolve(pair)
