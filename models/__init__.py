@@ -15,6 +15,7 @@ from models.conversation import Conversation, Message
 from models.coupon import Coupon
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.marketing import MarketingMessage
+from models.order import Order
 from models.stats import MessageDayStat
 from models.user import User
 
@@ -33,6 +34,7 @@ __all__ = [
     "MarketingMessage",
     "Message",
     "MessageDayStat",
+    "Order",
     "Payment",
     "PlanRequest",
     "PlatformAI",
