@@ -194,6 +194,20 @@ class Config:
     MARKETING_INTERVAL_HOURS = env("MARKETING_INTERVAL_HOURS", 54, int)
     PLAN_REMINDER_DAYS = env("PLAN_REMINDER_DAYS", 3, int)
 
+    # Self-serve payments (each rail is off until all its settings are present). Payme calls
+    # {WEBHOOK_BASE_URL}/payments/payme with Basic auth Paycom:PAYME_KEY (the test or the live
+    # key, as PAYME_TEST_MODE says); Click calls /payments/click/prepare and /complete.
+    PAYME_MERCHANT_ID = env("PAYME_MERCHANT_ID", "")
+    PAYME_KEY = env("PAYME_KEY", "")
+    PAYME_TEST_MODE = env("PAYME_TEST_MODE", False, bool)
+    PAYME_CHECKOUT_URL = env("PAYME_CHECKOUT_URL", "") or (
+        "https://test.paycom.uz" if PAYME_TEST_MODE else "https://checkout.paycom.uz"
+    )
+    CLICK_SERVICE_ID = env("CLICK_SERVICE_ID", "")
+    CLICK_MERCHANT_ID = env("CLICK_MERCHANT_ID", "")
+    CLICK_SECRET_KEY = env("CLICK_SECRET_KEY", "")
+    CLICK_PAY_URL = env("CLICK_PAY_URL", "https://my.click.uz/services/pay")
+
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
 
 
@@ -226,6 +240,8 @@ class TestingConfig(Config):
     AI_RETRY_BACKOFF_SECONDS = 0.05
     AI_TRANSLATE_TIMEOUT_SECONDS = 1.0
     PASSWORD_HASH_FAST = True  # cheaper argon2 parameters keep the suite quick
+    # Payments off unless a test turns a rail on (pointing it at a local fake).
+    PAYME_MERCHANT_ID = PAYME_KEY = CLICK_SERVICE_ID = CLICK_MERCHANT_ID = CLICK_SECRET_KEY = ""
 
 
 class ProductionConfig(Config):

@@ -24,6 +24,7 @@ APP_PACKAGES = (
     "kb",
     "models",
     "outreach",
+    "payments",
     "pipeline",
     "routes",
     "scheduler",

@@ -16,6 +16,7 @@ from models.conversation import Conversation, Message
 from models.coupon import Coupon
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.marketing import MarketingMessage
+from models.order import Order
 from models.owner_answer import KnowledgeGap, OwnerAnswer
 from models.stats import MessageDayStat
 from models.user import User
@@ -36,6 +37,7 @@ __all__ = [
     "MarketingMessage",
     "Message",
     "MessageDayStat",
+    "Order",
     "OwnerAnswer",
     "Payment",
     "PlanRequest",

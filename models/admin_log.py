@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "ai_settings": _l("Changed the AI settings"),
     "ai_test": _l("Tested the AI provider"),
     "retry_job": _l("Retried a failed background job"),
+    "online_payment": _l("Online payment received"),
+    "online_refund": _l("Online payment refunded"),
 }
 DETAIL_LABELS = {
     "reason": _l("Reason"),
@@ -72,6 +74,7 @@ DETAIL_LABELS = {
     "allow_owner_keys": _l("Owners may use their own key"),
     "provider": _l("Provider"),
     "model": _l("Model"),
+    "order_id": _l("Order no."),
 }
 # Per-recipient results of a message to all customers, and e-mail statuses.
 RESULT_LABELS = {
@@ -86,6 +89,7 @@ VALUE_LABELS = {
     "status": RESULT_LABELS,
     "platform": {p: PLATFORM_LABELS[p] for p in ("telegram", "whatsapp", "instagram")},
     "plan": PLAN_LABELS,
+    "provider": {"payme": "Payme", "click": "Click"},
     "audience": {
         "all": _l("All owners"),
         "trial": _l("Owners on a trial"),

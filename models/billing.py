@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.base import UTCDateTime, utcnow
-from models.coupon import COUPON_PROBLEMS, check_coupon, redeem_coupon
+from models.coupon import COUPON_PROBLEMS, Coupon, check_coupon, redeem_coupon
 from models.user import PLAN_DAYS, PLANS, User
 
 REQUEST_STATUSES = ("pending", "approved", "rejected", "cancelled")
@@ -144,6 +144,18 @@ def pending_request_of(user_id: int) -> PlanRequest | None:
     )
 
 
+def checked_offer(user: User, plan: str, coupon_code: str | None) -> Coupon | None:
+    """The coupon an owner may apply to a plan (None without one); BillingError otherwise."""
+    if plan not in PLANS:
+        raise BillingError(_l("Choose a plan."))
+    if not (coupon_code and coupon_code.strip()):
+        return None
+    coupon, problem = check_coupon(coupon_code, user.id)
+    if problem:
+        raise BillingError(COUPON_PROBLEMS[problem])
+    return coupon
+
+
 def create_plan_request(
     user: User, plan: str, coupon_code: str | None = None, note: str | None = None
 ) -> PlanRequest:
@@ -152,13 +164,7 @@ def create_plan_request(
     Raises BillingError for a bad coupon or an existing pending request. A concurrent duplicate
     that slips past the check fails on flush with IntegrityError (the partial unique index).
     """
-    if plan not in PLANS:
-        raise BillingError(_l("Choose a plan."))
-    coupon = None
-    if coupon_code and coupon_code.strip():
-        coupon, problem = check_coupon(coupon_code, user.id)
-        if problem:
-            raise BillingError(COUPON_PROBLEMS[problem])
+    coupon = checked_offer(user, plan, coupon_code)
     if pending_request_of(user.id) is not None:
         raise BillingError(ALREADY_PENDING)
     list_price = plan_price(plan)

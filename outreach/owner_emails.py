@@ -30,6 +30,7 @@ from models.marketing import (
     marketing_interval,
     record_message,
 )
+from models.order import Order
 from models.user import User, make_reset_token
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ KIND_MARKETING = "trial_ended"
 KIND_REMINDER = "plan_reminder"
 KIND_APPROVED = "plan_approved"
 KIND_REJECTED = "plan_rejected"
-KINDS = (KIND_MARKETING, KIND_REMINDER, KIND_APPROVED, KIND_REJECTED)
+KIND_PAID = "plan_paid"
+KINDS = (KIND_MARKETING, KIND_REMINDER, KIND_APPROVED, KIND_REJECTED, KIND_PAID)
 
 
 # --- links -----------------------------------------------------------------------------------
@@ -205,6 +207,25 @@ def send_plan_decision(request_id: int) -> str | None:
         request_url=absolute_url("billing.request_access"),
     )
     record_message(user.id, kind, subject, result.status, result.error, request.coupon_code)
+    db.session.commit()
+    return result.status
+
+
+@task
+def send_payment_receipt(order_id: int) -> str | None:
+    """Tell the owner, in their language, that their online payment went through."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.state != "paid":
+        return None
+    user = order.user
+    subject, result = _send(
+        user,
+        "payment_received",
+        order=order,
+        dashboard_url=absolute_url("main.dashboard"),
+        result_url=absolute_url("payments.result", order_id=order.id),
+    )
+    record_message(user.id, KIND_PAID, subject, result.status, result.error, order.coupon_code)
     db.session.commit()
     return result.status
 

@@ -10,6 +10,7 @@ from routes.chat_routes import bp as chat_bp
 from routes.kb_routes import bp as kb_bp
 from routes.main_routes import bp as main_bp
 from routes.messaging_routes import bp as messaging_bp
+from routes.payment_routes import bp as payments_bp
 
 BLUEPRINTS = [
     main_bp,
@@ -20,6 +21,7 @@ BLUEPRINTS = [
     chat_bp,
     messaging_bp,
     billing_bp,
+    payments_bp,
     admin_bp,
     announcements_bp,
 ]

@@ -22,6 +22,7 @@ from models.billing import (
     price_after,
 )
 from models.coupon import COUPON_PROBLEMS, check_coupon, normalize_code
+from models.order import enabled_providers
 from outreach.owner_emails import user_from_unsubscribe_token
 from routes.helpers import get_owned_or_404, json_text
 from routes.template_helpers import format_money
@@ -98,7 +99,12 @@ def request_access():
             return redirect(url_for("main.dashboard"))
         pending = pending_request_of(current_user.id)
     return render_template(
-        "pending_request.html", form=form, options=plan_options(), offer=offer, pending=pending
+        "pending_request.html",
+        form=form,
+        options=plan_options(),
+        offer=offer,
+        pending=pending,
+        providers=enabled_providers(),
     )
 
 

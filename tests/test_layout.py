@@ -20,6 +20,7 @@ APP_PACKAGES = (
     "kb",
     "models",
     "outreach",
+    "payments",
     "pipeline",
     "routes",
     "text",
@@ -27,7 +28,7 @@ APP_PACKAGES = (
 APP_MODULES = ("config", "extensions", "labels", "main", "scheduler", "worker")
 
 # Libraries: usable without an app, a request or a database.
-LIBRARIES = ("ai", "channels", "kb/extract", "text")
+LIBRARIES = ("ai", "channels", "kb/extract", "payments", "text")
 FORBIDDEN_IN_LIBRARIES = ("flask", "sqlalchemy", "extensions", "models", "routes", "pipeline")
 # Imports inside a function that a library may make, each with why. Nothing else, and never
 # at module level.

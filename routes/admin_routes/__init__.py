@@ -39,6 +39,7 @@ from routes.admin_routes import (  # noqa: E402,F401  # noqa: E402,F401
     emails,
     jobs,
     logs,
+    online_payments,
     plans,
     stats,
     users,

@@ -18,6 +18,7 @@ KIND_LABELS = {
     "plan_reminder": _l("Plan expiry reminder"),
     "plan_approved": _l("Request approved"),
     "plan_rejected": _l("Request rejected"),
+    "plan_paid": _l("Online payment received"),
     "announcement": _l("Announcement"),
     "admin_email": _l("Message from the admin"),
 }

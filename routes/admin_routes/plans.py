@@ -158,7 +158,9 @@ def payments():
     """Every payment recorded, newest first, with the total owed."""
     query = (
         select(Payment)
-        .options(selectinload(Payment.user), selectinload(Payment.admin))
+        .options(
+            selectinload(Payment.user), selectinload(Payment.admin), selectinload(Payment.order)
+        )
         .order_by(Payment.created_at.desc(), Payment.id.desc())
     )
     page = db.paginate(

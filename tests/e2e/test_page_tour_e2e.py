@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from extensions import db
 from models.billing import PlanRequest
 from models.conversation import Conversation, Message
+from models.order import Order
 from models.owner_answer import OwnerAnswer
 from outreach.owner_emails import make_unsubscribe_token
 from routes.auth_routes import make_reset_token
@@ -46,6 +47,10 @@ def site(app, user_factory):
         db.session.add(
             PlanRequest(user_id=owner.id, plan="monthly", list_price=300000, price_due=300000)
         )
+        order = Order(
+            user_id=owner.id, plan="monthly", list_price=300000, amount=30000000, provider="payme"
+        )
+        db.session.add(order)
         db.session.commit()
         from models.user import User
 
@@ -53,8 +58,15 @@ def site(app, user_factory):
         db.session.commit()
         user = db.session.get(User, owner.id)
         tokens = {"reset": make_reset_token(user), "unsubscribe": make_unsubscribe_token(user)}
-        conv_id = conv.id
-    return {"owner": owner, "admin": admin, "conv": conv_id, "pair": pair_id, **tokens}
+        conv_id, order_id = conv.id, order.id
+    return {
+        "owner": owner,
+        "admin": admin,
+        "conv": conv_id,
+        "pair": pair_id,
+        "order": order_id,
+        **tokens,
+    }
 
 
 def _pages(site) -> dict[str, list[tuple[str, str]]]:
@@ -80,6 +92,7 @@ def _pages(site) -> dict[str, list[tuple[str, str]]]:
             ("ai.settings", "/assistant/"),
             ("auth.account", "/auth/account"),
             ("billing.request_access", "/billing/request-access"),
+            ("payments.result", f"/payments/orders/{site['order']}"),
         ],
         "admin": [
             ("admin.dashboard", "/admin/"),
@@ -89,6 +102,7 @@ def _pages(site) -> dict[str, list[tuple[str, str]]]:
             ("admin.conversation_detail", f"/admin/conversations/{conv}"),
             ("admin.plan_requests", "/admin/plan-requests"),
             ("admin.payments", "/admin/payments"),
+            ("admin.online_payments", "/admin/online-payments"),
             ("admin.coupons", "/admin/coupons"),
             ("admin.marketing", "/admin/e-mails"),
             ("admin.announcements", "/admin/announcements"),

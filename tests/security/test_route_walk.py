@@ -11,6 +11,7 @@ from werkzeug.routing import Rule
 from extensions import db
 from main import create_app
 from models.billing import PlanRequest
+from models.order import Order
 from models.owner_answer import OwnerAnswer
 from tests.engine_helpers import add_kb
 from tests.factories import SuiteConfig as _TestConfig
@@ -27,11 +28,15 @@ WEBHOOKS = {
     "messaging.telegram_webhook",
     "messaging.whatsapp_webhook",
     "messaging.instagram_webhook",
+    # Payme's Basic auth and Click's signature authenticate these (tests/billing).
+    "payments.payme_callback",
+    "payments.click_prepare",
+    "payments.click_complete",
 }
 # RFC 8058 one-click unsubscribe: mail providers POST it with no token (the signed URL is the key).
 NO_CSRF = WEBHOOKS | {"billing.unsubscribe"}
 # Values for path arguments that are not another owner's ids.
-PLAIN_ARGS = {"platform": "telegram", "job_id": "job-1", "token": "x", "filename": "css/app.css"}
+PLAIN_ARGS = {"provider": "payme", "platform": "telegram", "job_id": "job-1", "token": "x", "filename": "css/app.css"}
 
 
 def _app():
@@ -81,17 +86,20 @@ def others(app):
         request = PlanRequest(user_id=other.id, plan="monthly", list_price=1, price_due=1)
         db.session.add(request)
         pair = OwnerAnswer.create(other.id, "Yetkazib berish bormi?", "Ha, Toshkent bo‘ylab.")
+        order = Order(user_id=other.id, plan="monthly", list_price=1, amount=100, provider="payme")
+        db.session.add(order)
         db.session.commit()
         return {
             "conv_id": conv_id,
             "kb_id": kb.id,
             "request_id": request.id,
             "pair_id": pair.id,
+            "order_id": order.id,
             "user_id": other.id,
         }
 
 
-OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id"}
+OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id", "order_id"}
 # Ids that are not an owner's: announcements are the platform's (dismissing one is per user).
 SHARED_ID_ARGS = {"announcement_id"}
 
