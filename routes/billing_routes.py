@@ -3,7 +3,17 @@ marketing e-mails."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +35,7 @@ from models.coupon import COUPON_PROBLEMS, check_coupon, normalize_code
 from models.order import enabled_providers
 from outreach.owner_emails import user_from_unsubscribe_token
 from routes.helpers import get_owned_or_404, json_text
+from routes.security import allow_form_targets
 from routes.template_helpers import format_money
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
@@ -98,14 +109,19 @@ def request_access():
             flash(_("Your request has been sent. We will contact you soon."), "success")
             return redirect(url_for("main.dashboard"))
         pending = pending_request_of(current_user.id)
-    return render_template(
+    providers = enabled_providers()
+    page = render_template(
         "pending_request.html",
         form=form,
         options=plan_options(),
         offer=offer,
         pending=pending,
-        providers=enabled_providers(),
+        providers=providers,
     )
+    # The "Pay with …" forms redirect to the provider's checkout page.
+    checkout = {"payme": "PAYME_CHECKOUT_URL", "click": "CLICK_PAY_URL"}
+    urls = [current_app.config[checkout[p]] for p in providers]
+    return allow_form_targets(make_response(page), urls)
 
 
 @bp.post("/coupon-check")

@@ -11,6 +11,7 @@ keeps what the view chose.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request
 
@@ -38,6 +39,18 @@ def relax_framing(response: Response, ancestors: str) -> Response:
     response.headers["Content-Security-Policy"] = CSP.replace(
         "frame-ancestors 'none'", f"frame-ancestors {ancestors}"
     )
+    return response
+
+
+def allow_form_targets(response: Response, urls: list[str]) -> Response:
+    """Let this page's forms lead to these outside pages too (a checkout the form redirects
+    to): browsers apply form-action to the redirect after a form is submitted."""
+    origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(url)) for url in urls if url})
+    if origins:
+        csp = response.headers.get("Content-Security-Policy", CSP)
+        response.headers["Content-Security-Policy"] = csp.replace(
+            "form-action 'self'", "form-action 'self' " + " ".join(origins)
+        )
     return response
 
 

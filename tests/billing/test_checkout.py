@@ -28,6 +28,24 @@ def test_each_button_needs_all_of_its_settings(app, rails, owner, client):
     assert 'id="pay-click"' in page
 
 
+def test_the_pay_forms_may_lead_to_the_checkout_pages_and_nowhere_else(app, rails, owner, client):
+    """Browsers apply form-action to the redirect after a form: the checkout hosts are allowed
+    on this page only, and only for the rails that are configured."""
+    policy = client.get("/billing/request-access").headers["Content-Security-Policy"]
+    form_action = re.search(r"form-action ([^;]+)", policy).group(1).split()
+    assert form_action == ["'self'", *sorted({_origin(app, "CLICK_PAY_URL"), _origin(app)})]
+    app.config["CLICK_SECRET_KEY"] = ""
+    policy = client.get("/billing/request-access").headers["Content-Security-Policy"]
+    assert re.search(r"form-action ([^;]+)", policy).group(1).split() == ["'self'", _origin(app)]
+    app.config["CLICK_SECRET_KEY"] = RAILS["CLICK_SECRET_KEY"]
+    assert "form-action 'self';" in client.get("/dashboard").headers["Content-Security-Policy"]
+
+
+def _origin(app, key="PAYME_CHECKOUT_URL"):
+    parts = urlparse(app.config[key])
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def test_payme_checkout_link(app, rails, owner, client):
     code = make_coupon(app, percent=10)
     response = client.post(
