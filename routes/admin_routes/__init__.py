@@ -5,32 +5,8 @@ Each page group lives in its own module and registers its views on `bp`.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
-from flask_login import current_user
-
-from models.admin_log import AdminLog
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-def require_admin():
-    """Anonymous → login page; a logged-in owner → 403."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if not current_user.is_admin:
-        abort(403)
-    return None
-
-
-def log_action(action: str, target_user_id: int | None = None, **details) -> None:
-    """Write the current admin's action to the admin log (committed with the action)."""
-    AdminLog.record(current_user.id, action, target_user_id, **details)
-    current_app.logger.info("admin %s: %s target=%s", current_user.id, action, target_user_id)
-
-
 # Importing the page modules registers their views on bp.
-from routes.admin_routes import (  # noqa: E402,F401  # noqa: E402,F401
+from routes.admin_routes import (  # noqa: F401
     ai,
     announcements,
     conversations,
@@ -44,3 +20,4 @@ from routes.admin_routes import (  # noqa: E402,F401  # noqa: E402,F401
     stats,
     users,
 )
+from routes.admin_routes.blueprint import bp, log_action  # noqa: F401 (the package's API)

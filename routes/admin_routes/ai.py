@@ -9,7 +9,7 @@ from ai import AIError, AIRequest, ChatTurn, ProviderSettings, generate
 from extensions import db
 from forms.ai import PlatformAIForm
 from models.ai_config import PlatformAI, Setting
-from routes.admin_routes import bp, log_action
+from routes.admin_routes.blueprint import bp, log_action
 
 
 def _current() -> dict:

@@ -13,7 +13,7 @@ from models.announcement import Announcement
 from models.base import utcnow
 from models.queries.announcements import announcements_page
 from outreach.admin_emails import send_announcement_emails
-from routes.admin_routes import bp, log_action
+from routes.admin_routes.blueprint import bp, log_action
 
 
 def _render(form: AnnouncementForm, status: int = 200):

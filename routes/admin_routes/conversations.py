@@ -16,7 +16,7 @@ from models.queries.conversations import (
 )
 from models.user import User
 from outreach import broadcast
-from routes.admin_routes import bp, log_action
+from routes.admin_routes.blueprint import bp, log_action
 
 
 @bp.get("/conversations")

@@ -15,7 +15,7 @@ from extensions import db
 from forms.admin_billing import CouponForm
 from models.base import utcnow
 from models.coupon import Coupon, deactivate_coupon, generate_coupon
-from routes.admin_routes import bp, log_action
+from routes.admin_routes.blueprint import bp, log_action
 
 PER_PAGE = 50
 

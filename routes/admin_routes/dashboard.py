@@ -18,7 +18,7 @@ from models import (
 )
 from models.base import utcnow
 from models.queries.common import day_start, local_today
-from routes.admin_routes import bp
+from routes.admin_routes.blueprint import bp
 
 
 def _count(stmt) -> int:

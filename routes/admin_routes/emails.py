@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models.marketing import MarketingMessage
-from routes.admin_routes import bp
+from routes.admin_routes.blueprint import bp
 
 PER_PAGE = 50
 STATUS_LABELS = {"sent": _l("Sent"), "logged": _l("Logged only"), "failed": _l("Failed")}

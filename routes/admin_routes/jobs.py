@@ -12,7 +12,7 @@ from channels.telegram_client import scrub_tokens
 from core.tasks import failed_jobs, retry_failed_job
 from extensions import db
 from forms.admin import ConfirmForm
-from routes.admin_routes import bp, log_action
+from routes.admin_routes.blueprint import bp, log_action
 
 
 @bp.get("/jobs")

@@ -6,7 +6,7 @@ from flask import render_template, request
 
 from forms.admin import LogFilterForm
 from models.queries.logs import log_choices, log_page
-from routes.admin_routes import bp
+from routes.admin_routes.blueprint import bp
 
 
 @bp.get("/logs")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models.order import STATE_LABELS, Order, enabled_providers
-from routes.admin_routes import bp
+from routes.admin_routes.blueprint import bp
 
 PER_PAGE = 30
 

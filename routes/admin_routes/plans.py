@@ -17,7 +17,7 @@ from models.base import utcnow
 from models.billing import BillingError, Payment, PlanRequest
 from models.user import User
 from outreach.owner_emails import send_plan_decision
-from routes.admin_routes import bp, log_action
+from routes.admin_routes.blueprint import bp, log_action
 from routes.helpers import safe_next
 from routes.template_helpers import local_dt
 

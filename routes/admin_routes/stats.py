@@ -12,7 +12,7 @@ from forms.admin import StatsRangeForm
 from labels import PLATFORM_LABELS
 from models.base import utcnow
 from models.queries.stats import Stats, platform_stats
-from routes.admin_routes import bp
+from routes.admin_routes.blueprint import bp
 
 PROVIDER_LABELS = {"gemini": "Gemini", "openai": "OpenAI", "offline": "Offline"}
 

@@ -15,7 +15,7 @@ from models.queries.user_detail import channels_of, user_overview
 from models.queries.users import users_page
 from models.user import User
 from outreach import admin_emails, broadcast
-from routes.admin_routes import bp, log_action
+from routes.admin_routes.blueprint import bp, log_action
 
 
 def _owner_or_404(user_id: int) -> User:

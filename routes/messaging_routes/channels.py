@@ -9,7 +9,7 @@ from extensions import db
 from forms.messaging import InstagramForm, TelegramForm, TelegramLanguageForm, WhatsAppForm
 from models.ai_config import AIConfig
 from models.channel import channels_for
-from routes.messaging_routes import bp
+from routes.messaging_routes.blueprint import bp
 from routes.messaging_routes.helpers import webhook_url
 from routes.messaging_routes.telegram import telegram_health
 

@@ -14,7 +14,7 @@ from forms.messaging import ReplyForm
 from models.conversation import PLATFORMS, Conversation, Message
 from pipeline.send import OutsideWindow, send_to_conversation
 from routes.helpers import get_owned_or_404
-from routes.messaging_routes import bp
+from routes.messaging_routes.blueprint import bp
 
 TASHKENT = timedelta(hours=5)  # Asia/Tashkent has no daylight saving time
 

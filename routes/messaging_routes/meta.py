@@ -15,7 +15,7 @@ from channels.graph import GraphFailure
 from extensions import db
 from forms.messaging import InstagramForm, WhatsAppForm
 from models.channel import InstagramAccount, WhatsAppAccount
-from routes.messaging_routes import bp
+from routes.messaging_routes.blueprint import bp
 from routes.messaging_routes.helpers import form_errors
 
 

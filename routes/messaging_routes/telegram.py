@@ -17,7 +17,7 @@ from extensions import db
 from forms.messaging import TelegramForm, TelegramLanguageForm
 from models.ai_config import AIConfig
 from models.channel import TelegramBot, token_fingerprint
-from routes.messaging_routes import bp
+from routes.messaging_routes.blueprint import bp
 from routes.messaging_routes.helpers import form_errors, webhook_url
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from extensions import csrf, db
 from pipeline.dispatch import notify
 from pipeline.store import store_events
 from routes.helpers import json_body
-from routes.messaging_routes import bp
+from routes.messaging_routes.blueprint import bp
 
 log = logging.getLogger(__name__)
 
