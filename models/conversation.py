@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     select,
+    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -129,9 +130,13 @@ class Conversation(db.Model):
         return conv
 
     def mark_answer_pending(self) -> None:
-        """A new customer message waits: the answer queue (pipeline/queue.py) will take it."""
-        self.answer_pending = True
-        # In SQL, not Python: two deliveries at once must both move the generation on.
+        """A new customer message waits: the answer queue (pipeline/queue.py) will take it.
+
+        Both as SQL expressions, never Python values: the ORM leaves out a column whose loaded
+        value is unchanged, and the row loaded here as pending may have been released by its
+        worker since (the message would then wait forever); and two deliveries at once must
+        both move the generation on."""
+        self.answer_pending = true()
         self.answer_gen = Conversation.answer_gen + 1
 
     def window_open(self, now: datetime | None = None) -> bool:

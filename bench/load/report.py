@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 _REPLY_TAG = re.compile(r"\[r:([0-9a-z]+)\]")
 # Inbound statuses that are a final answer of their own (the customer gets no LLM reply, and the
 # owner and admin see why).
-REASON_STATUSES = ("failed", "not_served", "too_old", "paused", "ignored")
+REASON_STATUSES = ("failed", "not_served", "too_old", "paused", "ignored", "rate_limited")
 
 
 def pct(values: list[float], q: float) -> float:

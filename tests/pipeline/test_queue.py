@@ -112,6 +112,22 @@ def test_a_message_arriving_while_the_conversation_is_worked_keeps_it_claimed(ap
         assert db.session.get(Conversation, conv.id).answer_pending is False
 
 
+def test_a_message_stored_as_its_worker_releases_the_conversation_is_not_stranded(app, shop):
+    """The webhook loaded the conversation while it was still pending; its worker released it
+    before the webhook committed. The webhook's write must mark it pending again."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    with app.app_context():
+        conv = _conversation(shop.id, "7171")
+        db.session.commit()
+        set_committed_value(conv, "answer_pending", True)  # as loaded, before the release
+        _store(conv, "9151", "Salom")
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Conversation, conv.id).answer_pending is True
+        assert queue.claim(1, conversation_id=conv.id) != []
+
+
 def test_a_worker_that_lost_its_lease_sends_nothing(app, fakes, shop):
     tg, _ = fakes
     with app.app_context():
