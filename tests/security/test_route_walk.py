@@ -36,7 +36,13 @@ WEBHOOKS = {
 # RFC 8058 one-click unsubscribe: mail providers POST it with no token (the signed URL is the key).
 NO_CSRF = WEBHOOKS | {"billing.unsubscribe"}
 # Values for path arguments that are not another owner's ids.
-PLAIN_ARGS = {"provider": "payme", "platform": "telegram", "job_id": "job-1", "token": "x", "filename": "css/app.css"}
+PLAIN_ARGS = {
+    "provider": "payme",
+    "platform": "telegram",
+    "job_id": "job-1",
+    "token": "x",
+    "filename": "css/app.css",
+}
 
 
 def _app():
