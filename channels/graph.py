@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ def read_graph_error(status: int, data: Any) -> GraphFailure:
     return GraphFailure(message, code, subcode, status, retryable, token_invalid)
 
 
-class GraphClientBase:
+class GraphClientBase(ABC):
     """Shared plumbing for the WhatsApp and Instagram clients (Bearer auth, retries, errors)."""
 
     service = "the Graph API"
@@ -165,9 +166,9 @@ class GraphClientBase:
             )
         return f"{failure.message}{code}"
 
+    @abstractmethod
     def send_text(self, to: str, text: str) -> SendResult:
         """Send a free-form text to one customer; never raises."""
-        raise NotImplementedError
 
     def send(self, to: str, text: str, *, language_picker: bool = False) -> SendResult:
         """The channel interface's send: Meta has no language picker, so plain text."""

@@ -144,6 +144,21 @@ def pending_request_of(user_id: int) -> PlanRequest | None:
     )
 
 
+def offer_terms(plan: str, coupon: Coupon | None) -> tuple[dict, int]:
+    """The columns a plan request and a checkout order both record for an offer (plan, list
+    price, coupon, discount), and the price due in UZS."""
+    list_price = plan_price(plan)
+    percent = coupon.percent if coupon else 0
+    terms = {
+        "plan": plan,
+        "list_price": list_price,
+        "coupon_id": coupon.id if coupon else None,
+        "coupon_code": coupon.code if coupon else None,
+        "discount_percent": percent,
+    }
+    return terms, price_after(list_price, percent)
+
+
 def checked_offer(user: User, plan: str, coupon_code: str | None) -> Coupon | None:
     """The coupon an owner may apply to a plan (None without one); BillingError otherwise."""
     if plan not in PLANS:
@@ -167,16 +182,11 @@ def create_plan_request(
     coupon = checked_offer(user, plan, coupon_code)
     if pending_request_of(user.id) is not None:
         raise BillingError(ALREADY_PENDING)
-    list_price = plan_price(plan)
-    percent = coupon.percent if coupon else 0
+    terms, price = offer_terms(plan, coupon)
     request = PlanRequest(
         user_id=user.id,
-        plan=plan,
-        list_price=list_price,
-        coupon_id=coupon.id if coupon else None,
-        coupon_code=coupon.code if coupon else None,
-        discount_percent=percent,
-        price_due=price_after(list_price, percent),
+        **terms,
+        price_due=price,
         note=(note or "").strip()[:2000] or None,
         status="pending",
         created_at=utcnow(),

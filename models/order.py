@@ -22,8 +22,7 @@ from models.billing import (
     Payment,
     checked_offer,
     grant_plan,
-    plan_price,
-    price_after,
+    offer_terms,
 )
 from models.coupon import redeem_coupon
 from models.user import PLAN_DAYS, User
@@ -94,17 +93,11 @@ def create_order(user: User, provider: str, plan: str, coupon_code: str | None =
     """A new order at today's price with the coupon checked (BillingError otherwise)."""
     if provider not in PROVIDERS:
         raise BillingError(_l("This payment method is not available."))
-    coupon = checked_offer(user, plan, coupon_code)
-    list_price = plan_price(plan)
-    percent = coupon.percent if coupon else 0
+    terms, price = offer_terms(plan, checked_offer(user, plan, coupon_code))
     order = Order(
         user_id=user.id,
-        plan=plan,
-        list_price=list_price,
-        coupon_id=coupon.id if coupon else None,
-        coupon_code=coupon.code if coupon else None,
-        discount_percent=percent,
-        amount=price_after(list_price, percent) * 100,
+        **terms,
+        amount=price * 100,  # tiyin
         provider=provider,
         state="created",
         created_at=utcnow(),
