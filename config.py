@@ -184,6 +184,9 @@ class Config:
     INBOUND_MAX_AGE_SECONDS = env("INBOUND_MAX_AGE_SECONDS", 600, int)
     # Tries of a bot reply the platform refuses for now (flood control), spread over minutes.
     SEND_RETRY_ATTEMPTS = env("SEND_RETRY_ATTEMPTS", 6, int)
+    # Tries to record a send's result while the database is away (0.5 s, 1 s, 2 s, then 5 s
+    # apart: 10 tries ride out about 30 s), so a delivered reply is not settled as unconfirmed.
+    RESULT_WRITE_ATTEMPTS = env("RESULT_WRITE_ATTEMPTS", 10, int)
     HUMAN_TAKEOVER_MINUTES = env("HUMAN_TAKEOVER_MINUTES", 60, int)
 
     # Plans and marketing (prices in UZS)

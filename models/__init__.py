@@ -7,7 +7,7 @@ base (column types), search (the message-text indexes) and queries/ (the admin p
 """
 
 from models.admin_log import AdminLog
-from models.ai_config import AIConfig, PlatformAI, Setting
+from models.ai_config import AIConfig, AIUsage, PlatformAI, Setting
 from models.announcement import Announcement, AnnouncementDismissal
 from models.billing import Payment, PlanRequest
 from models.broadcast import Broadcast, BroadcastRecipient
@@ -23,6 +23,7 @@ from models.user import User
 
 __all__ = [
     "AIConfig",
+    "AIUsage",
     "AdminLog",
     "Announcement",
     "AnnouncementDismissal",

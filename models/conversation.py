@@ -17,13 +17,18 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models import prepared
 from models.base import UTCDateTime, utcnow
 
+# What Conversation.note_inbound writes (reloaded on a conversation already in the session).
+NOTED_COLUMNS = [
+    "last_message_at", "last_inbound_at", "customer_name", "message_count", "answer_pending",
+    "answer_gen",
+]  # fmt: skip
 PLATFORMS = ("telegram", "whatsapp", "instagram", "web")
 # Meta allows free-form replies only within 24 hours of the customer's last message.
 WINDOW_PLATFORMS = ("whatsapp", "instagram")
@@ -139,6 +144,29 @@ class Conversation(db.Model):
         self.answer_pending = true()
         self.answer_gen = Conversation.answer_gen + 1
 
+    @classmethod
+    def note_inbound(
+        cls,
+        conversation_id: int,
+        platform: str,
+        sender: str,
+        last_inbound_at: datetime | None,
+        sent_at: datetime | None = None,
+        customer_name: str | None = None,
+    ) -> None:
+        """A new message was stored: one UPDATE for its times, its count (in SQL: concurrent
+        writers) and, but for the test chat (answered while the owner waits), the answer queue's
+        mark (see mark_answer_pending: SQL expressions, never loaded values)."""
+        now = utcnow()
+        values = {"last_message_at": now}
+        if sender == "customer":
+            values["last_inbound_at"] = max(filter(None, [last_inbound_at, sent_at or now]))
+        if customer_name:
+            values["customer_name"] = customer_name[:200]
+        db.session.execute(
+            *prepared.note_inbound(cls.__table__, conversation_id, values, platform != "web")
+        )
+
     def window_open(self, now: datetime | None = None) -> bool:
         """Whether a free-form message may be sent now (Meta's 24-hour customer-service window)."""
         if self.platform not in WINDOW_PLATFORMS:
@@ -205,9 +233,29 @@ class Message(db.Model):
         return json.loads(self.chunks_json) if self.chunks_json else []
 
     @classmethod
-    def store_inbound(
+    def store_inbound(cls, conv: Conversation, **fields) -> Message | None:
+        """Store one inbound message in a loaded conversation (the test chat, tools); None when
+        its external id was already stored. Fields as for `insert_inbound`."""
+        db.session.flush()  # the statements below bypass the ORM: nothing of conv may be lost
+        msg_id = cls.insert_inbound(
+            conv.id, conv.user_id, conv.platform, conv.account_ref, **fields
+        )
+        if msg_id is None:
+            return None
+        sender = fields.get("sender", "customer")
+        Conversation.note_inbound(
+            conv.id, conv.platform, sender, conv.last_inbound_at, fields.get("sent_at")
+        )
+        db.session.expire(conv, NOTED_COLUMNS)
+        return db.session.get(cls, msg_id)
+
+    @classmethod
+    def insert_inbound(
         cls,
-        conv: Conversation,
+        conversation_id: int,
+        user_id: int,
+        platform: str,
+        account_ref: str,
         *,
         external_id: str | None,
         text: str | None,
@@ -215,16 +263,15 @@ class Message(db.Model):
         sent_at: datetime | None = None,
         sender: str = "customer",
         callback_id: str | None = None,
-    ) -> Message | None:
-        """Store one inbound message; None when this external id was already stored (redelivery).
-
-        One INSERT … ON CONFLICT DO NOTHING RETURNING: a redelivered or concurrently delivered
-        webhook costs no savepoint and no error."""
+    ) -> int | None:
+        """Store one inbound message; its id, or None when this external id was already stored
+        (a redelivery). One INSERT … ON CONFLICT DO NOTHING RETURNING, built once per process:
+        a redelivered or concurrently delivered webhook costs no savepoint and no error."""
         values = dict(
-            conversation_id=conv.id,
-            user_id=conv.user_id,
-            platform=conv.platform,
-            account_ref=conv.account_ref,
+            conversation_id=conversation_id,
+            user_id=user_id,
+            platform=platform,
+            account_ref=account_ref,
             external_id=external_id,
             direction="in",
             sender=sender,
@@ -233,26 +280,10 @@ class Message(db.Model):
             status="received",
             sent_at=sent_at,
             callback_id=callback_id,
+            attempts=0,
             created_at=utcnow(),
         )
-        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
-        statement = (
-            dialect.insert(cls)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["platform", "account_ref", "external_id"])
-            .returning(cls)
-        )
-        msg = db.session.scalars(statement).first()
-        if msg is None:
-            return None
-        now = utcnow()
-        conv.last_message_at = now
-        if sender == "customer":
-            conv.last_inbound_at = max(filter(None, [conv.last_inbound_at, sent_at or now]))
-        conv.message_count = Conversation.message_count + 1  # in SQL: concurrent writers
-        if conv.platform != "web":  # the test chat is answered while the owner waits
-            conv.mark_answer_pending()
-        return msg
+        return db.session.scalar(*prepared.insert_inbound(cls.__table__, values))
 
     @classmethod
     def new_outbound(

@@ -106,4 +106,7 @@ def note_success(cfg: AIConfig, settings: ProviderSettings, is_owner: bool) -> N
         if cfg.key_failed_at:
             cfg.clear_key_failure()
     else:
+        from pipeline.throttle import count_platform_answer
+
+        count_platform_answer()
         PlatformAI.clear_error(settings.provider, settings.model)

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 
 from channels import CHANNELS, SendResult
 from core.crypto import SecretError
+from core.retry import backoff, call_with_retries
 from extensions import db
-from models.base import utcnow
+from models.base import database_away, utcnow
 from models.conversation import Conversation, Message
 
 if TYPE_CHECKING:
@@ -104,6 +107,56 @@ def _record(msg: Message, result: SendResult) -> Message:
     return msg
 
 
+_RESULT_COLUMNS = ("status", "external_id", "error", "retry_at", "attempts")
+
+
+def _commit_result(msg: Message) -> None:
+    """Record what the platform answered at once, and hold on to it through a short database
+    outage (RESULT_WRITE_SECONDS): a reply that went out but was never recorded is settled as
+    not confirmed and shown as failed, although the customer got it. Written again only over
+    the pending row this worker left, never over what a settling worker decided meanwhile."""
+    if msg.platform == "web":
+        return  # the test chat's request commits it with the rest
+    result = {name: getattr(msg, name) for name in _RESULT_COLUMNS}
+    blocked = msg.conversation.blocked_at if msg.status == "failed" else None
+    try:
+        db.session.commit()
+        return
+    except DBAPIError as exc:
+        if not database_away(exc):
+            raise
+        db.session.rollback()
+    log.warning("recording the send of message %s: the database is away; retrying", msg.id)
+    cfg = current_app.config
+    call_with_retries(
+        lambda: _write_result(msg.id, msg.conversation_id, result, blocked),
+        attempts=cfg["RESULT_WRITE_ATTEMPTS"],
+        retry_on=lambda out: isinstance(out, DBAPIError) and database_away(out),
+        wait=backoff(0.5, 5.0),
+    )
+
+
+def _write_result(msg_id: int, conv_id: int, result: dict, blocked) -> None:
+    try:
+        db.session.execute(
+            update(Message)
+            .where(Message.id == msg_id, Message.status == "pending")
+            .values(**result)
+            .execution_options(synchronize_session=False)
+        )
+        if blocked is not None:
+            db.session.execute(
+                update(Conversation)
+                .where(Conversation.id == conv_id)
+                .values(blocked_at=blocked)
+                .execution_options(synchronize_session=False)
+            )
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        raise
+
+
 def send_reply(
     conv: Conversation,
     text: str,
@@ -131,6 +184,7 @@ def send_reply(
         _record(msg, result)
     if engine is not None and engine.status == "failed":
         msg.error = engine.error  # the customer got the apology; the cause is kept for the admin
+    _commit_result(msg)
     return msg
 
 
@@ -141,6 +195,7 @@ def resend(msg: Message, language_picker: bool = False) -> Message:
     result = _deliver(msg.conversation, msg.text or "", language_picker, durable=True)
     if not _defer(msg, result):
         _record(msg, result)
+    _commit_result(msg)
     return msg
 
 
@@ -166,4 +221,6 @@ def send_to_conversation(conv: Conversation, text: str, sender: str) -> Message:
     msg = Message.new_outbound(conv, text, sender=sender)
     db.session.flush()
     _commit_before_sending(msg)
-    return _record(msg, _deliver(conv, text))
+    _record(msg, _deliver(conv, text))
+    _commit_result(msg)
+    return msg

@@ -112,3 +112,33 @@ def test_an_owner_reply_by_hand_still_retries_a_short_429_at_once(client, app, f
         msg = send_to_conversation(conv, "Salom!", sender="owner")
         assert msg.status == "sent"
     assert len(tg.sent_messages(chat_id=2323)) == 1
+
+
+def test_a_reply_sent_while_the_database_drops_the_connection_is_still_recorded_as_sent(
+    client, app, fakes, shop, monkeypatch
+):
+    """The platform took the reply, then the commit recording it failed (the database went
+    away for a moment): the result is written again once it is back, so the reply is not
+    settled later as unconfirmed, and the customer gets it once."""
+    from sqlalchemy.exc import OperationalError
+
+    tg, _ = fakes
+    real_commit, dropped = db.session.commit, []
+
+    def commit():
+        if tg.sent_messages(chat_id=3030) and not dropped:
+            dropped.append(True)
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+        return real_commit()
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    _ask(client, shop, 3030)
+    monkeypatch.undo()
+    assert dropped and len(tg.sent_messages(chat_id=3030)) == 1
+    with app.app_context():
+        [question], [reply] = _rows()
+        sent_id = tg.sent_messages(chat_id=3030)[0]["message_id"]
+        assert (reply.status, reply.external_id) == ("sent", f"out:3030:{sent_id}")
+        assert question.status == "answered"
+        assert requeue_stale()["requeued"] == 0
+    assert len(tg.sent_messages(chat_id=3030)) == 1
