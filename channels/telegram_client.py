@@ -115,6 +115,7 @@ class TelegramClient:
         # False: a refusal for now (429, 5xx) comes back at once for a durable retry later,
         # instead of a thread sleeping through retry_after.
         self.retry_refusals = True
+        self.parts_sent = 0  # parts of the next text already delivered on an earlier try
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], token: str, **kwargs: Any) -> TelegramClient:
@@ -252,6 +253,8 @@ class TelegramClient:
         ids: list[str] = []
         with self._session() as client:
             for i, part in enumerate(parts):
+                if i < self.parts_sent:
+                    continue
                 params: dict[str, Any] = {"chat_id": chat_id, "text": part}
                 if reply_markup is not None and i == len(parts) - 1:
                     params["reply_markup"] = reply_markup

@@ -59,12 +59,8 @@ class SendResult:
 
     @property
     def refused_for_now(self) -> bool:
-        """The platform answered and refused for now (flood control, throughput limits), before
-        any part went out: trying again later cannot send anything twice. A network failure is
-        not this: the message may have reached the platform."""
-        return (
-            not self.ok
-            and self.retryable
-            and self.error_code != "network"
-            and not self.external_ids
-        )
+        """The platform answered and refused this part for now (flood control, throughput
+        limits): the parts before it went out (`external_ids`), so a later try sends the rest
+        and nothing twice. A network failure is not this: the part may have reached the
+        platform."""
+        return not self.ok and self.retryable and self.error_code != "network"

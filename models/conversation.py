@@ -223,6 +223,8 @@ class Message(db.Model):
     # A reply the platform refused for now (flood control) is tried again at retry_at.
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Parts of a split reply that went out before the platform refused the next one for now.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the platform's own time
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

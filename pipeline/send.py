@@ -56,7 +56,11 @@ class ChannelMissing(ValueError):
 
 
 def _deliver(
-    conv: Conversation, text: str, language_picker: bool = False, durable: bool = False
+    conv: Conversation,
+    text: str,
+    language_picker: bool = False,
+    durable: bool = False,
+    parts_sent: int = 0,
 ) -> SendResult:
     """Send through the conversation's channel; never raises for platform trouble."""
     channel = CHANNELS[conv.platform]
@@ -73,6 +77,7 @@ def _deliver(
             text,
             language_picker=language_picker,
             durable=durable,
+            parts_sent=parts_sent,
         )
     except SecretError as exc:
         return SendResult(ok=False, external_ids=[], error=str(exc))
@@ -88,17 +93,22 @@ def _commit_before_sending(msg: Message) -> None:
         db.session.commit()
 
 
+def _keep_first_id(msg: Message, result: SendResult) -> None:
+    """The id of the reply's first part is its key (parts that went out on an earlier try keep
+    theirs). Meta refers to our messages by id (WhatsApp statuses, Instagram echoes). Telegram
+    message ids are numbered per chat (two customers' replies both get id 1) and would also
+    collide with update ids: they are keyed by chat."""
+    if result.external_ids and msg.external_id is None:
+        first = result.external_ids[0]
+        if msg.platform == "telegram":
+            first = f"out:{msg.conversation.customer_ref}:{first}"
+        msg.external_id = first
+
+
 def _record(msg: Message, result: SendResult) -> Message:
     if result.ok:
         msg.status = "sent"
-        if result.external_ids:
-            # Meta refers to our messages by id (WhatsApp statuses, Instagram echoes), so keep it
-            # as the key. Telegram message ids are numbered per chat (two customers' replies both
-            # get id 1) and would also collide with update ids: key them by chat.
-            first = result.external_ids[0]
-            if msg.platform == "telegram":
-                first = f"out:{msg.conversation.customer_ref}:{first}"
-            msg.external_id = first
+        _keep_first_id(msg, result)
     else:
         msg.status = "failed"
         msg.error = (result.error or "send failed")[:1000]
@@ -107,7 +117,7 @@ def _record(msg: Message, result: SendResult) -> Message:
     return msg
 
 
-_RESULT_COLUMNS = ("status", "external_id", "error", "retry_at", "attempts")
+_RESULT_COLUMNS = ("status", "external_id", "error", "retry_at", "attempts", "parts_sent")
 
 
 def _commit_result(msg: Message) -> None:
@@ -192,7 +202,9 @@ def resend(msg: Message, language_picker: bool = False) -> Message:
     """Try a reply the platform refused for now once more (its retry_at has come)."""
     msg.status, msg.retry_at = "pending", None
     _commit_before_sending(msg)
-    result = _deliver(msg.conversation, msg.text or "", language_picker, durable=True)
+    result = _deliver(
+        msg.conversation, msg.text or "", language_picker, durable=True, parts_sent=msg.parts_sent
+    )
     if not _defer(msg, result):
         _record(msg, result)
     _commit_result(msg)
@@ -204,6 +216,8 @@ def _defer(msg: Message, result: SendResult) -> bool:
     while tries are left; False when the result is final."""
     if not result.refused_for_now:
         return False
+    _keep_first_id(msg, result)
+    msg.parts_sent = (msg.parts_sent or 0) + len(result.external_ids)
     msg.attempts = attempts = (msg.attempts or 0) + 1
     if attempts >= current_app.config["SEND_RETRY_ATTEMPTS"]:
         return False  # recorded as failed, with the platform's words

@@ -142,3 +142,32 @@ def test_a_reply_sent_while_the_database_drops_the_connection_is_still_recorded_
         assert question.status == "answered"
         assert requeue_stale()["requeued"] == 0
     assert len(tg.sent_messages(chat_id=3030)) == 1
+
+
+def test_a_long_reply_refused_after_its_first_part_sends_only_the_rest_later(
+    client, app, fakes, shop, gemini
+):
+    """Telegram takes part 1 of a split reply, then answers 429 for part 2: the retry sends
+    part 2 only (part 1 is never sent twice) and the reply keeps part 1's id."""
+    tg, _ = fakes
+    long_answer = (
+        "Yetkazib berish Toshkent boʻylab bepul. " * 80
+        + "\n\n"
+        + "Toʻlov naqd yoki karta orqali qabul qilinadi. " * 70
+    )  # ~6,500 characters: two parts
+    gemini.push_text(long_answer.strip())
+    tg.fail_send(429, retry_after=5, chat_id=4040, after=1)
+    _ask(client, shop, 4040)
+    [first] = tg.sent_messages(chat_id=4040)
+    with app.app_context():
+        [question], [reply] = _rows()
+        assert (reply.status, reply.parts_sent) == ("retrying", 1)
+        assert reply.external_id == f"out:4040:{first['message_id']}"
+        _time_passes()
+        assert requeue_stale()["requeued"] == 1
+        [question], [reply] = _rows()
+        assert (question.status, reply.status, reply.parts_sent) == ("answered", "sent", 1)
+        assert reply.external_id == f"out:4040:{first['message_id']}"
+    texts = [m["text"] for m in tg.sent_messages(chat_id=4040)]
+    assert len(texts) == 2 and texts[0] != texts[1]
+    assert texts[0].startswith("Yetkazib") and texts[1].startswith("Toʻlov")
