@@ -19,6 +19,7 @@ import httpx
 from core.retry import Sleep, backoff, call_with_retries, outcome
 
 from .http import DEFAULT_MAX_WAIT_SECONDS, network_error_text, open_session
+from .media import Media, MediaError, download
 from .readers import as_dict, as_id, as_str
 from .splitting import split_for_platform
 from .telegram import DEFAULT_ALLOWED_UPDATES, language_picker_markup
@@ -65,9 +66,7 @@ class TelegramError(Exception):
         network: bool = False,
     ):
         super().__init__(message)
-        self.message = message
-        self.code = code
-        self.retry_after = retry_after
+        self.message, self.code, self.retry_after = message, code, retry_after
         # Telegram's own words (token redacted), so a page can quote them after its own
         # translated sentence; `message` is our English summary for logs.
         self.description = description
@@ -241,6 +240,17 @@ class TelegramClient:
         """Stop the button's spinner (optionally with a toast); raises TelegramError."""
         self._request("answerCallbackQuery", {"callback_query_id": callback_query_id, "text": text})
         return True
+
+    def download_file(self, file_id: str, max_bytes: int) -> Media:
+        """getFile, then the file into memory (≤ max_bytes); MediaError never shows the URL."""
+        try:
+            info = as_dict(self._request("getFile", {"file_id": file_id}))
+        except TelegramError as exc:
+            raise MediaError(exc.message) from None
+        url = f"{self.base_url}/file/bot{self._token}/{as_str(info.get('file_path')) or ''}"
+        with self._session() as client:
+            return download(client, url, service="Telegram", max_bytes=max_bytes,
+                            declared_size=info.get("file_size"))  # fmt: skip
 
     def send_message(
         self, chat_id: int | str, text: str, reply_markup: dict[str, Any] | None = None

@@ -56,10 +56,23 @@ def store_events(user_id: int, account_ref: str, events: list[InboundEvent]) -> 
                 kind=event.kind,
                 sent_at=event.timestamp,
                 callback_id=event.callback_id,
+                media=_media(event),
             )
             if msg is not None:
                 waiting.add(conv.id)
     return waiting
+
+
+def _media(event: InboundEvent) -> dict | None:
+    """What the worker needs to fetch a voice note or photo (pipeline/media.py)."""
+    if event.media_type is None:
+        return None
+    return {
+        "media_type": event.media_type[:16],
+        "media_ref": event.media_ref,
+        "media_mime": event.media_mime,
+        "media_duration": event.media_duration,
+    }
 
 
 def _apply_status(event: InboundEvent, account_ref: str) -> None:
