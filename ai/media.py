@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from core.retry import call_with_retries
@@ -129,12 +129,12 @@ def _gemini(settings: ProviderSettings, request: MediaRequest) -> tuple[str, Any
 
 def _openai(settings: ProviderSettings, request: MediaRequest) -> tuple[str, Any, Any]:
     client = cached_client(settings, openai_provider.build)
+    if request.kind == "audio":  # errors name the model that was called
+        if not request.transcribe_model:
+            raise AIError("bad_request", "No OpenAI transcription model is configured", "openai")
+        settings = replace(settings, model=request.transcribe_model)
     try:
         if request.kind == "audio":
-            if not request.transcribe_model:
-                raise AIError(
-                    "bad_request", "No OpenAI transcription model is configured", "openai"
-                )
             name = "voice." + _extension(request.mime_type)
             result = client.audio.transcriptions.create(
                 model=request.transcribe_model, file=(name, request.data, request.mime_type)

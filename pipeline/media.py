@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 AUDIO = frozenset({"voice", "audio", "video_note"})
 IMAGES = frozenset({"photo", "image"})
+MEDIA_TYPES = ("audio/", "video/", "image/")
 
 # Stored on the message for the owner's and the admin's views (English, like platform errors).
 TOO_LONG = "voice message too long ({seconds} s; the limit is {limit} s): not transcribed"
@@ -68,9 +69,10 @@ def read(conv: Conversation, msg: Message, cfg: AIConfig) -> Heard:
     if audio and (msg.media_duration or 0) > limit:  # Telegram tells the length: no download
         return _too_long(msg.media_duration, limit)
     language, script = reply_language(conv, None, cfg.default_language)
-    db.session.commit()  # no transaction (nor pooled connection) held while fetching and reading
     try:
-        media = fetch(conv, msg)
+        client = CHANNELS[conv.platform].client(current_app.config, channel_account(conv))
+        db.session.commit()  # no transaction (nor connection) held while fetching and reading
+        media = fetch(client, conv.platform, msg)
     except MediaTooLarge as exc:
         too_large = Heard(reply=replies.file_too_large, status="answered")
         heard = _too_long(None, limit) if audio else too_large
@@ -103,24 +105,24 @@ def read(conv: Conversation, msg: Message, cfg: AIConfig) -> Heard:
     return Heard(msg.transcript)
 
 
-def fetch(conv: Conversation, msg: Message) -> Media:
-    """The media's bytes from the platform, through the conversation's channel; raises
-    MediaError (MediaTooLarge), ChannelMissing or SecretError."""
+def fetch(client, platform: str, msg: Message) -> Media:
+    """The media's bytes from the platform, with the conversation's channel client (no database
+    access here); raises MediaError (MediaTooLarge)."""
     cfg = current_app.config
-    client = CHANNELS[conv.platform].client(cfg, channel_account(conv))
     limit = cfg["MEDIA_MAX_BYTES"]
-    if conv.platform == "telegram":
+    if platform == "telegram":
         media = client.download_file(msg.media_ref, limit)
-    elif conv.platform == "whatsapp":
+    elif platform == "whatsapp":
         media = client.download_media(msg.media_ref, limit)
-    elif conv.platform == "instagram":
+    elif platform == "instagram":
         if not host_allowed(msg.media_ref, cfg["INSTAGRAM_MEDIA_HOSTS"].split(",")):
             raise MediaError("the attachment URL is not on an Instagram media host")
         media = client.download_attachment(msg.media_ref, limit)
     else:
-        raise MediaError(f"no media on {conv.platform}")
-    if media.mime_type == "application/octet-stream" and msg.media_mime:
-        media = Media(media.data, msg.media_mime.split(";")[0].strip().lower())
+        raise MediaError(f"no media on {platform}")
+    if not media.mime_type.startswith(MEDIA_TYPES):  # file servers often say octet-stream
+        guess = "audio/ogg" if msg.media_type in AUDIO else "image/jpeg"
+        media = Media(media.data, (msg.media_mime or guess).split(";")[0].strip().lower())
     return media
 
 
