@@ -210,10 +210,10 @@ class Message(db.Model):
 
     @property
     def media_marker(self) -> str | None:
-        """ "voice" or "photo" for a message read from its media (the views' marker)."""
-        if self.transcript is None:
-            return None
-        return "photo" if self.media_type in ("photo", "image") else "voice"
+        """ "voice" or "photo" for a voice note or photo (the conversation views' marker)."""
+        if self.media_type in ("voice", "audio", "video_note"):
+            return "voice"
+        return "photo" if self.media_type in ("photo", "image") else None
 
     @property
     def chunks_used(self) -> list[dict]:
