@@ -65,3 +65,11 @@ def test_another_owners_voice_note_is_a_404(client, app, owner, user_factory):
     conv_id = _conversation(app, other.id)
     response = client.get(f"/conversations/{conv_id}")
     assert response.status_code == 404 and TRANSCRIPT not in response.get_data(as_text=True)
+
+
+def test_the_owners_search_finds_words_said_in_a_voice_note(client, app, owner):
+    conv_id = _conversation(app, owner.id)
+    found = client.get("/conversations?q=narxi qancha").get_data(as_text=True)
+    assert f"/conversations/{conv_id}" in found
+    missing = client.get("/conversations?q=vertolyot").get_data(as_text=True)
+    assert f"/conversations/{conv_id}" not in missing
