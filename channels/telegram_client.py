@@ -19,7 +19,7 @@ import httpx
 from core.retry import Sleep, backoff, call_with_retries, outcome
 
 from .http import DEFAULT_MAX_WAIT_SECONDS, network_error_text, open_session
-from .media import Media, MediaError, download
+from .media import Media, MediaError, MediaTooLarge, download
 from .readers import as_dict, as_id, as_str
 from .splitting import split_for_platform
 from .telegram import DEFAULT_ALLOWED_UPDATES, language_picker_markup
@@ -108,9 +108,7 @@ class TelegramClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max(0, int(max_retries))
-        self.sleep = sleep
-        self.max_wait = max_wait
-        self._http = http
+        self.sleep, self.max_wait, self._http = sleep, max_wait, http
         # False: a refusal for now (429, 5xx) comes back at once for a durable retry later,
         # instead of a thread sleeping through retry_after.
         self.retry_refusals = True
@@ -245,8 +243,9 @@ class TelegramClient:
         """getFile, then the file into memory (≤ max_bytes); MediaError never shows the URL."""
         try:
             info = as_dict(self._request("getFile", {"file_id": file_id}))
-        except TelegramError as exc:
-            raise MediaError(exc.message) from None
+        except TelegramError as exc:  # over 20 MB: "Bad Request: file is too big"
+            too_big = "too big" in (exc.description or "")
+            raise MediaTooLarge(None, max_bytes) if too_big else MediaError(exc.message) from None
         url = f"{self.base_url}/file/bot{self._token}/{as_str(info.get('file_path')) or ''}"
         with self._session() as client:
             return download(client, url, service="Telegram", max_bytes=max_bytes,

@@ -218,6 +218,8 @@ def _answer_media(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
         _answer_and_send(conv, msg, cfg, question=heard.text)
         return
     msg.error = heard.error
+    if heard.status == "failed":
+        conv.failed_count = (conv.failed_count or 0) + 1
     language, script = reply_language(conv, None, cfg.default_language)
     _send(conv, heard.reply(language, script), reply_to=msg, status=heard.status)
 

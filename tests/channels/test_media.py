@@ -102,6 +102,13 @@ def test_telegram_download_over_the_limit_stops(tg) -> None:
         TelegramClient(TOKEN, base_url=tg.url).download_file("lies", 4000)
 
 
+def test_telegram_refusing_a_file_over_20_mb_is_too_large(tg) -> None:
+    tg.add_file("huge", b"x", file_size=25 * 1024 * 1024)
+    with pytest.raises(MediaTooLarge):
+        TelegramClient(TOKEN, base_url=tg.url).download_file("huge", 30 * 1024 * 1024)
+    assert tg.downloads() == []
+
+
 @pytest.mark.parametrize("failure", ["unknown", "server"])
 def test_telegram_download_failure_never_shows_the_token(tg, failure) -> None:
     if failure == "server":

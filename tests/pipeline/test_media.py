@@ -224,7 +224,8 @@ def test_a_failing_download_gets_one_clear_reply_and_is_kept(client, app, fakes,
     assert tg_post(client, shop.id, update, shop.telegram_secret).status_code == 200
     assert len(tg.sent_texts(chat_id=71)) == 1 and len(_messages(app, "in")) == 1
     with app.app_context():
-        assert db.session.scalar(select(Conversation.answer_pending)) is False
+        conv = db.session.scalar(select(Conversation))
+        assert conv.answer_pending is False and conv.failed_count == 1  # the inbox shows it
 
 
 def test_an_ai_failure_gets_the_apology_and_is_shown(client, app, fakes, shop, gemini):
