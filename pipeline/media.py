@@ -93,7 +93,7 @@ def read(conv: Conversation, msg: Message, cfg: AIConfig) -> Heard:
         script,
         transcribe_model=current_app.config["OPENAI_TRANSCRIBE_MODEL"] or None,
     )
-    del media  # the bytes are not needed past the AI call
+    del media  # only the request holds the bytes now, until the AI has read them
     heard = _ask(cfg, request)
     if heard.text is None:
         return heard
