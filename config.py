@@ -170,6 +170,13 @@ class Config:
     AI_TRANSLATE_GEMINI_MODEL = env("AI_TRANSLATE_GEMINI_MODEL", "")
     AI_TRANSLATE_OPENAI_MODEL = env("AI_TRANSLATE_OPENAI_MODEL", "")
     AI_TRANSLATE_TIMEOUT_SECONDS = env("AI_TRANSLATE_TIMEOUT_SECONDS", 4.0, float)
+    # Voice notes and photos (pipeline/media.py): OpenAI's transcription model (Gemini reads
+    # audio with GEMINI_MODEL), the largest file fetched, the longest voice note transcribed, and
+    # the hosts an Instagram attachment URL may point at.
+    OPENAI_TRANSCRIBE_MODEL = env("OPENAI_TRANSCRIBE_MODEL", "gpt-4o-mini-transcribe")
+    MEDIA_MAX_BYTES = env("MEDIA_MAX_BYTES", 20 * 1024 * 1024, int)
+    MEDIA_MAX_SECONDS = env("MEDIA_MAX_SECONDS", 120, int)
+    INSTAGRAM_MEDIA_HOSTS = env("INSTAGRAM_MEDIA_HOSTS", "fbsbx.com,fbcdn.net,cdninstagram.com")
 
     # Messaging platforms
     TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")

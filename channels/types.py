@@ -33,6 +33,11 @@ class InboundEvent:
     recipient_id: str | None = None
     media_type: str | None = None
     language_code: str | None = None
+    # What the worker needs to fetch a voice note or photo later: the platform's file id, media
+    # id or attachment URL, its type and (Telegram) its length in seconds.
+    media_ref: str | None = None
+    media_mime: str | None = None
+    media_duration: int | None = None
 
     @property
     def is_question(self) -> bool:

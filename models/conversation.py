@@ -220,6 +220,14 @@ class Message(db.Model):
     chunks_json: Mapped[str | None] = mapped_column(Text)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     callback_id: Mapped[str | None] = mapped_column(String(128))  # a Telegram button press
+    # A voice note or photo (pipeline/media.py): what to fetch it by (file id, media id or
+    # attachment URL), and what it said once transcribed or described, kept so a redelivery or
+    # a worker taking over never asks the AI again.
+    media_type: Mapped[str | None] = mapped_column(String(16))
+    media_ref: Mapped[str | None] = mapped_column(String(2048))
+    media_mime: Mapped[str | None] = mapped_column(String(64))
+    media_duration: Mapped[int | None] = mapped_column(Integer)
+    transcript: Mapped[str | None] = mapped_column(Text)
     # A reply the platform refused for now (flood control) is tried again at retry_at.
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -229,6 +237,13 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    @property
+    def media_marker(self) -> str | None:
+        """ "voice" or "photo" for a voice note or photo (the conversation views' marker)."""
+        if self.media_type in ("voice", "audio", "video_note"):
+            return "voice"
+        return "photo" if self.media_type in ("photo", "image") else None
 
     @property
     def chunks_used(self) -> list[dict]:
@@ -265,6 +280,7 @@ class Message(db.Model):
         sent_at: datetime | None = None,
         sender: str = "customer",
         callback_id: str | None = None,
+        media: dict | None = None,
     ) -> int | None:
         """Store one inbound message; its id, or None when this external id was already stored
         (a redelivery). One INSERT … ON CONFLICT DO NOTHING RETURNING, built once per process:
@@ -284,6 +300,7 @@ class Message(db.Model):
             callback_id=callback_id,
             attempts=0,
             created_at=utcnow(),
+            **(media or {}),
         )
         return db.session.scalar(*prepared.insert_inbound(cls.__table__, values))
 

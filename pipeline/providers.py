@@ -11,6 +11,7 @@ import threading
 
 from flask import current_app
 
+import ai
 from ai import AIError, AIRequest, ProviderSettings, generate
 from models.ai_config import AIConfig, PlatformAI
 
@@ -85,6 +86,14 @@ def call(settings: ProviderSettings, request: AIRequest):
     """One provider call, within this process's limit for that provider."""
     with _limit(settings.provider):
         return generate(
+            settings, request, retry_backoff=current_app.config["AI_RETRY_BACKOFF_SECONDS"]
+        )
+
+
+def read_media(settings: ProviderSettings, request: ai.MediaRequest):
+    """One voice note's transcript or photo's description, within the same limit."""
+    with _limit(settings.provider):
+        return ai.read_media(
             settings, request, retry_backoff=current_app.config["AI_RETRY_BACKOFF_SECONDS"]
         )
 

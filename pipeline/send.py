@@ -55,6 +55,18 @@ class ChannelMissing(ValueError):
         return str(_l("This channel is no longer connected."))
 
 
+def channel_account(conv: Conversation):
+    """The owner's connection the conversation came through; raises ChannelMissing when it has
+    been disconnected (or replaced by another account). None for the test chat."""
+    channel = CHANNELS[conv.platform]
+    if channel.model is None:
+        return None
+    account = db.session.query(channel.model).filter_by(user_id=conv.user_id).one_or_none()
+    if account is None or account.account_ref != conv.account_ref:
+        raise ChannelMissing()
+    return account
+
+
 def _deliver(
     conv: Conversation,
     text: str,
@@ -64,11 +76,10 @@ def _deliver(
 ) -> SendResult:
     """Send through the conversation's channel; never raises for platform trouble."""
     channel = CHANNELS[conv.platform]
-    account = None
-    if channel.model is not None:
-        account = db.session.query(channel.model).filter_by(user_id=conv.user_id).one_or_none()
-        if account is None or account.account_ref != conv.account_ref:
-            return SendResult(ok=False, external_ids=[], error=str(ChannelMissing()))
+    try:
+        account = channel_account(conv)
+    except ChannelMissing as exc:
+        return SendResult(ok=False, external_ids=[], error=str(exc))
     try:
         return channel.send(
             current_app.config,

@@ -66,6 +66,7 @@ def _store_message(user_id: int, account_ref: str, customer: str, event: Inbound
         kind=event.kind,
         sent_at=event.timestamp,
         callback_id=event.callback_id,
+        media=_media(event),
     )
     if stored is None:
         return None
@@ -81,6 +82,18 @@ _C = Conversation.__table__.c
 _FIND_CONVERSATION = select(_C.id, _C.customer_name, _C.last_inbound_at).where(
     *(_C[k] == bindparam(k) for k in _KEY)
 )
+
+
+def _media(event: InboundEvent) -> dict | None:
+    """What the worker needs to fetch a voice note or photo (pipeline/media.py)."""
+    if event.media_type is None:
+        return None
+    return {
+        "media_type": event.media_type[:16],
+        "media_ref": event.media_ref,
+        "media_mime": event.media_mime,
+        "media_duration": event.media_duration,
+    }
 
 
 def _apply_status(event: InboundEvent, account_ref: str) -> None:

@@ -26,6 +26,8 @@ MESSAGE_STATUS_LABELS = {
     "read": _l("Read"),
     "failed": _l("Failed"),
 }
+# The marker on a message the bot read from its media (models.conversation.Message.media_marker).
+MEDIA_LABELS = {"voice": _l("Voice message"), "photo": _l("Photo")}
 SENDER_LABELS = {
     "customer": _l("Customer"),
     "bot": _l("Bot"),
@@ -66,6 +68,7 @@ def register(app: Flask) -> None:
             "platform_labels": PLATFORM_LABELS,
             "message_status_labels": MESSAGE_STATUS_LABELS,
             "sender_labels": SENDER_LABELS,
+            "media_labels": MEDIA_LABELS,
             "has_endpoint": lambda name: name in current_app.view_functions,
             "request_path": request.full_path.rstrip("?") if request else "/",
         }

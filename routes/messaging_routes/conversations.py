@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
 from extensions import db
 from forms.messaging import ReplyForm
@@ -42,7 +42,7 @@ def owner_conversation_query(user_id: int, args) -> select:
             exists().where(
                 Message.conversation_id == Conversation.id,
                 Message.user_id == user_id,
-                Message.text.ilike(f"%{q}%"),
+                or_(Message.text.ilike(f"%{q}%"), Message.transcript.ilike(f"%{q}%")),
             )
         )
     return query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
