@@ -185,6 +185,8 @@ class Config:
     # Tries of a bot reply the platform refuses for now (flood control), spread over minutes.
     SEND_RETRY_ATTEMPTS = env("SEND_RETRY_ATTEMPTS", 6, int)
     HUMAN_TAKEOVER_MINUTES = env("HUMAN_TAKEOVER_MINUTES", 60, int)
+    # How often an open page asks for the inbox's unread count (the navbar badge).
+    UNREAD_POLL_SECONDS = env("UNREAD_POLL_SECONDS", 30, int)
 
     # Plans and marketing (prices in UZS)
     PLAN_PRICE_MONTHLY = env("PLAN_PRICE_MONTHLY", 300_000, int)
