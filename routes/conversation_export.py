@@ -40,7 +40,7 @@ def _headers() -> list[str]:
         _("Customer id"),
         _("Language"),
         _("Time (Tashkent)"),
-        _("From"),
+        _("Written by"),
         _("Message"),
         _("Status"),
     ]
