@@ -85,6 +85,10 @@ def test_statistics_in_russian_and_on_a_phone_in_uzbek(page, app, user_factory):
     expect(page.locator("#top-questions")).to_contain_text("доставка")
     expect(page.locator("#table-messages tbody tr")).to_have_count(30)
     screenshot(page, "owner-stats-ru")
+    for width in (1280, 1366):  # the menu with Statistics in it still fits the laptop screens
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate(NO_SCROLL), width
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     with page.expect_download() as download:
         page.locator("#export-csv").click()
