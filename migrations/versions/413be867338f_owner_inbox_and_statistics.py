@@ -49,10 +49,10 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("messages") as batch:
-        batch.drop_column("dont_know")
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+) rather than a batch rebuild, which would drop the
+    # full-text triggers of `messages` on SQLite.
+    op.drop_column("messages", "dont_know")
     op.drop_index("ix_conversations_user_inbound", table_name="conversations")
-    with op.batch_alter_table("conversations") as batch:
-        batch.drop_column("owner_read_at")
+    op.drop_column("conversations", "owner_read_at")
     op.drop_index("ix_canned_replies_user_id", table_name="canned_replies")
     op.drop_table("canned_replies")

@@ -165,3 +165,40 @@ def test_snippet_escapes_highlights_and_cuts():
     assert out.startswith("…") and out.endswith("…") and len(out) < 200
     assert str(snippet("Ёлка", "ёлка")) == "<mark>Ёлка</mark>"
     assert str(snippet("no match <i>", "zzz")) == "no match &lt;i&gt;"
+
+
+def _statements(app, client, url: str) -> int:
+    from sqlalchemy import event
+
+    count = 0
+
+    def counter(*_args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_the_inbox_and_statistics_cost_the_same_few_queries_for_many_conversations(
+    app, client, owner
+):
+    """No query per conversation (N+1): 3 or 20 conversations on a page, the same statements."""
+
+    def add(n: int, start: int) -> None:
+        with app.app_context():
+            for i in range(start, start + n):
+                add_conversation(owner.id, texts=(f"Yetkazib berish {i}?",), customer_ref=str(i))
+
+    add(3, 0)
+    urls = ("/conversations?q=yetkazib", "/conversations?status=unread", "/statistics")
+    few = [_statements(app, client, url) for url in urls]
+    add(17, 3)
+    many = [_statements(app, client, url) for url in urls]
+    assert many == few
