@@ -95,7 +95,11 @@ def test_statistics_in_russian_and_on_a_phone_in_uzbek(page, app, user_factory):
     path = download.value.path()
     with open(path, encoding="utf-8-sig") as f:
         body = f.read()
-    assert body.startswith("Диалог,Канал,Клиент") and ",Кто написал," in body and "Андрей Смирнов" in body
+    assert (
+        body.startswith("Диалог,Канал,Клиент")
+        and ",Кто написал," in body
+        and "Андрей Смирнов" in body
+    )
 
     page.fill("#date_from", "2026-05-10")
     page.fill("#date_to", "2026-05-01")
