@@ -212,6 +212,8 @@ def test_inbox_pages_fit_a_phone_in_uzbek_and_russian(page, app, user_factory):
             page.goto(path)
             expect(page.locator("html")).to_have_attribute("lang", lang)
             assert page.evaluate(NO_SCROLL), (lang, path)
+            if path.startswith("/conversations?q"):
+                screenshot(page, f"inbox-list-phone-{lang}")
         screenshot(page, f"inbox-phone-{lang}")
     page.goto("/conversations?q=yetkazib")
     expect(page.locator("#result-count")).to_contain_text("1")
