@@ -46,7 +46,9 @@ def conversations():
 @login_required
 def unread():
     """The navbar's unread count, polled by static/js/unread.js."""
-    return jsonify(unread=unread_count(current_user.id))
+    response = jsonify(unread=unread_count(current_user.id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/conversations/<int:conv_id>")

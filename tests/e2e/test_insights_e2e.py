@@ -197,6 +197,7 @@ def test_inbox_pages_fit_a_phone_in_uzbek_and_russian(page, app, user_factory):
     page.fill("#text", "Ertaga Toshkent bo‘ylab yetkazamiz.")
     page.locator("#canned-form button[type=submit]").click()
     expect(page.locator(".alert-success")).to_contain_text("Javob saqlandi")
+    edit_path = page.locator("#canned-list a").first.get_attribute("href")
     for lang in ("uz", "ru"):
         if lang != "uz":
             page.set_viewport_size({"width": 1280, "height": 900})
@@ -207,6 +208,7 @@ def test_inbox_pages_fit_a_phone_in_uzbek_and_russian(page, app, user_factory):
             "/conversations?status=unread",
             f"/conversations/{ids['delivery']}",
             "/canned-replies",
+            edit_path,
             "/statistics",
         ):
             page.goto(path)

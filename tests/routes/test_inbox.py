@@ -76,7 +76,8 @@ def test_unread_marks_and_the_navbar_count(app, client, owner, user_factory):
         first = add_conversation(owner.id, customer_ref="1")
         second = add_conversation(owner.id, customer_ref="2", platform="whatsapp", account_ref="w")
         add_conversation(owner.id, customer_ref="3", platform="web", account_ref="web")  # test chat
-    assert client.get("/conversations/unread").get_json() == {"unread": 2}
+    polled = client.get("/conversations/unread")
+    assert polled.get_json() == {"unread": 2} and polled.headers["Cache-Control"] == "no-store"
     html = client.get("/conversations").get_data(as_text=True)
     assert html.count("conversation-row unread") == 2 and 'id="unread-badge"' in html
     unread = client.get("/conversations?status=unread").get_data(as_text=True)
