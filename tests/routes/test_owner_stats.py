@@ -105,7 +105,8 @@ def test_the_page_shows_only_the_owners_own_data(app, client, owner, user_factor
     assert sum(sum(s["data"]) for s in messages) == 3  # two questions and the bot's reply
     assert len(charts["chart-conversations"]["labels"]) == 30  # the last 30 days by default
     assert 'id="total-customers">1<' in html and "stats_charts.js" in html
-    assert "2 times" in html  # the question asked most
+    assert "2 times" in html  # the question asked most, linked to the inbox's search
+    assert re.search(r'href="/conversations\?q=[Yy]etkazib\+berish\+bormi', html)
 
 
 def test_locale_formats_the_figures(app, client, auth, user_factory):
