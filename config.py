@@ -195,6 +195,8 @@ class Config:
     # apart: 10 tries ride out about 30 s), so a delivered reply is not settled as unconfirmed.
     RESULT_WRITE_ATTEMPTS = env("RESULT_WRITE_ATTEMPTS", 10, int)
     HUMAN_TAKEOVER_MINUTES = env("HUMAN_TAKEOVER_MINUTES", 60, int)
+    # How often an open page asks for the inbox's unread count (the navbar badge).
+    UNREAD_POLL_SECONDS = env("UNREAD_POLL_SECONDS", 30, int)
 
     # Plans and marketing (prices in UZS)
     PLAN_PRICE_MONTHLY = env("PLAN_PRICE_MONTHLY", 300_000, int)

@@ -65,6 +65,8 @@ class Conversation(db.Model):
         UniqueConstraint("user_id", "platform", "account_ref", "customer_ref"),
         Index("ix_conversations_user_last", "user_id", "last_message_at"),
         Index("ix_conversations_answer_pending", "answer_pending", "lease_until"),
+        # The inbox's unread count: the owner's conversations by their customer's last message.
+        Index("ix_conversations_user_inbound", "user_id", "last_inbound_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +93,8 @@ class Conversation(db.Model):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The customer asked for a person: shown to the owner until they reply or clear it.
     needs_human_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the owner last opened it: unread while the customer has written since.
+    owner_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation",
@@ -175,6 +179,16 @@ class Conversation(db.Model):
             return False
         return (now or utcnow()) - self.last_inbound_at < WINDOW
 
+    @property
+    def unread(self) -> bool:
+        """The customer wrote after the owner last opened the conversation (test chat aside)."""
+        if self.platform == "web" or self.last_inbound_at is None:
+            return False
+        return self.owner_read_at is None or self.last_inbound_at > self.owner_read_at
+
+    def mark_read(self) -> None:
+        self.owner_read_at = utcnow()
+
     def request_human(self) -> None:
         """Flag the conversation for the owner: the customer asked for a person."""
         self.needs_human_at = utcnow()
@@ -218,6 +232,8 @@ class Message(db.Model):
     tokens_out: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     chunks_json: Mapped[str | None] = mapped_column(Text)
+    # A bot reply that could not answer from the knowledge base or the owner's answers.
+    dont_know: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     callback_id: Mapped[str | None] = mapped_column(String(128))  # a Telegram button press
     # A voice note or photo (pipeline/media.py): what to fetch it by (file id, media id or

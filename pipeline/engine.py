@@ -48,6 +48,11 @@ class EngineReply:
     # A question the bot could not answer (a knowledge gap for the owner), when there is one.
     gap: str | None = None
 
+    @property
+    def dont_know(self) -> bool:
+        """Nothing the owner gave answers the question (small talk passes a gap on, not this)."""
+        return self.gap is not None and self.provider != "smalltalk"
+
     def chunks_json(self) -> str | None:
         if not self.passages:
             return None

@@ -198,6 +198,7 @@ def send_reply(
             engine.latency_ms,
         )
         msg.chunks_json = engine.chunks_json()
+        msg.dont_know = engine.dont_know
     db.session.flush()
     _commit_before_sending(msg)
     result = _deliver(conv, text, language_picker, durable=deferrable)
