@@ -2,7 +2,8 @@
 
 One module per aggregate: user, knowledge_base, channel (Telegram, WhatsApp, Instagram accounts),
 conversation, ai_config, billing, coupon, announcement, broadcast, marketing, admin_log, stats,
-owner_answer (the owner's question/answer pairs and knowledge gaps);
+owner_answer (the owner's question/answer pairs and knowledge gaps), owner_alerts (the
+owner's Telegram alerts: link, switches, every alert sent);
 base (column types), search (the message-text indexes) and queries/ (the admin pages' reads).
 """
 
@@ -17,6 +18,7 @@ from models.coupon import Coupon
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.marketing import MarketingMessage
 from models.order import Order
+from models.owner_alerts import AlertSettings, OwnerAlert
 from models.owner_answer import KnowledgeGap, OwnerAnswer
 from models.stats import MessageDayStat
 from models.user import User
@@ -24,6 +26,7 @@ from models.user import User
 __all__ = [
     "AIConfig",
     "AdminLog",
+    "AlertSettings",
     "Announcement",
     "AnnouncementDismissal",
     "Broadcast",
@@ -38,6 +41,7 @@ __all__ = [
     "Message",
     "MessageDayStat",
     "Order",
+    "OwnerAlert",
     "OwnerAnswer",
     "Payment",
     "PlanRequest",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.base import UTCDateTime, utcnow
+from models.owner_alerts import note_human
 
 PLATFORMS = ("telegram", "whatsapp", "instagram", "web")
 # Meta allows free-form replies only within 24 hours of the customer's last message.
@@ -148,8 +149,10 @@ class Conversation(db.Model):
         return (now or utcnow()) - self.last_inbound_at < WINDOW
 
     def request_human(self) -> None:
-        """Flag the conversation for the owner: the customer asked for a person."""
-        self.needs_human_at = utcnow()
+        """Flag the conversation for the owner: the customer asked for a person (and alert the
+        owner in Telegram when they asked for that)."""
+        previous, self.needs_human_at = self.needs_human_at, utcnow()
+        note_human(self, previous)
 
     def is_paused(self, now: datetime | None = None) -> bool:
         return self.bot_paused_until is not None and self.bot_paused_until > (now or utcnow())

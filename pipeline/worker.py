@@ -21,6 +21,7 @@ from extensions import db
 from models.ai_config import AIConfig
 from models.base import utcnow
 from models.conversation import Conversation, Message
+from models.owner_alerts import note_gap
 from models.owner_answer import KnowledgeGap
 from models.user import User
 from pipeline import queue, replies, settle, throttle
@@ -213,7 +214,7 @@ def _answer_and_send(conv: Conversation, msg: Message, cfg: AIConfig | None = No
     started = time.monotonic()
     reply = answer(conv, msg.text or "", cfg)
     if reply.gap:
-        KnowledgeGap.record(conv.user_id, reply.gap, conv.platform)
+        note_gap(conv, KnowledgeGap.record(conv.user_id, reply.gap, conv.platform))
     remember_language(conv, msg.text, reply.language)
     msg.language = reply.language
     msg.error = reply.error

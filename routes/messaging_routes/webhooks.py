@@ -13,6 +13,7 @@ from sqlalchemy import select
 from channels import CHANNELS, Channel
 from core.crypto import SecretError
 from extensions import csrf, db
+from outreach import owner_chat
 from pipeline.dispatch import notify
 from pipeline.store import store_events
 from routes.helpers import json_body
@@ -70,7 +71,11 @@ def telegram_webhook(user_id: int):
         valid = False
     if not valid:
         abort(403)
-    events = channel.parse(_json_body("telegram"), bot.bot_id)
+    update = _json_body("telegram")
+    if owner_chat.intercept(bot, update):  # the owner's own chat: never a customer's message
+        db.session.commit()
+        return {"ok": True}
+    events = channel.parse(update, bot.bot_id)
     if events:
         bot.note_message()
     _commit_and_enqueue(store_events(user_id, bot.bot_id, events))
