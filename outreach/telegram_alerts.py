@@ -129,7 +129,7 @@ def render(alert: OwnerAlert, user: User) -> str:
     if alert.kind == "gap":
         head = _("The bot could not answer this question 3 times:")
         who = _("Last asked by %(name)s (%(platform)s).", name=name, platform=platform)
-        add = _("Add the answer on the Answers page so the bot knows it next time.")
+        add = _("Add the answer under “Your answers” in BilimBot so the bot knows it next time.")
         return f"❓ {head}\n«{_quote(alert.detail)}»\n{who}\n\n{reply_hint()}\n{add}"
     if alert.kind == "channel":
         return "⚠️ " + _channel_text(alert.detail or "")
