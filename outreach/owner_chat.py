@@ -42,8 +42,10 @@ def _link_code(text: str | None) -> str | None:
 def intercept(bot: TelegramBot, update: Any) -> bool:
     """Take an update that is the owner's (or a link attempt) out of the customer pipeline;
     True when it was taken. Database only: what it records is sent after the commit."""
-    if not isinstance(update, dict) or not isinstance(update.get("message"), dict):
+    if not isinstance(update, dict):
         return False
+    if not isinstance(update.get("message"), dict):
+        return _from_linked_chat(bot, update)  # a button or a block in the owner's chat
     msg = update["message"]
     chat = as_dict(msg.get("chat"))
     chat_id, update_id = as_id(chat.get("id")), as_id(update.get("update_id"))
@@ -75,6 +77,20 @@ def intercept(bot: TelegramBot, update: Any) -> bool:
     else:
         OwnerAlert.add(bot.user_id, "notice", key, detail="help", chat_id=chat_id)
     return True
+
+
+def _from_linked_chat(bot: TelegramBot, update: dict) -> bool:
+    """A callback or my_chat_member update from the linked chat: nothing for the customers."""
+    member = as_dict(update.get("my_chat_member"))
+    chat = as_dict(
+        member.get("chat")
+        or as_dict(as_dict(update.get("callback_query")).get("message")).get("chat")
+    )
+    chat_id = as_id(chat.get("id"))
+    if chat_id is None:
+        return False
+    settings = AlertSettings.find(bot.user_id)
+    return settings is not None and settings.chat_id == chat_id and settings.bot_id == bot.bot_id
 
 
 def deliver_reply(alert: OwnerAlert) -> None:

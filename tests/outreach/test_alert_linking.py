@@ -3,11 +3,12 @@ owner's chat kept out of the customer pipeline; someone else's code links nothin
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
 from models.base import utcnow
 from models.channel import TelegramBot
+from models.conversation import Conversation
 from models.owner_alerts import AlertSettings, code_hash
 from tests.channel_fixtures import tg_post
 from tests.fakes import telegram as t
@@ -167,3 +168,25 @@ def test_the_settings_and_links_are_the_logged_in_owners_own(
             == 7 * 60
         )
     assert alerts(app, other.id) == []
+
+
+def test_the_owner_blocking_the_bot_is_no_customer_event(client, app, fakes, shop):
+    link(client, shop)
+    update = t.telegram_my_chat_member_update("kicked", chat_id=OWNER_CHAT)
+    assert tg_post(client, shop.id, update, shop.telegram_secret).status_code == 200
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count(Conversation.id)).where(
+                    Conversation.customer_ref == str(OWNER_CHAT)
+                )
+            )
+            == 0
+        )
+    # A customer blocking the bot is recorded as before.
+    tg_post(client, shop.id, t.telegram_my_chat_member_update("kicked"), shop.telegram_secret)
+    with app.app_context():
+        conv = db.session.scalar(
+            select(Conversation).where(Conversation.customer_ref == str(CUSTOMER_CHAT))
+        )
+        assert conv is not None and conv.blocked_at is not None
