@@ -218,10 +218,10 @@ def note_gap(conv, gap) -> None:
         )
 
 
-def note_channel(user_id: int, platform: str, problem: str, words: str = "") -> None:
+def note_channel(user_id: int, platform: str, problem: str, words: str = "") -> int | None:
     """A channel stopped working (`problem`: token, window, webhook); once a day per problem."""
     day = (utcnow() + TASHKENT).date().isoformat()
-    OwnerAlert.note(
+    return OwnerAlert.note(
         user_id,
         "channel",
         f"channel:{platform}:{problem}:{day}",

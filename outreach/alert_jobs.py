@@ -16,17 +16,19 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from channels import CHANNELS
 from channels.telegram_client import TelegramClient, TelegramError
 from core.crypto import SecretError
 from core.tasks import enqueue, task
 from extensions import db
 from models.base import utcnow
+from models.channel import channels_for
 from models.conversation import Message
 from models.owner_alerts import PENDING, TASHKENT, AlertSettings, OwnerAlert, note_channel
 from models.owner_answer import KnowledgeGap
 from models.user import User
 from outreach.owner_chat import deliver_reply
-from outreach.telegram_alerts import claim, owner_bot, send_alert
+from outreach.telegram_alerts import claim, send_alert
 
 log = logging.getLogger(__name__)
 
@@ -175,29 +177,38 @@ def run_daily_summaries(now: datetime | None = None) -> dict:
 
 # --- channel health and the sweep ------------------------------------------------------------
 def run_channel_checks(now: datetime | None = None) -> dict:
-    """Ask Telegram whether deliveries to our webhook fail (getWebhookInfo's last error), then
-    send alerts a lost hand-off left pending."""
+    """Ask Telegram whether deliveries to our webhook fail (getWebhookInfo's last error) and Meta
+    whether the stored tokens still work, then send alerts a lost hand-off left pending."""
     now = now or utcnow()
-    settings_list = _linked("notify_channels")
+    owners = [s.user_id for s in _linked("notify_channels")]
     db.session.commit()  # no transaction open during the network calls
     noted = 0
-    for settings in settings_list:
-        bot = owner_bot(settings.user_id)
-        if bot is None:
-            continue
-        try:
-            info = TelegramClient.from_config(current_app.config, bot.token).get_webhook_info()
-        except (TelegramError, SecretError) as exc:
-            log.info("getWebhookInfo for user %s failed: %s", settings.user_id, exc)
-            continue
-        when = info.get("last_error_date")
-        if isinstance(when, int) and now - datetime.fromtimestamp(when, UTC) < WEBHOOK_ERROR_RECENT:
-            note_channel(
-                settings.user_id, "telegram", "webhook", str(info.get("last_error_message") or "")
-            )
-            noted += 1
-    db.session.commit()
+    for user_id in owners:
+        found = channels_for(user_id)
+        if "telegram" in found:
+            noted += _webhook_failing(user_id, found.pop("telegram"), now)
+        for platform, account in found.items():
+            try:
+                _label, failure = CHANNELS[platform].check(current_app.config, account)
+            except SecretError:
+                continue
+            if failure is not None and failure.token_invalid:
+                noted += note_channel(user_id, platform, "token", failure.message) is not None
+        db.session.commit()
     return {"noted": noted, **sweep(now)}
+
+
+def _webhook_failing(user_id: int, bot, now: datetime) -> bool:
+    try:
+        info = TelegramClient.from_config(current_app.config, bot.token).get_webhook_info()
+    except (TelegramError, SecretError) as exc:
+        log.info("getWebhookInfo for user %s failed: %s", user_id, exc)
+        return False
+    when = info.get("last_error_date")
+    if isinstance(when, int) and now - datetime.fromtimestamp(when, UTC) < WEBHOOK_ERROR_RECENT:
+        words = str(info.get("last_error_message") or "")
+        return note_channel(user_id, "telegram", "webhook", words) is not None
+    return False
 
 
 def sweep(now: datetime | None = None) -> dict:

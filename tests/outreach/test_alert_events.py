@@ -5,13 +5,16 @@ a Telegram failure never costs the customer their answer."""
 import json
 from datetime import UTC, datetime, timedelta
 
-from click.testing import CliRunner  # noqa: F401 (the app's runner wraps it)
-
 from extensions import db
 from models.base import utcnow
-from models.owner_alerts import AlertSettings
+from models.owner_alerts import PENDING, AlertSettings, OwnerAlert
 from models.user import User
-from outreach.alert_jobs import run_channel_checks, run_daily_summaries, run_plan_alerts
+from outreach.alert_jobs import (
+    run_channel_checks,
+    run_daily_summaries,
+    run_plan_alerts,
+    sweep,
+)
 from tests.channel_fixtures import TOKEN, WA_TOKEN, meta_post, tg_post
 from tests.fakes import graph as g
 from tests.fakes import telegram as t
@@ -120,11 +123,42 @@ def test_webhook_delivery_errors_alert_the_owner(client, app, fakes, shop):
     )
     with app.app_context():
         assert run_channel_checks()["noted"] == 1
-        run_channel_checks()
+        assert run_channel_checks()["noted"] == 0
     [alert] = alerts(app, shop.id, "channel")
     assert alert.key.startswith("channel:telegram:webhook:") and alert.status == "sent"
     assert "Telegram could not deliver customers' messages" in owner_texts(tg)[-1]
     assert "502 Bad Gateway" in owner_texts(tg)[-1]
+
+
+def test_a_revoked_meta_token_is_found_without_waiting_for_a_customer(client, app, fakes, shop):
+    tg, graph = fakes
+    link(client, shop)
+    graph.expire_token(WA_TOKEN)
+    with app.app_context():
+        assert run_channel_checks()["noted"] == 1
+        assert run_channel_checks()["noted"] == 0  # the same problem the same day: no second
+    [alert] = alerts(app, shop.id, "channel")
+    assert alert.key.startswith("channel:whatsapp:token:")
+    assert owner_texts(tg)[-1].startswith("⚠️ WhatsApp stopped working")
+    result = app.test_cli_runner().invoke(args=["alerts", "channel-health"])
+    assert result.exit_code == 0 and result.output.strip() == "noted=0 swept=0"
+
+
+def test_an_alert_whose_hand_off_was_lost_is_sent_by_the_sweep(client, app, fakes, shop):
+    tg, _ = fakes
+    link(client, shop)
+    with app.app_context():
+        OwnerAlert.note(shop.id, "plan", "plan:expired:x", detail="expired|")
+        db.session.info.pop(PENDING)  # as if the process died right after the commit
+        db.session.commit()
+    [alert] = alerts(app, shop.id, "plan")
+    assert alert.status == "pending"
+    with app.app_context():
+        assert sweep(utcnow())["swept"] == 0  # too fresh: its own hand-off may still come
+        assert sweep(utcnow() + timedelta(minutes=3)) == {"swept": 1}
+        assert sweep(utcnow() + timedelta(minutes=3)) == {"swept": 0}
+    assert [a.status for a in alerts(app, shop.id, "plan")] == ["sent"]
+    assert owner_texts(tg)[-1].startswith("⛔ Your BilimBot plan has ended")
 
 
 def _plan(app, user_id, ends):
