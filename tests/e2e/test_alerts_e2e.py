@@ -108,7 +108,7 @@ def test_alerts_section_on_a_phone(browser, live_server, app, fakes, user_factor
         section.locator("#notify_summary").uncheck()
         section.locator("#summary_time").fill("08:30")
         section.get_by_role("button", name=texts["save"]).click()
-        expect(page.locator(".alert").first).to_contain_text(texts["saved"])
+        expect(page.locator(".alert")).to_contain_text(texts["saved"])
         expect(section.locator("#notify_summary")).not_to_be_checked()
         expect(section.locator("#notify_customers")).to_be_checked()
         expect(section.locator("#summary_time")).to_have_value("08:30")
@@ -116,7 +116,7 @@ def test_alerts_section_on_a_phone(browser, live_server, app, fakes, user_factor
         screenshot(page, f"account-alerts-linked-{language}-phone")
 
         section.get_by_role("button", name=texts["unlink"]).click()
-        expect(page.locator(".alert").first).to_contain_text(texts["unlinked"])
+        expect(page.locator(".alert")).to_contain_text(texts["unlinked"])
         expect(section.get_by_role("button", name=texts["link"])).to_be_visible()
         with app.app_context():
             row = AlertSettings.find(owner.id)
