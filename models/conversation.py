@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from extensions import db
 from models.base import UTCDateTime, utcnow
 
-PLATFORMS = ("telegram", "whatsapp", "instagram", "web")
+PLATFORMS = ("telegram", "whatsapp", "instagram", "web-widget", "web")
 # Meta allows free-form replies only within 24 hours of the customer's last message.
 WINDOW_PLATFORMS = ("whatsapp", "instagram")
 WINDOW = timedelta(hours=24)

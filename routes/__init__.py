@@ -11,6 +11,7 @@ from routes.kb_routes import bp as kb_bp
 from routes.main_routes import bp as main_bp
 from routes.messaging_routes import bp as messaging_bp
 from routes.payment_routes import bp as payments_bp
+from routes.widget_routes import bp as widget_bp
 
 BLUEPRINTS = [
     main_bp,
@@ -24,4 +25,5 @@ BLUEPRINTS = [
     payments_bp,
     admin_bp,
     announcements_bp,
+    widget_bp,
 ]

@@ -9,7 +9,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from core.phone import format_phone
-from labels import LANGUAGE_NAMES, PLAN_LABELS, PLATFORM_LABELS, STATUS_LABELS
+from labels import LANGUAGE_NAMES, PLAN_LABELS, PLATFORM_ICONS, PLATFORM_LABELS, STATUS_LABELS
 
 MESSAGE_STATUS_LABELS = {
     "received": _l("Received"),
@@ -64,6 +64,7 @@ def register(app: Flask) -> None:
             "status_labels": STATUS_LABELS,
             "plan_labels": PLAN_LABELS,
             "platform_labels": PLATFORM_LABELS,
+            "platform_icons": PLATFORM_ICONS,
             "message_status_labels": MESSAGE_STATUS_LABELS,
             "sender_labels": SENDER_LABELS,
             "has_endpoint": lambda name: name in current_app.view_functions,
