@@ -86,15 +86,15 @@ def parse_origins(text: str) -> list[str]:
     return found
 
 
-def origin_allowed(origin: str | None, allowed: list[str], own_host: str) -> bool:
-    """A browser's Origin header: our own pages (the widget's iframe) or one of the owner's
-    sites. No Origin at all is refused: browsers send it with every POST."""
+def origin_allowed(origin: str | None, allowed: list[str], own_hosts: set[str]) -> bool:
+    """A browser's Origin header: our own pages (the widget's iframe, on any of our host names)
+    or one of the owner's sites. No Origin at all is refused: browsers send it with every POST."""
     if not origin or origin == "null":
         return False
     if origin in allowed:
         return True
     try:
-        return urlsplit(origin).netloc == own_host
+        return urlsplit(origin).netloc in own_hosts
     except ValueError:
         return False
 

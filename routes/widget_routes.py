@@ -10,6 +10,7 @@ our own pages (the iframe) or of one of those sites; and requests are rate-limit
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import force_locale
@@ -95,12 +96,18 @@ def frame(key: str):
     return relax_framing(response, frame_ancestors(widget.allowed_origins))
 
 
+def _own_hosts() -> set[str]:
+    """Our host names: this request's, and the public address pages are served from."""
+    public = urlsplit(current_app.config["WEBHOOK_BASE_URL"]).netloc
+    return {request.host} | ({public} if public else set())
+
+
 def _api_request(key: str) -> tuple[WebWidget, dict, str]:
     """The widget, the JSON body and the visitor id of an API request, or a JSON error."""
     widget = _widget(key)
     if widget is None:
         _fail(404, _("This chat is not available."))
-    if not origin_allowed(request.headers.get("Origin"), widget.allowed_origins, request.host):
+    if not origin_allowed(request.headers.get("Origin"), widget.allowed_origins, _own_hosts()):
         _fail(403, _("This website may not use this chat."))
     request.max_content_length = current_app.config["WIDGET_MAX_BYTES"]
     data = json_body() if request.is_json else None

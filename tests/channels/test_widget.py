@@ -76,12 +76,12 @@ def test_the_list_is_split_deduplicated_and_bounded():
 
 def test_origin_check_accepts_our_own_pages_and_the_owners_sites_only():
     allowed = ["https://shop.uz"]
-    assert origin_allowed("https://shop.uz", allowed, "bot.example.test")
-    assert origin_allowed("https://bot.example.test", allowed, "bot.example.test")
-    assert not origin_allowed("https://evil.uz", allowed, "bot.example.test")
-    assert not origin_allowed("https://shop.uz.evil.uz", allowed, "bot.example.test")
-    assert not origin_allowed(None, allowed, "bot.example.test")
-    assert not origin_allowed("null", allowed, "bot.example.test")
+    assert origin_allowed("https://shop.uz", allowed, {"bot.example.test"})
+    assert origin_allowed("https://bot.example.test", allowed, {"bot.example.test"})
+    assert not origin_allowed("https://evil.uz", allowed, {"bot.example.test"})
+    assert not origin_allowed("https://shop.uz.evil.uz", allowed, {"bot.example.test"})
+    assert not origin_allowed(None, allowed, {"bot.example.test"})
+    assert not origin_allowed("null", allowed, {"bot.example.test"})
 
 
 def test_frame_ancestors_lists_the_sites_or_none():

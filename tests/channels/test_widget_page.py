@@ -70,6 +70,7 @@ def test_switching_it_off_keeps_the_key(app, client, owner):
         ("ru", "http://shop.uz", "сайт должен использовать https"),
         ("uz", "shop", "“shop” sayt manzili emas"),
         ("en", "https://shop.uz;script-src *", "“https://shop.uz;script-src” is not a website"),
+        ("en", "<b>x</b>", "“&lt;b&gt;x&lt;/b&gt;” is not a website"),
         ("en", "", "List at least one website"),
         ("ru", "", "Укажите хотя бы один сайт"),
     ],

@@ -115,6 +115,12 @@ def test_our_iframe_and_the_owners_site_are_accepted(client, shop):
         headers={"Origin": "http://localhost"},
     )
     assert own.status_code == 200 and "Access-Control-Allow-Origin" not in own.headers
+    public = client.post(  # our public address (WEBHOOK_BASE_URL), as seen behind a proxy
+        f"/widget/{shop['key']}/updates",
+        json={"visitor": VISITOR},
+        headers={"Origin": "https://bot.example.test"},
+    )
+    assert public.status_code == 200
     site = _updates(client, shop["key"])
     assert site.status_code == 200
     assert site.headers["Access-Control-Allow-Origin"] == SITE
@@ -325,3 +331,13 @@ def test_sending_is_rate_limited_per_address_and_widget(app, client, shop, limit
         other_key = _widget(make_user().id)
     assert _send(client, other_key).status_code == 202  # another shop's budget is its own
     assert len([m for m in _messages(app) if m[0] == "in"]) == 3
+
+
+def test_the_owners_site_passes_the_preflight_others_do_not(client, shop):
+    url = f"/widget/{shop['key']}/messages"
+    preflight = {"Access-Control-Request-Method": "POST"}
+    allowed = client.options(url, headers={"Origin": SITE, **preflight})
+    assert allowed.headers["Access-Control-Allow-Origin"] == SITE
+    assert "Content-Type" in allowed.headers["Access-Control-Allow-Headers"]
+    other = client.options(url, headers={"Origin": "https://evil.uz", **preflight})
+    assert "Access-Control-Allow-Origin" not in other.headers
