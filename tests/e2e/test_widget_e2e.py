@@ -222,10 +222,12 @@ def test_on_a_phone_an_uzbek_visitor_gets_uzbek_labels_and_answer(
     owner = user_factory(language="uz")
     with app.app_context():
         add_kb(owner.id)
+    page.set_viewport_size(PHONE)  # the owner sets it up on a phone too
     with configured(app, WEBHOOK_BASE_URL=live_server.url):
         _login(page, owner, "uz")
         expect(page.locator("#channels-card")).to_contain_text("Sayt chati")
         shop.embed(_switch_on(page, shop.url))
+        screenshot(page, "widget-channels-uz-phone")
 
     context, visitor = _visitor(browser, "uz-UZ", PHONE)
     try:
