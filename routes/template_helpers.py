@@ -42,6 +42,16 @@ def format_money(amount: int | None) -> str:
     return f"{amount:,}".replace(",", "\u00a0")
 
 
+def customer_label(conv) -> str:
+    """Who the owner is talking to: the name the platform gave, else its id; a website visitor
+    has only a random id, shown short."""
+    if conv.customer_name:
+        return conv.customer_name
+    if conv.platform == "web-widget":
+        return str(_l("Visitor %(code)s", code=conv.customer_ref[:6]))
+    return conv.customer_ref
+
+
 def local_dt(value: datetime | None, fmt: str = "short") -> str:
     """A UTC datetime shown in Asia/Tashkent in the current locale."""
     if value is None:
@@ -53,6 +63,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["dt"] = local_dt
+    app.jinja_env.filters["customer"] = customer_label
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

@@ -341,3 +341,15 @@ def test_the_owners_site_passes_the_preflight_others_do_not(client, shop):
     assert "Content-Type" in allowed.headers["Access-Control-Allow-Headers"]
     other = client.options(url, headers={"Origin": "https://evil.uz", **preflight})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+@pytest.mark.parametrize("lang,label", [("en", "Visitor"), ("ru", "Посетитель")])
+def test_the_inbox_names_a_website_visitor_by_a_short_code(app, client, shop, lang, label):
+    _send(client, shop["key"])
+    with app.app_context():
+        db.session.get(User, shop["user_id"]).language = lang
+        db.session.commit()
+    owner = _owner_client(app, shop["user_id"])
+    page = owner.get("/conversations").get_data(as_text=True)
+    assert f"{label} {VISITOR[:6]}" in page
+    assert VISITOR not in page
