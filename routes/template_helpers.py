@@ -9,7 +9,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from core.phone import format_phone
-from labels import LANGUAGE_NAMES, PLAN_LABELS, PLATFORM_LABELS, STATUS_LABELS
+from labels import LANGUAGE_NAMES, PLAN_LABELS, PLATFORM_ICONS, PLATFORM_LABELS, STATUS_LABELS
 
 MESSAGE_STATUS_LABELS = {
     "received": _l("Received"),
@@ -44,6 +44,16 @@ def format_money(amount: int | None) -> str:
     return f"{amount:,}".replace(",", "\u00a0")
 
 
+def customer_label(conv) -> str:
+    """Who the owner is talking to: the name the platform gave, else its id; a website visitor
+    has only a random id, shown short."""
+    if conv.customer_name:
+        return conv.customer_name
+    if conv.platform == "web-widget":
+        return str(_l("Visitor %(code)s", code=conv.customer_ref[:6]))
+    return conv.customer_ref
+
+
 def local_dt(value: datetime | None, fmt: str = "short") -> str:
     """A UTC datetime shown in Asia/Tashkent in the current locale."""
     if value is None:
@@ -55,6 +65,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["dt"] = local_dt
+    app.jinja_env.filters["customer"] = customer_label
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
@@ -66,6 +77,7 @@ def register(app: Flask) -> None:
             "status_labels": STATUS_LABELS,
             "plan_labels": PLAN_LABELS,
             "platform_labels": PLATFORM_LABELS,
+            "platform_icons": PLATFORM_ICONS,
             "message_status_labels": MESSAGE_STATUS_LABELS,
             "sender_labels": SENDER_LABELS,
             "media_labels": MEDIA_LABELS,
