@@ -23,7 +23,7 @@ from models.knowledge_base import KnowledgeBase
 from pipeline import owner_answers, providers, replies
 from pipeline.language import reply_language
 from pipeline.offline import best_units
-from pipeline.prompt import TOP_K, build_prompt, within_budget
+from pipeline.prompt import TOP_K, build_prompt, said_no_answer, within_budget
 from pipeline.translate import targets_for, translate
 from text.detect import detect
 from text.glossary import expand
@@ -295,8 +295,9 @@ def _answer_with_providers(
                 gap=question,  # nothing in the knowledge base answers it either
             )
         providers.note_success(cfg, settings, is_owner)
+        text, unanswered = said_no_answer(result.text)
         return EngineReply(
-            result.text.strip(),
+            text or replies.dont_know(language, script),
             language,
             provider=result.provider,
             model=result.model,
@@ -304,9 +305,9 @@ def _answer_with_providers(
             tokens_out=result.tokens_out,
             latency_ms=result.latency_ms,
             passages=passages,
-            # Nothing in the knowledge base or the owner's answers covers the question: the AI
-            # can only have said it does not know (or answered from the conversation).
-            gap=question if found.text is None else None,
+            # The AI said it does not know, or nothing in the knowledge base or the owner's
+            # answers covers the question (it can only have answered from the conversation).
+            gap=question if unanswered or found.text is None else None,
         )
     # No key at all, or the owner's key failed and the platform has none: the platform default
     # is then the offline engine.
