@@ -12,7 +12,7 @@ from extensions import db
 from main import create_app
 from models.billing import PlanRequest
 from models.order import Order
-from models.owner_answer import OwnerAnswer
+from models.owner_answer import KnowledgeGap, OwnerAnswer
 from tests.engine_helpers import add_kb
 from tests.factories import SuiteConfig as _TestConfig
 from tests.factories import make_user
@@ -92,6 +92,7 @@ def others(app):
         request = PlanRequest(user_id=other.id, plan="monthly", list_price=1, price_due=1)
         db.session.add(request)
         pair = OwnerAnswer.create(other.id, "Yetkazib berish bormi?", "Ha, Toshkent bo‘ylab.")
+        gap = KnowledgeGap.record(other.id, "Vertolyot sotasizmi?", "telegram")
         order = Order(user_id=other.id, plan="monthly", list_price=1, amount=100, provider="payme")
         db.session.add(order)
         db.session.commit()
@@ -100,12 +101,13 @@ def others(app):
             "kb_id": kb.id,
             "request_id": request.id,
             "pair_id": pair.id,
+            "gap_id": gap.id,
             "order_id": order.id,
             "user_id": other.id,
         }
 
 
-OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id", "order_id"}
+OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id", "gap_id", "order_id"}
 # Ids that are not an owner's: announcements are the platform's (dismissing one is per user).
 SHARED_ID_ARGS = {"announcement_id"}
 
