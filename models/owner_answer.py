@@ -73,6 +73,25 @@ class OwnerAnswer(db.Model):
         )
 
     @classmethod
+    def version(cls, user_id: int) -> tuple[int, int, str]:
+        """(count, newest id, last change) of the owner's pairs: changes whenever a pair is
+        added, edited or deleted."""
+        count, newest, changed = db.session.execute(
+            select(func.count(cls.id), func.max(cls.id), func.max(cls.updated_at)).where(
+                cls.user_id == user_id
+            )
+        ).one()
+        return count, newest or 0, str(changed or "")
+
+    @classmethod
+    def questions_of(cls, user_id: int) -> list[tuple[int, str]]:
+        """(id, question) of the owner's pairs, newest first."""
+        rows = db.session.execute(
+            select(cls.id, cls.question).where(cls.user_id == user_id).order_by(cls.id.desc())
+        )
+        return [tuple(row) for row in rows]
+
+    @classmethod
     def languages_for(cls, user_id: int) -> list[str]:
         """The languages the owner's pair questions are written in."""
         rows = db.session.scalars(
