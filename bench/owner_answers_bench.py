@@ -45,12 +45,20 @@ _OFF_TOPIC = [
 ]  # fmt: skip
 
 
+_VARIANTS = ["", "", "128 GB", "256 GB", "qora", "oq", "yangi", "2024"]
+
+
 def _pairs(rng: random.Random, n: int) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
-    while len(seen) < n:
-        q = rng.choice(_TOPICS).format(p=rng.choice(_PRODUCTS), c=rng.choice(_CITIES))
+    for _ in range(n * 50):  # about 20,000 distinct questions can be made
+        if len(seen) == n:
+            break
+        product = f"{rng.choice(_PRODUCTS)} {rng.choice(_VARIANTS)}".strip()
+        q = rng.choice(_TOPICS).format(p=product, c=rng.choice(_CITIES))
         q = q[0].upper() + q[1:] + "?"
         seen.setdefault(q, f"Javob {len(seen)}: {q.lower()} — 1 200 000 so'm, Toshkent bo'ylab.")
+    if len(seen) < n:
+        raise SystemExit(f"cannot make {n} distinct pairs")
     return list(seen.items())
 
 
