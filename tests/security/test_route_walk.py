@@ -13,7 +13,7 @@ from main import create_app
 from models.billing import PlanRequest
 from models.canned_reply import CannedReply
 from models.order import Order
-from models.owner_answer import OwnerAnswer
+from models.owner_answer import KnowledgeGap, OwnerAnswer
 from tests.engine_helpers import add_kb
 from tests.factories import SuiteConfig as _TestConfig
 from tests.factories import make_user
@@ -98,6 +98,7 @@ def others(app):
         request = PlanRequest(user_id=other.id, plan="monthly", list_price=1, price_due=1)
         db.session.add(request)
         pair = OwnerAnswer.create(other.id, "Yetkazib berish bormi?", "Ha, Toshkent bo‘ylab.")
+        gap = KnowledgeGap.record(other.id, "Vertolyot sotasizmi?", "telegram")
         order = Order(user_id=other.id, plan="monthly", list_price=1, amount=100, provider="payme")
         db.session.add(order)
         canned = CannedReply.create(other.id, "Yetkazish", "Ertaga yetkazamiz.")
@@ -107,13 +108,14 @@ def others(app):
             "kb_id": kb.id,
             "request_id": request.id,
             "pair_id": pair.id,
+            "gap_id": gap.id,
             "order_id": order.id,
             "reply_id": canned.id,
             "user_id": other.id,
         }
 
 
-OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id", "order_id", "reply_id"}
+OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id", "gap_id", "order_id", "reply_id"}
 # Ids that are not an owner's: announcements are the platform's (dismissing one is per user).
 SHARED_ID_ARGS = {"announcement_id"}
 
