@@ -152,6 +152,9 @@ class Config:
     # Threads answering customers in each server process: they wait on AI and platform calls,
     # so there are many more of them than cores.
     ANSWER_THREADS = env("ANSWER_THREADS", 32, int)
+    # False: web processes only store and acknowledge; `flask messages work` processes answer
+    # (without Redis; with REDIS_URL the RQ workers answer and this is not consulted).
+    ANSWER_IN_WEB = env("ANSWER_IN_WEB", True, bool)
     SCHEDULER_ENABLED = env("SCHEDULER_ENABLED", True, bool)
 
     # AI providers (INTEGRATIONS.md): every model id and host is configuration.

@@ -77,8 +77,7 @@ def run_ratio(stack: Stack) -> int:
         _, body, headers = make_app()
         return "/hook", body, headers
 
-    if a.redis:
-        stack.start_rq(a.rq_workers)
+    stack.start_answerers()
     figures: dict[int, dict[str, list]] = {}
     for conc in [int(c) for c in a.concurrency.split(",")]:
         runs = figures.setdefault(conc, {"bare": [], "app": [], "p99": {"bare": [], "app": []}})
@@ -133,8 +132,7 @@ def run_rate(stack: Stack) -> int:
     targets = (["bare"] if a.bare else []) + ["app"]
     if a.bare:
         stack.db.create_bare_table()
-    if a.redis:
-        stack.start_rq(a.rq_workers)
+    stack.start_answerers()
     warm = int(a.rate * a.warmup)
     for kind in targets:
         factory = Factory(stack.owners, random.Random(a.seed), chats=max(1, total // 5))
@@ -198,9 +196,9 @@ def run_e2e(stack: Stack, fault: str | None) -> dict:
             {"llm_timeout_rate": a.llm_timeout_rate, "llm_timeout_delay": a.ai_timeout + 2},
         )
     boot = stack.start_app()
-    if a.redis:
-        stack.start_rq(a.rq_workers)
+    stack.start_answerers()
     rq = f", {a.rq_workers} x `{' '.join(stack.rq_command()[1:])}`" if a.redis else ""
+    rq += f", {a.answerers} x `flask messages work`" if a.answerers and not a.redis else ""
     say(f"   app up in {boot:.1f} s with {len(stack.web_workers())} web workers{rq}")
     rng = random.Random(a.seed)
     factory = Factory(stack.owners, rng, chats=max(1, a.messages // a.per_chat))
@@ -451,6 +449,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     g.add_argument("--redis", action="store_true", help="set REDIS_URL and run `rq worker`s")
     g.add_argument("--redis-url", default="redis://127.0.0.1:6379/5", help="flushed: bench only")
     g.add_argument("--rq-workers", type=int, default=4)
+    g.add_argument(
+        "--answerers",
+        type=int,
+        default=0,
+        help="without --redis: N `flask messages work` processes answer, the web only acks "
+        "(ANSWER_IN_WEB=false); with --env ANSWER_IN_WEB=false and 0, nobody answers (ack only)",
+    )
     g.add_argument("--rq-queue", default="bilimbot", help="the app's RQ queue name")
     g.add_argument("--owners", type=int, default=200)
     g.add_argument("--llm-latency", type=float, default=0.8, help="seconds per fake LLM answer")

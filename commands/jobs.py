@@ -50,6 +50,26 @@ def requeue_stale_command() -> None:
     click.echo(" ".join(f"{key}={value}" for key, value in stats.items()))
 
 
+@messages_cli.command("work")
+@with_appcontext
+def work_command() -> None:
+    """Answer customers' messages in this process until stopped (SIGTERM or Ctrl-C): with
+    ANSWER_IN_WEB=false the web only stores and acknowledges, and one or more of these answer
+    (without Redis; with REDIS_URL the RQ workers do)."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from pipeline.dispatch import run_until_stopped
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("answering the queue; stop with SIGTERM or Ctrl-C")
+    run_until_stopped(current_app._get_current_object(), stop)
+
+
 @click.group("stats")
 def stats_cli() -> None:
     """Platform statistics."""

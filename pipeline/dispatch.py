@@ -28,6 +28,8 @@ from pipeline.worker import answer_conversation, work
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+# A dedicated answering process (`flask messages work`) is woken by nobody: it polls more often.
+WORKER_POLL_SECONDS = 0.2
 
 
 def notify(conversation_ids: Iterable[int]) -> None:
@@ -41,8 +43,9 @@ def notify(conversation_ids: Iterable[int]) -> None:
     elif app.config.get("TASKS_EAGER"):
         for conv_id in ids:
             enqueue(answer_conversation, conv_id)
-    else:
+    elif answers_here(app):
         dispatcher_for(app).wake()
+    # else the `flask messages work` processes find them at their next poll
 
 
 @task
@@ -71,6 +74,7 @@ class Dispatcher:
         self.stopping = False
         self.thread = threading.Thread(target=self._loop, name="bilimbot-dispatch", daemon=True)
         self.last_renewal = 0.0
+        self.poll_seconds = POLL_SECONDS
 
     def start(self) -> Dispatcher:
         self.thread.start()
@@ -97,7 +101,7 @@ class Dispatcher:
 
     def _loop(self) -> None:
         while not self.stopping:
-            self.event.wait(POLL_SECONDS)
+            self.event.wait(self.poll_seconds)
             self.event.clear()
             try:
                 with self.app.app_context():
@@ -159,11 +163,28 @@ def dispatcher_for(app: Flask) -> Dispatcher:
         return found
 
 
+def answers_here(app: Flask) -> bool:
+    """Whether this web process answers the queue itself: not with RQ workers, not when
+    ANSWER_IN_WEB is off (`flask messages work` processes answer; the web only stores and acks,
+    so answering never takes the acks' CPU and interpreter lock), not in tests (inline)."""
+    cfg = app.config
+    return not (cfg.get("TASKS_EAGER") or cfg.get("REDIS_URL")) and cfg.get("ANSWER_IN_WEB", True)
+
+
 def start_for_server(app: Flask) -> None:
     """A server process answers the queue from its start, so conversations a dead process left
-    are taken over even before new traffic comes (not with RQ workers, nor in tests)."""
-    if not (app.config.get("TASKS_EAGER") or app.config.get("REDIS_URL")):
+    are taken over even before new traffic comes (when it answers at all: answers_here)."""
+    if answers_here(app):
         dispatcher_for(app)
+
+
+def run_until_stopped(app: Flask, stop: threading.Event) -> None:
+    """`flask messages work`: this process only answers, until `stop` is set (SIGTERM)."""
+    dispatcher = dispatcher_for(app)
+    dispatcher.poll_seconds = WORKER_POLL_SECONDS  # nobody wakes it: it polls the database
+    dispatcher.wake()
+    stop.wait()
+    stop_dispatcher(app)
 
 
 def stop_dispatcher(app: Flask) -> None:

@@ -122,6 +122,8 @@ class Stack:
             INSTANCE_DIR=str(self.run_dir / "instance"),
             UPLOAD_DIR=str(self.run_dir / "uploads"),
         )
+        if self.args.answerers and not self.args.redis:
+            env["ANSWER_IN_WEB"] = "false"
         for item in self.args.env or []:
             key, _, value = item.partition("=")
             env[key] = value
@@ -296,6 +298,16 @@ class Stack:
             self.children.start(name, argv, env=self.env(), cwd=self.app_dir)
             self.rq_names.append(name)
 
+    def start_answerers(self) -> None:
+        """What answers: the RQ workers with --redis, else --answerers `flask messages work`
+        processes (the web then only acks), else the web processes themselves."""
+        if self.args.redis:
+            self.start_rq(self.args.rq_workers)
+            return
+        for n in range(self.args.answerers):
+            argv = [str(BIN / "flask"), "messages", "work"]
+            self.children.start(f"answer{n + 1}", argv, env=self.env(), cwd=self.app_dir)
+
     def live_rq(self) -> list[str]:
         return [n for n in self.rq_names if n in self.children.procs]
 
@@ -329,7 +341,9 @@ class Stack:
         }
         roles = {"load generator": (os.getpid(), None)}
         for name, proc in self.children.procs.items():
-            label, child = labels.get(name, (f"rq worker {name}", "rq work-horse"))
+            default = (f"answerer {name}", None) if name.startswith("answer") else (
+                f"rq worker {name}", "rq work-horse")  # fmt: skip
+            label, child = labels.get(name, default)
             roles[label] = (proc.pid, child)
         return roles
 

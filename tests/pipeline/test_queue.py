@@ -234,3 +234,30 @@ def test_a_stopping_dispatcher_claims_nothing_more_and_lets_go_of_what_it_had_no
         db.session.commit()
         assert dispatcher._fill() is False
         assert db.session.get(Conversation, ids[1]).lease_owner is None  # not claimed
+
+
+def test_with_answering_off_in_the_web_a_messages_work_process_answers(client, app, fakes, shop):
+    """ANSWER_IN_WEB=false: the webhook only stores and acknowledges (no dispatcher in the web
+    process); `flask messages work` (run_until_stopped) answers from the database queue."""
+    import threading
+
+    from pipeline import dispatch
+
+    tg, _ = fakes
+    with configured(app, TASKS_EAGER=False, ANSWER_IN_WEB=False):
+        update_ = t.telegram_text_update("Ish vaqti qanday?", chat_id=1301)
+        assert tg_post(client, shop.id, update_, shop.telegram_secret).status_code == 200
+        assert id(app) not in dispatch._DISPATCHERS and tg.sent_messages() == []
+        with app.app_context():
+            [msg] = db.session.scalars(select(Message)).all()
+            assert msg.status == "received"
+        stop = threading.Event()
+        answering = threading.Thread(target=dispatch.run_until_stopped, args=(app, stop))
+        answering.start()
+        deadline = time.monotonic() + 30  # bounded wait for the other "process", not a timing
+        while time.monotonic() < deadline and not tg.sent_messages(chat_id=1301):
+            time.sleep(0.05)
+        stop.set()
+        answering.join(10)
+    assert not answering.is_alive() and id(app) not in dispatch._DISPATCHERS
+    assert len(tg.sent_messages(chat_id=1301)) == 1
