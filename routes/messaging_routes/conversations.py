@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 
 from extensions import db
+from forms.fields import parse_date_input
 from forms.messaging import ReplyForm
 from models.conversation import PLATFORMS, Conversation, Message
 from pipeline.send import OutsideWindow, send_to_conversation
@@ -20,12 +21,12 @@ TASHKENT = timedelta(hours=5)  # Asia/Tashkent has no daylight saving time
 
 
 def _day_start(value: str | None, days: int = 0) -> datetime | None:
-    """A YYYY-MM-DD date typed in Tashkent time, as the UTC instant its day starts."""
-    try:
-        day = datetime.strptime(value or "", "%Y-%m-%d")
-    except ValueError:
+    """A date typed in Tashkent time (the locale's format or ISO), as the UTC instant its day
+    starts."""
+    day = parse_date_input(value)
+    if day is None:
         return None
-    return datetime.combine(day.date() + timedelta(days=days), time(), UTC) - TASHKENT
+    return datetime.combine(day + timedelta(days=days), time(), UTC) - TASHKENT
 
 
 def owner_conversation_query(user_id: int, args) -> select:
