@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -35,3 +36,20 @@ def describe(err: AIError, model: str | None = None) -> str:
         return _("no %(provider)s model is configured", provider=name)
     text = str(_BY_KIND.get(err.kind, _BY_KIND["unknown"]) % {"provider": name, "model": model})
     return f"{text} ({err.status})" if err.status and err.status != 200 else text
+
+
+def notice_text(notice: dict) -> str:
+    """The admin's stored platform AI notice (PlatformAI.last_error_notice) in words."""
+    if notice["kind"] == "quota":
+        return _(
+            "The platform AI key's daily quota (%(n)s answers) is used up: the bot answers "
+            "offline until tomorrow.",
+            n=current_app.config["PLATFORM_AI_DAILY_QUOTA"],
+        )
+    if notice["kind"] in _BY_KIND:
+        text = _BY_KIND[notice["kind"]] % {
+            "provider": provider_label(notice["provider"]),
+            "model": notice["model"],
+        }
+        return str(text)
+    return notice["detail"]

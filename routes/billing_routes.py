@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from core.tasks import enqueue
 from extensions import csrf, db, limiter
 from forms.billing import RequestAccessForm
 from models.base import utcnow
@@ -33,7 +34,6 @@ from models.billing import (
 )
 from models.coupon import COUPON_PROBLEMS, check_coupon, normalize_code
 from models.order import enabled_providers
-from core.tasks import enqueue
 from outreach.admin_emails import notify_plan_request
 from outreach.owner_emails import user_from_unsubscribe_token
 from routes.helpers import get_owned_or_404, json_text

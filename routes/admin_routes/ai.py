@@ -10,7 +10,7 @@ from extensions import db
 from forms.ai import PlatformAIForm
 from models.ai_config import PlatformAI, Setting
 from routes.admin_routes.blueprint import bp, log_action
-from routes.ai_errors import describe, provider_label
+from routes.ai_errors import describe, notice_text, provider_label
 
 
 def _current() -> dict:
@@ -40,7 +40,11 @@ def ai_settings():
         "openai": bool(current_app.config["OPENAI_API_KEY"]),
     }
     return render_template(
-        "admin/ai_settings.html", form=form, keys=keys, last_error=PlatformAI.last_error()
+        "admin/ai_settings.html",
+        form=form,
+        keys=keys,
+        notice=PlatformAI.last_error_notice(),
+        notice_text=notice_text,
     )
 
 
