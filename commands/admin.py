@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from extensions import db
@@ -50,6 +51,7 @@ def _new_admin(email: str) -> User:
     help="Write the framed notice to this file (readable by its owner only) instead of printing "
     "it; `make run` prints it after everything else and deletes it.",
 )
+@with_appcontext
 def ensure_admin(reset_password: bool, notice_file: Path | None) -> None:
     """Create the admin account once (ADMIN_EMAIL/ADMIN_PASSWORD, or a generated password)."""
     email = current_app.config["ADMIN_EMAIL"].strip().lower()

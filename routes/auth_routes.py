@@ -60,11 +60,17 @@ def _failed(response) -> bool:
 def load_user(session_id: str) -> User | None:
     # The id carries a password tag: sessions from before a password change no longer load.
     user = User.from_session_id(session_id)
-    # A ban takes effect at once: the banned owner's session stops working.
-    if user is not None and user.is_banned:
+    if user is not None and not user.is_banned:
+        return user
+    # A ban takes effect at once: the banned owner's session stops working (a ban also moves
+    # the session generation on), and the next page says why.
+    user_id = (session_id or "").partition(":")[0]
+    named = user or (
+        db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
+    )
+    if named is not None and named.is_banned:
         g.banned_session = True
-        return None
-    return user
+    return None
 
 
 BLOCKED = _l("Your account has been blocked. Please contact support.")
