@@ -23,6 +23,8 @@
   Chart.defaults.animation = reduceMotion ? false : Chart.defaults.animation;
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  // Tick and tooltip numbers grouped as the page's language writes them (2 592 000, 2,592,000).
+  Chart.defaults.locale = document.documentElement.lang || "uz";
 
   function draw(id, config) {
     var canvas = document.getElementById(id);

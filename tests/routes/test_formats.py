@@ -68,3 +68,12 @@ def test_a_bad_typed_date_is_ignored_with_a_translated_hint(client, user_factory
     response = client.post("/admin/coupons", data={"percent": "10", "expires_on": "31/31/2026"})
     assert response.status_code in (200, 400)
     assert "Enter a date like m/d/yyyy." in response.data.decode()
+
+
+def test_admin_log_amounts_and_dates_read_as_the_page_does(app):
+    from models.admin_log import detail_value
+
+    with app.test_request_context(), force_locale("ru"):
+        assert detail_value("amount_due", 2_592_000) == f"2{NBSP}592{NBSP}000"
+        assert detail_value("request_id", 12345) == 12345  # an id is not a quantity
+        assert detail_value("period_end", MOMENT.isoformat()) == "1 дек. 2026\u202fг., 21:01"
