@@ -19,3 +19,5 @@ PLATFORM_LABELS = {
     "instagram": "Instagram",
     "web": _l("Test chat"),
 }
+# AI providers as their makers write them; the offline engine in words.
+AI_PROVIDER_LABELS = {"gemini": "Gemini", "openai": "OpenAI", "offline": _l("Offline engine")}

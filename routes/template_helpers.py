@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from core.formats import format_money, format_number, format_size, local_dt
 from core.phone import format_phone
 from forms.fields import date_placeholder
-from labels import LANGUAGE_NAMES, PLAN_LABELS, PLATFORM_LABELS, STATUS_LABELS
+from labels import AI_PROVIDER_LABELS, LANGUAGE_NAMES, PLAN_LABELS, PLATFORM_LABELS, STATUS_LABELS
 from models.channel import channel_health
 
 MESSAGE_STATUS_LABELS = {
@@ -70,6 +70,7 @@ def register(app: Flask) -> None:
             "status_labels": STATUS_LABELS,
             "plan_labels": PLAN_LABELS,
             "platform_labels": PLATFORM_LABELS,
+            "ai_provider_labels": AI_PROVIDER_LABELS,
             "message_status_labels": MESSAGE_STATUS_LABELS,
             "sender_labels": SENDER_LABELS,
             "health_badge": health_badge,

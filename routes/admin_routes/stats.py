@@ -9,12 +9,11 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from forms.admin import StatsRangeForm
+from labels import AI_PROVIDER_LABELS as PROVIDER_LABELS
 from labels import PLATFORM_LABELS
 from models.base import utcnow
 from models.queries.stats import Stats, platform_stats
 from routes.admin_routes.blueprint import bp
-
-PROVIDER_LABELS = {"gemini": "Gemini", "openai": "OpenAI", "offline": "Offline"}
 
 
 def chart_data(stats: Stats) -> dict:
@@ -43,7 +42,7 @@ def chart_data(stats: Stats) -> dict:
             "data": [converted, stats.cohort["decided"] - converted],
         },
         "tokens": {
-            "labels": [PROVIDER_LABELS.get(p, p) for p in providers],
+            "labels": [str(PROVIDER_LABELS.get(p, p)) for p in providers],
             "datasets": [
                 {
                     "key": "input",

@@ -19,6 +19,10 @@ OVERFLOW_JS = """() => {
   return {scroll: document.documentElement.scrollWidth, inner: width, wide};
 }"""
 
+FITS_JS = """(sel) => {
+  const el = document.querySelector(sel);
+  return el.scrollWidth <= el.parentElement.clientWidth;
+}"""
 ONE_LINE_JS = """(sel) => {
   const el = document.querySelector(sel);
   return el.getBoundingClientRect().height < 1.5 * parseFloat(getComputedStyle(el).lineHeight);
