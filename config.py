@@ -170,6 +170,13 @@ class Config:
     AI_TRANSLATE_GEMINI_MODEL = env("AI_TRANSLATE_GEMINI_MODEL", "")
     AI_TRANSLATE_OPENAI_MODEL = env("AI_TRANSLATE_OPENAI_MODEL", "")
     AI_TRANSLATE_TIMEOUT_SECONDS = env("AI_TRANSLATE_TIMEOUT_SECONDS", 4.0, float)
+    # Voice notes and photos (pipeline/media.py): OpenAI's transcription model (Gemini reads
+    # audio with GEMINI_MODEL), the largest file fetched, the longest voice note transcribed, and
+    # the hosts an Instagram attachment URL may point at.
+    OPENAI_TRANSCRIBE_MODEL = env("OPENAI_TRANSCRIBE_MODEL", "gpt-4o-mini-transcribe")
+    MEDIA_MAX_BYTES = env("MEDIA_MAX_BYTES", 20 * 1024 * 1024, int)
+    MEDIA_MAX_SECONDS = env("MEDIA_MAX_SECONDS", 120, int)
+    INSTAGRAM_MEDIA_HOSTS = env("INSTAGRAM_MEDIA_HOSTS", "fbsbx.com,fbcdn.net,cdninstagram.com")
 
     # Messaging platforms
     TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")
@@ -184,7 +191,12 @@ class Config:
     INBOUND_MAX_AGE_SECONDS = env("INBOUND_MAX_AGE_SECONDS", 600, int)
     # Tries of a bot reply the platform refuses for now (flood control), spread over minutes.
     SEND_RETRY_ATTEMPTS = env("SEND_RETRY_ATTEMPTS", 6, int)
+    # Tries to record a send's result while the database is away (0.5 s, 1 s, 2 s, then 5 s
+    # apart: 10 tries ride out about 30 s), so a delivered reply is not settled as unconfirmed.
+    RESULT_WRITE_ATTEMPTS = env("RESULT_WRITE_ATTEMPTS", 10, int)
     HUMAN_TAKEOVER_MINUTES = env("HUMAN_TAKEOVER_MINUTES", 60, int)
+    # How often an open page asks for the inbox's unread count (the navbar badge).
+    UNREAD_POLL_SECONDS = env("UNREAD_POLL_SECONDS", 30, int)
 
     # Plans and marketing (prices in UZS)
     PLAN_PRICE_MONTHLY = env("PLAN_PRICE_MONTHLY", 300_000, int)

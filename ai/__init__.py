@@ -4,7 +4,8 @@ Pure functions over explicit settings: no Flask, no config lookups. Every failur
 `AIError` with a `kind` the caller can branch on and an English `detail` safe to show an admin.
 
 Modules: `types` (request, settings, result, error, validation), `errors` (status → kind table,
-scrubbing), `clients` (SDK client cache), `gemini` and `openai` (one provider each).
+scrubbing), `clients` (SDK client cache), `gemini` and `openai` (one provider each), `media` (a
+voice note's transcript or a photo's description).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from . import gemini
 from . import openai as openai_provider
 from .clients import clear_client_cache
 from .errors import unexpected
+from .media import MediaRequest
+from .media import read as read_media
 from .types import (
     PROVIDERS,
     AIError,
@@ -38,11 +41,13 @@ __all__ = [
     "AIResult",
     "ChatTurn",
     "ErrorKind",
+    "MediaRequest",
     "Provider",
     "ProviderSettings",
     "check_key",
     "clear_client_cache",
     "generate",
+    "read_media",
 ]
 
 # Provider name → its module (generate, check); validate() refuses any other name first.

@@ -103,6 +103,7 @@ class GraphClientBase(ABC):
         self._http = http
         # False: a refusal for now (throughput limits) comes back at once for a durable retry.
         self.retry_refusals = True
+        self.parts_sent = 0  # parts of the next text already delivered on an earlier try
 
     @classmethod
     def from_config(
@@ -184,7 +185,7 @@ class GraphClientBase(ABC):
         ids: list[str] = []
         url = self.url(*path_parts)
         with self.session() as client:
-            for body in bodies:
+            for body in bodies[self.parts_sent :]:
                 result = self._send_one(client, url, body, read_id)
                 if not result.ok:
                     result.external_ids = ids + result.external_ids

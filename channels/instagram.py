@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from .graph import GraphClientBase, GraphFailure
+from .media import Media, download
 from .readers import as_dict, as_id, as_list, as_str, to_datetime
 from .signatures import verify_signature
 from .splitting import split_for_platform
@@ -25,6 +26,8 @@ WINDOW_SUBCODE = 2018278
 # /{ig_account_id}/messages with a Page token fails with Graph error 100 ("Unsupported post
 # request"); the account id is only used to read the account (check()).
 SEND_AS = "me"
+# Attachments the worker can turn into a question: a voice message, a photo.
+READABLE = ("audio", "image")
 
 __all__ = [
     "InstagramClient",
@@ -88,12 +91,15 @@ def _parse_item(account: str, item: dict) -> InboundEvent | None:
                 sender_id=sender, recipient_id=recipient, timestamp=timestamp, text=text,
             )  # fmt: skip
         attachments = as_list(message.get("attachments"))
-        media_type = as_str(as_dict(attachments[0]).get("type")) if attachments else None
+        first = as_dict(attachments[0]) if attachments else {}
+        media_type = as_str(first.get("type"))
+        url = as_str(as_dict(first.get("payload")).get("url"), 2048)
         if attachments or message.get("is_unsupported") is True:
             return InboundEvent(
                 platform=PLATFORM, account_key=account, kind="media", external_id=mid,
                 sender_id=sender, recipient_id=recipient, timestamp=timestamp,
                 media_type=media_type or "unsupported",
+                media_ref=url if media_type in READABLE else None,
             )  # fmt: skip
         return None
     postback = item.get("postback")
@@ -175,6 +181,12 @@ class InstagramClient(GraphClientBase):
             return SendResult(False, error="empty message", error_code="empty")
         bodies = [{"recipient": {"id": str(recipient_id)}, "message": {"text": p}} for p in parts]
         return self.send_bodies((SEND_AS, "messages"), bodies, _read_mid)
+
+    def download_attachment(self, url: str, max_bytes: int) -> Media:
+        """An attachment's bytes from the CDN URL in the webhook (no token: the URL is signed);
+        the caller checks the host first (channels.media.host_allowed). Raises MediaError."""
+        with self.session() as client:
+            return download(client, url, service=self.service, max_bytes=max_bytes)
 
     def label(self, data: dict) -> str:
         """ "@username (Name)", or the name or id when the account has no username."""

@@ -65,13 +65,16 @@ class Channel:
         *,
         language_picker: bool = False,
         durable: bool = False,
+        parts_sent: int = 0,
     ) -> SendResult:
         """Send text to one customer through this connection; never raises for platform trouble.
-        `durable`: the caller retries refusals later itself (no thread sleeps through them)."""
+        `durable`: the caller retries refusals later itself (no thread sleeps through them).
+        `parts_sent`: the first parts of the split text went out on an earlier try; only the
+        rest is sent."""
         client = self.client(config, account)
         if client is None:  # the web test chat: the reply is only stored
             return SendResult(ok=True, external_ids=[])
-        client.retry_refusals = not durable
+        client.retry_refusals, client.parts_sent = not durable, parts_sent
         return client.send(to, text, language_picker=language_picker)
 
     def check(self, config: Mapping[str, Any], account: Any) -> tuple[str, GraphFailure | None]:

@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from .readers import as_dict, as_id, as_str, to_datetime
+from .readers import as_dict, as_id, as_list, as_str, to_datetime
 from .types import InboundEvent
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,29 @@ def _parse_message(update_id: str, msg: dict, account_key: str) -> list[InboundE
     if caption is not None:
         return [InboundEvent(kind="text", text=caption, media_type=media, **base)]
     if media is not None:
-        return [InboundEvent(kind="media", media_type=media, **base)]
+        return [InboundEvent(kind="media", media_type=media, **_media_fields(msg, media), **base)]
     return []
+
+
+# Media the worker can turn into a question (a transcript, a description), and their types.
+READABLE_MEDIA = {"voice": "audio/ogg", "audio": "audio/mpeg", "video_note": "video/mp4",
+                  "photo": "image/jpeg"}  # fmt: skip
+
+
+def _media_fields(msg: dict, media: str) -> dict:
+    """The file id, type and length of a voice note, audio, video note or photo."""
+    if media not in READABLE_MEDIA:
+        return {}
+    item = msg.get(media)
+    if media == "photo":  # the sizes of one photo, smallest first
+        item = as_list(item)[-1] if as_list(item) else None
+    item = as_dict(item)
+    duration = item.get("duration")
+    return {
+        "media_ref": as_str(item.get("file_id"), 256),
+        "media_mime": as_str(item.get("mime_type"), 64) or READABLE_MEDIA[media],
+        "media_duration": duration if isinstance(duration, int) and duration >= 0 else None,
+    }
 
 
 def _parse_callback(update_id: str, cq: dict, account_key: str) -> list[InboundEvent]:

@@ -1,13 +1,12 @@
 """Telegram Bot API client: getMe, webhooks, callback answers and sending text with retries.
 
 The bot token is part of every Bot API URL, so nothing here puts a URL into an exception or a log
-line, and httpx's own request log is redacted (see `_RedactTokens`).
+line, and httpx's own request log is redacted (channels/redact.py).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,37 +18,14 @@ import httpx
 from core.retry import Sleep, backoff, call_with_retries, outcome
 
 from .http import DEFAULT_MAX_WAIT_SECONDS, network_error_text, open_session
+from .media import Media, MediaError, MediaTooLarge, download
 from .readers import as_dict, as_id, as_str
+from .redact import scrub_tokens
 from .splitting import split_for_platform
 from .telegram import DEFAULT_ALLOWED_UPDATES, language_picker_markup
 from .types import SendResult
 
 log = logging.getLogger(__name__)
-
-_TOKEN_IN_TEXT = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
-_TOKEN_IN_URL = re.compile(r"/bot[^/\s\"']+/")
-
-
-def scrub_tokens(text: str) -> str:
-    """Remove anything that looks like a bot token from a string."""
-    return _TOKEN_IN_TEXT.sub("bot<redacted>", _TOKEN_IN_URL.sub("/bot<redacted>/", text))
-
-
-class _RedactTokens(logging.Filter):
-    """Replace bot tokens in httpx's INFO request log ("HTTP Request: POST .../bot<token>/...")."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(scrub_tokens(str(a)) if "bot" in str(a) else a for a in args)
-        if isinstance(record.msg, str) and "bot" in record.msg:
-            record.msg = scrub_tokens(record.msg)
-        return True
-
-
-_httpx_log = logging.getLogger("httpx")
-if not any(isinstance(f, _RedactTokens) for f in _httpx_log.filters):
-    _httpx_log.addFilter(_RedactTokens())
 
 
 class TelegramError(Exception):
@@ -65,9 +41,7 @@ class TelegramError(Exception):
         network: bool = False,
     ):
         super().__init__(message)
-        self.message = message
-        self.code = code
-        self.retry_after = retry_after
+        self.message, self.code, self.retry_after = message, code, retry_after
         # Telegram's own words (token redacted), so a page can quote them after its own
         # translated sentence; `message` is our English summary for logs.
         self.description = description
@@ -109,12 +83,11 @@ class TelegramClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max(0, int(max_retries))
-        self.sleep = sleep
-        self.max_wait = max_wait
-        self._http = http
+        self.sleep, self.max_wait, self._http = sleep, max_wait, http
         # False: a refusal for now (429, 5xx) comes back at once for a durable retry later,
         # instead of a thread sleeping through retry_after.
         self.retry_refusals = True
+        self.parts_sent = 0  # parts of the next text already delivered on an earlier try
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], token: str, **kwargs: Any) -> TelegramClient:
@@ -242,6 +215,18 @@ class TelegramClient:
         self._request("answerCallbackQuery", {"callback_query_id": callback_query_id, "text": text})
         return True
 
+    def download_file(self, file_id: str, max_bytes: int) -> Media:
+        """getFile, then the file into memory (≤ max_bytes); MediaError never shows the URL."""
+        try:
+            info = as_dict(self._request("getFile", {"file_id": file_id}))
+        except TelegramError as exc:  # over 20 MB: "Bad Request: file is too big"
+            too_big = "too big" in (exc.description or "")
+            raise MediaTooLarge(None, max_bytes) if too_big else MediaError(exc.message) from None
+        url = f"{self.base_url}/file/bot{self._token}/{as_str(info.get('file_path')) or ''}"
+        with self._session() as client:
+            return download(client, url, service="Telegram", max_bytes=max_bytes,
+                            declared_size=info.get("file_size"))  # fmt: skip
+
     def send_message(
         self, chat_id: int | str, text: str, reply_markup: dict[str, Any] | None = None
     ) -> SendResult:
@@ -252,6 +237,8 @@ class TelegramClient:
         ids: list[str] = []
         with self._session() as client:
             for i, part in enumerate(parts):
+                if i < self.parts_sent:
+                    continue
                 params: dict[str, Any] = {"chat_id": chat_id, "text": part}
                 if reply_markup is not None and i == len(parts) - 1:
                     params["reply_markup"] = reply_markup

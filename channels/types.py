@@ -33,6 +33,11 @@ class InboundEvent:
     recipient_id: str | None = None
     media_type: str | None = None
     language_code: str | None = None
+    # What the worker needs to fetch a voice note or photo later: the platform's file id, media
+    # id or attachment URL, its type and (Telegram) its length in seconds.
+    media_ref: str | None = None
+    media_mime: str | None = None
+    media_duration: int | None = None
 
     @property
     def is_question(self) -> bool:
@@ -59,12 +64,8 @@ class SendResult:
 
     @property
     def refused_for_now(self) -> bool:
-        """The platform answered and refused for now (flood control, throughput limits), before
-        any part went out: trying again later cannot send anything twice. A network failure is
-        not this: the message may have reached the platform."""
-        return (
-            not self.ok
-            and self.retryable
-            and self.error_code != "network"
-            and not self.external_ids
-        )
+        """The platform answered and refused this part for now (flood control, throughput
+        limits): the parts before it went out (`external_ids`), so a later try sends the rest
+        and nothing twice. A network failure is not this: the part may have reached the
+        platform."""
+        return not self.ok and self.retryable and self.error_code != "network"

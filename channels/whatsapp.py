@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .graph import GraphClientBase, GraphFailure
+import httpx
+
+from .graph import GraphClientBase, GraphFailure, read_graph_error
+from .http import network_error_text
+from .media import Media, MediaError, download
 from .readers import as_dict, as_id, as_list, as_str, to_datetime
 from .signatures import verify_signature
 from .splitting import split_for_platform
@@ -30,6 +34,8 @@ MEDIA_TYPES = frozenset(
      "order", "voice"}
 )  # fmt: skip
 CAPTIONED_TYPES = ("image", "video", "document")
+# Media the worker can turn into a question: a voice note (transcribed), a photo (described).
+READABLE = ("audio", "image")
 IGNORED_TYPES = frozenset({"reaction", "system", "request_welcome", "ephemeral"})
 
 
@@ -132,6 +138,7 @@ def _parse_value(value: dict) -> list[InboundEvent]:
         kind, text, media_type = _message_text(msg)
         if not kind:
             continue
+        media = as_dict(msg.get(media_type)) if kind == "media" and media_type in READABLE else {}
         events.append(
             InboundEvent(
                 platform=PLATFORM,
@@ -143,6 +150,8 @@ def _parse_value(value: dict) -> list[InboundEvent]:
                 sender_name=names.get(sender),
                 text=text,
                 media_type=media_type,
+                media_ref=as_id(media.get("id")),
+                media_mime=as_str(media.get("mime_type"), 64),
             )
         )
     for status in as_list(value.get("statuses")):
@@ -245,6 +254,27 @@ class WhatsAppClient(GraphClientBase):
             for part in parts
         ]
         return self.send_bodies((self.object_id, "messages"), bodies, _read_wamid)
+
+    def download_media(self, media_id: str, max_bytes: int) -> Media:
+        """A customer's media: its id gives a URL valid for about 5 minutes (GET /{media-id}),
+        fetched with the same token, into memory; raises MediaError."""
+        try:
+            with self.session() as client:
+                status, data = self.request(client, "GET", self.url(media_id))
+                url = as_str(as_dict(data).get("url"))
+                if not 200 <= status < 300 or url is None:
+                    raise MediaError(self.describe(read_graph_error(status, data)))
+                return download(
+                    client,
+                    url,
+                    service=self.service,
+                    max_bytes=max_bytes,
+                    headers=self._headers(),
+                    mime_type=as_str(data.get("mime_type")),
+                    declared_size=data.get("file_size"),
+                )
+        except httpx.HTTPError as exc:
+            raise MediaError(network_error_text(self.service, exc)) from None
 
     def label(self, data: dict) -> str:
         """ "+998 … (Name)": the number as Meta shows it, with its verified name."""

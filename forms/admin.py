@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.fields import LocaleDateField
 from labels import LANGUAGE_NAMES, PLATFORM_LABELS, STATUS_LABELS
@@ -134,21 +134,44 @@ class ConversationFilterForm(GetForm):
         )
 
 
+# A day typed in the reader's format (ISO accepted): the statistics and inbox forms' name for it.
+DayField = LocaleDateField
+
+
 class StatsRangeForm(GetForm):
-    date_from = LocaleDateField(_l("From"), validators=[Optional()])
-    date_to = LocaleDateField(_l("To"), validators=[Optional()])
+    """The statistics pages' days: the last 30 by default, at most MAX_STATS_DAYS, in order.
+
+    A range that is not valid shows its error and the default range instead, never a 500."""
+
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])
+
+    def validate_date_to(self, field) -> None:
+        first, last = self.date_from.data, field.data
+        if first is None or last is None or self.date_from.errors:
+            return
+        if first > last:
+            raise ValidationError(_l("The start date is after the end date."))
+        if (last - first).days >= MAX_STATS_DAYS:
+            raise ValidationError(_l("Choose at most %(n)s days.", n=MAX_STATS_DAYS))
 
     def range(self):
-        """The chosen days (last 30 by default), at most a year, never reversed."""
+        """The chosen days, or the default ones when the choice is not valid."""
         data = self.clean()
+        if self.errors:
+            data = {"date_from": None, "date_to": None}
         last = data["date_to"] or local_today()
         first = data["date_from"] or last - timedelta(days=29)
-        if first > last:
+        if first > last:  # only a start date, in the future
             first, last = last, first
-        if (last - first).days >= MAX_STATS_DAYS:
+        if (last - first).days >= MAX_STATS_DAYS:  # only a start date, long ago
             first = last - timedelta(days=MAX_STATS_DAYS - 1)
         self.date_from.data, self.date_to.data = first, last
         return first, last
+
+    @property
+    def error_list(self) -> list[str]:
+        return [str(e) for f in (self.date_from, self.date_to) for e in f.errors]
 
 
 class LogFilterForm(GetForm):

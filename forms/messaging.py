@@ -1,13 +1,17 @@
-"""Connecting channels, and replying to a customer by hand."""
+"""Connecting channels; the inbox's filters, replying to a customer by hand, saved replies."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from forms.admin import DayField, GetForm
 from forms.auth import LANGUAGE_CHOICES
+from labels import LANGUAGE_NAMES, PLATFORM_LABELS
+from models.canned_reply import TEXT_MAX, TITLE_MAX
+from models.queries.conversations import INBOX_STATUSES, ConversationFilters
 
 
 def _required():
@@ -62,3 +66,58 @@ class ReplyForm(FlaskForm):
         _l("Your message"),
         validators=[_required(), Length(max=4000, message=_l("This value is too long."))],
     )
+
+
+class CannedReplyForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[_required(), Length(max=TITLE_MAX, message=_l("This value is too long."))],
+        description=_l("Only you see it, in the list of saved replies."),
+    )
+    text = TextAreaField(
+        _l("Reply text"),
+        validators=[_required(), Length(max=TEXT_MAX, message=_l("This value is too long."))],
+    )
+
+
+class InboxFilterForm(GetForm):
+    """The owner's inbox filters (query string; an invalid field is ignored)."""
+
+    q = StringField(
+        _l("Search in messages"),
+        validators=[Optional(), Length(max=200, message=_l("This value is too long."))],
+    )
+    platform = SelectField(
+        _l("Channel"),
+        choices=[SelectChoice("", _l("All"))]
+        + [SelectChoice(p, label) for p, label in PLATFORM_LABELS.items()],
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("unread", _l("Unread")),
+            SelectChoice("answering", _l("The bot is answering")),
+            SelectChoice("paused", _l("Bot paused")),
+            SelectChoice("needs_human", _l("Needs a person")),
+        ],
+    )
+    language = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("", _l("All"))]
+        + [SelectChoice(k, v) for k, v in LANGUAGE_NAMES.items()],
+    )
+    date_from = DayField(_l("From"), validators=[Optional()], name="from")
+    date_to = DayField(_l("To"), validators=[Optional()], name="to")
+
+    def filters(self, user_id: int) -> ConversationFilters:
+        data = self.clean()
+        return ConversationFilters(
+            user_id=user_id,
+            platform=data["platform"] or "",
+            language=data["language"] or "",
+            status=data["status"] if data["status"] in INBOX_STATUSES else "",
+            q=(data["q"] or "").replace("\x00", "").strip(),
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )

@@ -2,15 +2,17 @@
 
 One module per aggregate: user, knowledge_base, channel (Telegram, WhatsApp, Instagram accounts),
 conversation, ai_config, billing, coupon, announcement, broadcast, marketing, admin_log, stats,
-owner_answer (the owner's question/answer pairs and knowledge gaps);
+owner_answer (the owner's question/answer pairs and knowledge gaps), canned_reply (the owner's
+saved replies);
 base (column types), search (the message-text indexes) and queries/ (the admin pages' reads).
 """
 
 from models.admin_log import AdminLog
-from models.ai_config import AIConfig, PlatformAI, Setting
+from models.ai_config import AIConfig, AIUsage, PlatformAI, Setting
 from models.announcement import Announcement, AnnouncementDismissal
 from models.billing import Payment, PlanRequest
 from models.broadcast import Broadcast, BroadcastRecipient
+from models.canned_reply import CannedReply
 from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
 from models.conversation import Conversation, Message
 from models.coupon import Coupon
@@ -23,11 +25,13 @@ from models.user import User
 
 __all__ = [
     "AIConfig",
+    "AIUsage",
     "AdminLog",
     "Announcement",
     "AnnouncementDismissal",
     "Broadcast",
     "BroadcastRecipient",
+    "CannedReply",
     "Conversation",
     "Coupon",
     "InstagramAccount",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import ForeignKey, String, Text, event, select
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -208,6 +209,31 @@ class PlatformAI:
                 return
         Setting.put("ai.last_error", "")
         Setting.put("ai.last_error_source", "")
+
+
+class AIUsage(db.Model):
+    """Answers written on the platform's AI key, per UTC day: the daily quota reads one row
+    instead of counting the day's messages before every answer."""
+
+    __tablename__ = "ai_usage_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    platform_answers: Mapped[int] = mapped_column(Integer, default=0)
+
+    @classmethod
+    def count_platform_answer(cls, day: date) -> None:
+        """One more answer today: an atomic upsert, so every worker of every instance counts."""
+        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
+        insert = dialect.insert(cls).values(day=day, platform_answers=1)
+        db.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["day"], set_={"platform_answers": cls.platform_answers + 1}
+            )
+        )
+
+    @classmethod
+    def platform_answers_on(cls, day: date) -> int:
+        return db.session.scalar(select(cls.platform_answers).where(cls.day == day)) or 0
 
 
 @event.listens_for(Session, "after_commit")

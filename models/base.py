@@ -7,12 +7,21 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (the only kind of time we store)."""
     return datetime.now(UTC)
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether a database error means the server could not be reached or dropped the
+    connection (worth another try once it is back), not that the statement was wrong."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or bool(
+        getattr(exc, "connection_invalidated", False)
+    )
 
 
 class UTCDateTime(TypeDecorator):

@@ -17,13 +17,18 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models import prepared
 from models.base import UTCDateTime, utcnow
 
+# What Conversation.note_inbound writes (reloaded on a conversation already in the session).
+NOTED_COLUMNS = [
+    "last_message_at", "last_inbound_at", "customer_name", "message_count", "answer_pending",
+    "answer_gen",
+]  # fmt: skip
 PLATFORMS = ("telegram", "whatsapp", "instagram", "web")
 # Meta allows free-form replies only within 24 hours of the customer's last message.
 WINDOW_PLATFORMS = ("whatsapp", "instagram")
@@ -60,6 +65,8 @@ class Conversation(db.Model):
         UniqueConstraint("user_id", "platform", "account_ref", "customer_ref"),
         Index("ix_conversations_user_last", "user_id", "last_message_at"),
         Index("ix_conversations_answer_pending", "answer_pending", "lease_until"),
+        # The inbox's unread count: the owner's conversations by their customer's last message.
+        Index("ix_conversations_user_inbound", "user_id", "last_inbound_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +93,8 @@ class Conversation(db.Model):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The customer asked for a person: shown to the owner until they reply or clear it.
     needs_human_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the owner last opened it: unread while the customer has written since.
+    owner_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation",
@@ -139,6 +148,29 @@ class Conversation(db.Model):
         self.answer_pending = true()
         self.answer_gen = Conversation.answer_gen + 1
 
+    @classmethod
+    def note_inbound(
+        cls,
+        conversation_id: int,
+        platform: str,
+        sender: str,
+        last_inbound_at: datetime | None,
+        sent_at: datetime | None = None,
+        customer_name: str | None = None,
+    ) -> None:
+        """A new message was stored: one UPDATE for its times, its count (in SQL: concurrent
+        writers) and, but for the test chat (answered while the owner waits), the answer queue's
+        mark (see mark_answer_pending: SQL expressions, never loaded values)."""
+        now = utcnow()
+        values = {"last_message_at": now}
+        if sender == "customer":
+            values["last_inbound_at"] = max(filter(None, [last_inbound_at, sent_at or now]))
+        if customer_name:
+            values["customer_name"] = customer_name[:200]
+        db.session.execute(
+            *prepared.note_inbound(cls.__table__, conversation_id, values, platform != "web")
+        )
+
     def window_open(self, now: datetime | None = None) -> bool:
         """Whether a free-form message may be sent now (Meta's 24-hour customer-service window)."""
         if self.platform not in WINDOW_PLATFORMS:
@@ -146,6 +178,16 @@ class Conversation(db.Model):
         if self.last_inbound_at is None:
             return False
         return (now or utcnow()) - self.last_inbound_at < WINDOW
+
+    @property
+    def unread(self) -> bool:
+        """The customer wrote after the owner last opened the conversation (test chat aside)."""
+        if self.platform == "web" or self.last_inbound_at is None:
+            return False
+        return self.owner_read_at is None or self.last_inbound_at > self.owner_read_at
+
+    def mark_read(self) -> None:
+        self.owner_read_at = utcnow()
 
     def request_human(self) -> None:
         """Flag the conversation for the owner: the customer asked for a person."""
@@ -190,24 +232,63 @@ class Message(db.Model):
     tokens_out: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     chunks_json: Mapped[str | None] = mapped_column(Text)
+    # A bot reply that could not answer from the knowledge base or the owner's answers.
+    dont_know: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     callback_id: Mapped[str | None] = mapped_column(String(128))  # a Telegram button press
+    # A voice note or photo (pipeline/media.py): what to fetch it by (file id, media id or
+    # attachment URL), and what it said once transcribed or described, kept so a redelivery or
+    # a worker taking over never asks the AI again.
+    media_type: Mapped[str | None] = mapped_column(String(16))
+    media_ref: Mapped[str | None] = mapped_column(String(2048))
+    media_mime: Mapped[str | None] = mapped_column(String(64))
+    media_duration: Mapped[int | None] = mapped_column(Integer)
+    transcript: Mapped[str | None] = mapped_column(Text)
     # A reply the platform refused for now (flood control) is tried again at retry_at.
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Parts of a split reply that went out before the platform refused the next one for now.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the platform's own time
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
     @property
+    def media_marker(self) -> str | None:
+        """ "voice" or "photo" for a voice note or photo (the conversation views' marker)."""
+        if self.media_type in ("voice", "audio", "video_note"):
+            return "voice"
+        return "photo" if self.media_type in ("photo", "image") else None
+
+    @property
     def chunks_used(self) -> list[dict]:
         return json.loads(self.chunks_json) if self.chunks_json else []
 
     @classmethod
-    def store_inbound(
+    def store_inbound(cls, conv: Conversation, **fields) -> Message | None:
+        """Store one inbound message in a loaded conversation (the test chat, tools); None when
+        its external id was already stored. Fields as for `insert_inbound`."""
+        db.session.flush()  # the statements below bypass the ORM: nothing of conv may be lost
+        msg_id = cls.insert_inbound(
+            conv.id, conv.user_id, conv.platform, conv.account_ref, **fields
+        )
+        if msg_id is None:
+            return None
+        sender = fields.get("sender", "customer")
+        Conversation.note_inbound(
+            conv.id, conv.platform, sender, conv.last_inbound_at, fields.get("sent_at")
+        )
+        db.session.expire(conv, NOTED_COLUMNS)
+        return db.session.get(cls, msg_id)
+
+    @classmethod
+    def insert_inbound(
         cls,
-        conv: Conversation,
+        conversation_id: int,
+        user_id: int,
+        platform: str,
+        account_ref: str,
         *,
         external_id: str | None,
         text: str | None,
@@ -215,16 +296,16 @@ class Message(db.Model):
         sent_at: datetime | None = None,
         sender: str = "customer",
         callback_id: str | None = None,
-    ) -> Message | None:
-        """Store one inbound message; None when this external id was already stored (redelivery).
-
-        One INSERT … ON CONFLICT DO NOTHING RETURNING: a redelivered or concurrently delivered
-        webhook costs no savepoint and no error."""
+        media: dict | None = None,
+    ) -> int | None:
+        """Store one inbound message; its id, or None when this external id was already stored
+        (a redelivery). One INSERT … ON CONFLICT DO NOTHING RETURNING, built once per process:
+        a redelivered or concurrently delivered webhook costs no savepoint and no error."""
         values = dict(
-            conversation_id=conv.id,
-            user_id=conv.user_id,
-            platform=conv.platform,
-            account_ref=conv.account_ref,
+            conversation_id=conversation_id,
+            user_id=user_id,
+            platform=platform,
+            account_ref=account_ref,
             external_id=external_id,
             direction="in",
             sender=sender,
@@ -233,26 +314,11 @@ class Message(db.Model):
             status="received",
             sent_at=sent_at,
             callback_id=callback_id,
+            attempts=0,
             created_at=utcnow(),
+            **(media or {}),
         )
-        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
-        statement = (
-            dialect.insert(cls)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["platform", "account_ref", "external_id"])
-            .returning(cls)
-        )
-        msg = db.session.scalars(statement).first()
-        if msg is None:
-            return None
-        now = utcnow()
-        conv.last_message_at = now
-        if sender == "customer":
-            conv.last_inbound_at = max(filter(None, [conv.last_inbound_at, sent_at or now]))
-        conv.message_count = Conversation.message_count + 1  # in SQL: concurrent writers
-        if conv.platform != "web":  # the test chat is answered while the owner waits
-            conv.mark_answer_pending()
-        return msg
+        return db.session.scalar(*prepared.insert_inbound(cls.__table__, values))
 
     @classmethod
     def new_outbound(

@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ai import AIError, AIRequest
 from extensions import db
@@ -47,6 +47,11 @@ class EngineReply:
     error: str | None = None
     # A question the bot could not answer (a knowledge gap for the owner), when there is one.
     gap: str | None = None
+
+    @property
+    def dont_know(self) -> bool:
+        """Nothing the owner gave answers the question (small talk passes a gap on, not this)."""
+        return self.gap is not None and self.provider != "smalltalk"
 
     def chunks_json(self) -> str | None:
         if not self.passages:
@@ -87,13 +92,14 @@ def is_follow_up(text: str) -> bool:
 
 def previous_questions(conv: Conversation, text: str, turns: int = 2) -> str | None:
     """The customer's previous text turns (oldest first), for a follow-up question."""
+    said = func.coalesce(Message.text, Message.transcript)  # a voice note's words count too
     rows = db.session.scalars(
-        select(Message.text)
+        select(said)
         .where(
             Message.conversation_id == conv.id,
             Message.direction == "in",
-            Message.kind == "text",
-            Message.text.is_not(None),
+            Message.kind.in_(("text", "media")),
+            said.is_not(None),
         )
         .order_by(Message.id.desc())
         .limit(turns + 1)

@@ -11,6 +11,7 @@ import threading
 
 from flask import current_app
 
+import ai
 from ai import AIError, AIRequest, ProviderSettings, generate
 from models.ai_config import AIConfig, PlatformAI
 
@@ -89,6 +90,14 @@ def call(settings: ProviderSettings, request: AIRequest):
         )
 
 
+def read_media(settings: ProviderSettings, request: ai.MediaRequest):
+    """One voice note's transcript or photo's description, within the same limit."""
+    with _limit(settings.provider):
+        return ai.read_media(
+            settings, request, retry_backoff=current_app.config["AI_RETRY_BACKOFF_SECONDS"]
+        )
+
+
 def note_failure(cfg: AIConfig, settings: ProviderSettings, err: AIError, is_owner: bool) -> None:
     """Tell the right person: the owner about their key or model, the admin about the platform."""
     if is_owner and err.kind == "auth":
@@ -106,4 +115,7 @@ def note_success(cfg: AIConfig, settings: ProviderSettings, is_owner: bool) -> N
         if cfg.key_failed_at:
             cfg.clear_key_failure()
     else:
+        from pipeline.throttle import count_platform_answer
+
+        count_platform_answer()
         PlatformAI.clear_error(settings.provider, settings.model)

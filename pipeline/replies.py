@@ -56,6 +56,37 @@ def text_only(language: str, script: str = "latn") -> str:
     )
 
 
+def shorter_please(language: str, script: str = "latn", minutes: int = 2) -> str:
+    """A voice note over the length the bot transcribes."""
+    return _in(
+        language,
+        lambda: _(
+            "Sorry, your voice message is too long for me. Please send a shorter one (up to "
+            "%(minutes)s min) or type your question.",
+            minutes=minutes,
+        ),
+        script,
+    )
+
+
+def file_too_large(language: str, script: str = "latn") -> str:
+    return _in(
+        language,
+        lambda: _("Sorry, this file is too large for me. Please send a smaller picture or type "
+                  "your question."),
+        script,
+    )  # fmt: skip
+
+
+def unreadable(language: str, script: str = "latn") -> str:
+    """A voice note or photo that could not be fetched or made out."""
+    return _in(
+        language,
+        lambda: _("Sorry, I could not make out your message. Please type your question."),
+        script,
+    )
+
+
 def apology(language: str, script: str = "latn") -> str:
     return _in(
         language,

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 
 from channels import CHANNELS, SendResult
 from core.crypto import SecretError
+from core.retry import backoff, call_with_retries
 from extensions import db
-from models.base import utcnow
+from models.base import database_away, utcnow
 from models.conversation import Conversation, Message
 
 if TYPE_CHECKING:
@@ -52,16 +55,31 @@ class ChannelMissing(ValueError):
         return str(_l("This channel is no longer connected."))
 
 
+def channel_account(conv: Conversation):
+    """The owner's connection the conversation came through; raises ChannelMissing when it has
+    been disconnected (or replaced by another account). None for the test chat."""
+    channel = CHANNELS[conv.platform]
+    if channel.model is None:
+        return None
+    account = db.session.query(channel.model).filter_by(user_id=conv.user_id).one_or_none()
+    if account is None or account.account_ref != conv.account_ref:
+        raise ChannelMissing()
+    return account
+
+
 def _deliver(
-    conv: Conversation, text: str, language_picker: bool = False, durable: bool = False
+    conv: Conversation,
+    text: str,
+    language_picker: bool = False,
+    durable: bool = False,
+    parts_sent: int = 0,
 ) -> SendResult:
     """Send through the conversation's channel; never raises for platform trouble."""
     channel = CHANNELS[conv.platform]
-    account = None
-    if channel.model is not None:
-        account = db.session.query(channel.model).filter_by(user_id=conv.user_id).one_or_none()
-        if account is None or account.account_ref != conv.account_ref:
-            return SendResult(ok=False, external_ids=[], error=str(ChannelMissing()))
+    try:
+        account = channel_account(conv)
+    except ChannelMissing as exc:
+        return SendResult(ok=False, external_ids=[], error=str(exc))
     try:
         return channel.send(
             current_app.config,
@@ -70,6 +88,7 @@ def _deliver(
             text,
             language_picker=language_picker,
             durable=durable,
+            parts_sent=parts_sent,
         )
     except SecretError as exc:
         return SendResult(ok=False, external_ids=[], error=str(exc))
@@ -85,23 +104,78 @@ def _commit_before_sending(msg: Message) -> None:
         db.session.commit()
 
 
+def _keep_first_id(msg: Message, result: SendResult) -> None:
+    """The id of the reply's first part is its key (parts that went out on an earlier try keep
+    theirs). Meta refers to our messages by id (WhatsApp statuses, Instagram echoes). Telegram
+    message ids are numbered per chat (two customers' replies both get id 1) and would also
+    collide with update ids: they are keyed by chat."""
+    if result.external_ids and msg.external_id is None:
+        first = result.external_ids[0]
+        if msg.platform == "telegram":
+            first = f"out:{msg.conversation.customer_ref}:{first}"
+        msg.external_id = first
+
+
 def _record(msg: Message, result: SendResult) -> Message:
     if result.ok:
         msg.status = "sent"
-        if result.external_ids:
-            # Meta refers to our messages by id (WhatsApp statuses, Instagram echoes), so keep it
-            # as the key. Telegram message ids are numbered per chat (two customers' replies both
-            # get id 1) and would also collide with update ids: key them by chat.
-            first = result.external_ids[0]
-            if msg.platform == "telegram":
-                first = f"out:{msg.conversation.customer_ref}:{first}"
-            msg.external_id = first
+        _keep_first_id(msg, result)
     else:
         msg.status = "failed"
         msg.error = (result.error or "send failed")[:1000]
         if result.blocked:
             msg.conversation.blocked_at = utcnow()
     return msg
+
+
+_RESULT_COLUMNS = ("status", "external_id", "error", "retry_at", "attempts", "parts_sent")
+
+
+def _commit_result(msg: Message) -> None:
+    """Record what the platform answered at once, and hold on to it through a short database
+    outage (RESULT_WRITE_SECONDS): a reply that went out but was never recorded is settled as
+    not confirmed and shown as failed, although the customer got it. Written again only over
+    the pending row this worker left, never over what a settling worker decided meanwhile."""
+    if msg.platform == "web":
+        return  # the test chat's request commits it with the rest
+    result = {name: getattr(msg, name) for name in _RESULT_COLUMNS}
+    blocked = msg.conversation.blocked_at if msg.status == "failed" else None
+    try:
+        db.session.commit()
+        return
+    except DBAPIError as exc:
+        if not database_away(exc):
+            raise
+        db.session.rollback()
+    log.warning("recording the send of message %s: the database is away; retrying", msg.id)
+    cfg = current_app.config
+    call_with_retries(
+        lambda: _write_result(msg.id, msg.conversation_id, result, blocked),
+        attempts=cfg["RESULT_WRITE_ATTEMPTS"],
+        retry_on=lambda out: isinstance(out, DBAPIError) and database_away(out),
+        wait=backoff(0.5, 5.0),
+    )
+
+
+def _write_result(msg_id: int, conv_id: int, result: dict, blocked) -> None:
+    try:
+        db.session.execute(
+            update(Message)
+            .where(Message.id == msg_id, Message.status == "pending")
+            .values(**result)
+            .execution_options(synchronize_session=False)
+        )
+        if blocked is not None:
+            db.session.execute(
+                update(Conversation)
+                .where(Conversation.id == conv_id)
+                .values(blocked_at=blocked)
+                .execution_options(synchronize_session=False)
+            )
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        raise
 
 
 def send_reply(
@@ -124,6 +198,7 @@ def send_reply(
             engine.latency_ms,
         )
         msg.chunks_json = engine.chunks_json()
+        msg.dont_know = engine.dont_know
     db.session.flush()
     _commit_before_sending(msg)
     result = _deliver(conv, text, language_picker, durable=deferrable)
@@ -131,6 +206,7 @@ def send_reply(
         _record(msg, result)
     if engine is not None and engine.status == "failed":
         msg.error = engine.error  # the customer got the apology; the cause is kept for the admin
+    _commit_result(msg)
     return msg
 
 
@@ -138,9 +214,12 @@ def resend(msg: Message, language_picker: bool = False) -> Message:
     """Try a reply the platform refused for now once more (its retry_at has come)."""
     msg.status, msg.retry_at = "pending", None
     _commit_before_sending(msg)
-    result = _deliver(msg.conversation, msg.text or "", language_picker, durable=True)
+    result = _deliver(
+        msg.conversation, msg.text or "", language_picker, durable=True, parts_sent=msg.parts_sent
+    )
     if not _defer(msg, result):
         _record(msg, result)
+    _commit_result(msg)
     return msg
 
 
@@ -149,6 +228,8 @@ def _defer(msg: Message, result: SendResult) -> bool:
     while tries are left; False when the result is final."""
     if not result.refused_for_now:
         return False
+    _keep_first_id(msg, result)
+    msg.parts_sent = (msg.parts_sent or 0) + len(result.external_ids)
     msg.attempts = attempts = (msg.attempts or 0) + 1
     if attempts >= current_app.config["SEND_RETRY_ATTEMPTS"]:
         return False  # recorded as failed, with the platform's words
@@ -166,4 +247,6 @@ def send_to_conversation(conv: Conversation, text: str, sender: str) -> Message:
     msg = Message.new_outbound(conv, text, sender=sender)
     db.session.flush()
     _commit_before_sending(msg)
-    return _record(msg, _deliver(conv, text))
+    _record(msg, _deliver(conv, text))
+    _commit_result(msg)
+    return msg

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from channels import InboundEvent, split_for_platform
@@ -36,30 +36,64 @@ def store_events(user_id: int, account_ref: str, events: list[InboundEvent]) -> 
         customer = event.recipient_id if event.kind == "echo" else event.sender_id
         if not customer:
             continue
-        conv = Conversation.get_or_create(
-            user_id,
-            event.platform,
-            account_ref,
-            customer,
-            event.sender_name if event.kind != "echo" else None,
-        )
         if event.kind == "echo":
+            conv = Conversation.get_or_create(user_id, event.platform, account_ref, customer)
             _apply_echo(conv, event)
         elif event.kind in ("blocked", "unblocked"):
-            conv.blocked_at = utcnow() if event.kind == "blocked" else None
-        else:
-            text = event.callback_data if event.kind == "callback" else event.text
-            msg = Message.store_inbound(
-                conv,
-                external_id=event.external_id,
-                text=text,
-                kind=event.kind,
-                sent_at=event.timestamp,
-                callback_id=event.callback_id,
+            conv = Conversation.get_or_create(
+                user_id, event.platform, account_ref, customer, event.sender_name
             )
-            if msg is not None:
-                waiting.add(conv.id)
+            conv.blocked_at = utcnow() if event.kind == "blocked" else None
+        elif (conv_id := _store_message(user_id, account_ref, customer, event)) is not None:
+            waiting.add(conv_id)
     return waiting
+
+
+def _store_message(user_id: int, account_ref: str, customer: str, event: InboundEvent):
+    """Store a customer's message (the webhook's hot path: plain statements, no ORM objects for
+    a known conversation); the conversation's id when the message is new, None when not."""
+    key = (user_id, event.platform, account_ref, customer)
+    row = db.session.execute(_FIND_CONVERSATION, dict(zip(_KEY, key, strict=True))).first()
+    if row is None:
+        conv = Conversation.get_or_create(*key, event.sender_name)
+        row = (conv.id, conv.customer_name, conv.last_inbound_at)
+    conv_id, name, last_inbound_at = row
+    stored = Message.insert_inbound(
+        conv_id,
+        *key[:3],
+        external_id=event.external_id,
+        text=event.callback_data if event.kind == "callback" else event.text,
+        kind=event.kind,
+        sent_at=event.timestamp,
+        callback_id=event.callback_id,
+        media=_media(event),
+    )
+    if stored is None:
+        return None
+    fill_name = event.sender_name if event.sender_name and not name else None
+    Conversation.note_inbound(
+        conv_id, event.platform, "customer", last_inbound_at, event.timestamp, fill_name
+    )
+    return conv_id
+
+
+_KEY = ("user_id", "platform", "account_ref", "customer_ref")
+_C = Conversation.__table__.c
+_FIND_CONVERSATION = select(_C.id, _C.customer_name, _C.last_inbound_at).where(
+    *(_C[k] == bindparam(k) for k in _KEY)
+)
+
+
+def _media(event: InboundEvent) -> dict | None:
+    """What the worker needs to fetch a voice note or photo (pipeline/media.py)."""
+    if event.media_type is None:
+        return None
+    return {
+        "media_type": event.media_type[:16],
+        "media_ref": event.media_ref,
+        "media_mime": event.media_mime,
+        "media_duration": event.media_duration,
+    }
 
 
 def _apply_status(event: InboundEvent, account_ref: str) -> None:

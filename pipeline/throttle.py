@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from extensions import db
-from models.ai_config import AIConfig, PlatformAI, Setting
+from models.ai_config import AIUsage, PlatformAI, Setting
 from models.base import utcnow
 from models.conversation import Conversation, Message
 from pipeline import replies
@@ -89,10 +89,9 @@ def platform_quota_reached() -> bool:
     quota = current_app.config["PLATFORM_AI_DAILY_QUOTA"]
     if not quota:
         return False
-    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    own_key = select(AIConfig.user_id).where(AIConfig.openai_key_encrypted.is_not(None))
-    used = _ai_replies(Message.user_id.not_in(own_key), today)
-    day, source = today.date().isoformat(), Setting.get("ai.last_error_source") or ""
+    today = utcnow().date()
+    used = AIUsage.platform_answers_on(today)
+    day, source = today.isoformat(), Setting.get("ai.last_error_source") or ""
     if used < quota:
         if source.startswith("quota:") and source != f"quota:{day}":
             PlatformAI.clear_error()  # yesterday's notice: the quota is fresh again
@@ -100,3 +99,8 @@ def platform_quota_reached() -> bool:
     if source != f"quota:{day}":
         PlatformAI.record_error("quota", day, QUOTA_REACHED.format(n=quota), "quota")
     return True
+
+
+def count_platform_answer() -> None:
+    """An answer was written on the platform's key (the quota above counts them)."""
+    AIUsage.count_platform_answer(utcnow().date())

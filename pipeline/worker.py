@@ -23,7 +23,7 @@ from models.base import utcnow
 from models.conversation import Conversation, Message
 from models.owner_answer import KnowledgeGap
 from models.user import User
-from pipeline import queue, replies, settle, throttle
+from pipeline import media, queue, replies, settle, throttle
 from pipeline.engine import answer
 from pipeline.language import remember_language, reply_language
 from pipeline.send import send_reply
@@ -160,11 +160,13 @@ def _handle(msg: Message) -> None:
         )
     elif conv.is_paused():
         msg.status = "paused"
-    elif msg.kind == "media":
+    elif msg.kind == "media" and not media.readable(msg, cfg):
         language, script = reply_language(conv, None, cfg.default_language)
         _send(conv, replies.text_only(language, script), reply_to=msg)
     elif (limited := throttle.over_limit(conv)) is not None:
         _rate_limited(conv, msg, cfg, *limited)
+    elif msg.kind == "media":
+        _answer_media(conv, msg, cfg)
     else:
         _answer_and_send(conv, msg, cfg)
     db.session.commit()
@@ -208,13 +210,31 @@ def _set_language(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
         msg.status = "ignored"
 
 
-def _answer_and_send(conv: Conversation, msg: Message, cfg: AIConfig | None = None) -> Message:
-    """Answer one text message, record language, status and error on it, send the reply."""
+def _answer_media(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
+    """A voice note or photo: its transcript or description is the question, answered like a
+    typed one; or the reply pipeline/media.py chose (too long, unreadable)."""
+    heard = media.read(conv, msg, cfg)
+    if heard.text is not None:
+        _answer_and_send(conv, msg, cfg, question=heard.text)
+        return
+    msg.error = heard.error
+    if heard.status == "failed":
+        conv.failed_count = (conv.failed_count or 0) + 1
+    language, script = reply_language(conv, None, cfg.default_language)
+    _send(conv, heard.reply(language, script), reply_to=msg, status=heard.status)
+
+
+def _answer_and_send(
+    conv: Conversation, msg: Message, cfg: AIConfig | None = None, question: str | None = None
+) -> Message:
+    """Answer one question (the message's text, or what its media said), record language,
+    status and error on it, send the reply."""
     started = time.monotonic()
-    reply = answer(conv, msg.text or "", cfg)
+    question = (msg.text or "") if question is None else question
+    reply = answer(conv, question, cfg)
     if reply.gap:
         KnowledgeGap.record(conv.user_id, reply.gap, conv.platform)
-    remember_language(conv, msg.text, reply.language)
+    remember_language(conv, question, reply.language)
     msg.language = reply.language
     msg.error = reply.error
     status = "answered" if reply.status == "answered" else "failed"

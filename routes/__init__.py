@@ -11,6 +11,7 @@ from routes.kb_routes import bp as kb_bp
 from routes.main_routes import bp as main_bp
 from routes.messaging_routes import bp as messaging_bp
 from routes.payment_routes import bp as payments_bp
+from routes.stats_routes import bp as stats_bp
 
 BLUEPRINTS = [
     main_bp,
@@ -20,6 +21,7 @@ BLUEPRINTS = [
     ai_bp,
     chat_bp,
     messaging_bp,
+    stats_bp,
     billing_bp,
     payments_bp,
     admin_bp,

@@ -29,6 +29,8 @@ MESSAGE_STATUS_LABELS = {
     "read": _l("Read"),
     "failed": _l("Failed"),
 }
+# The marker on a message the bot read from its media (models.conversation.Message.media_marker).
+MEDIA_LABELS = {"voice": _l("Voice message"), "photo": _l("Photo")}
 SENDER_LABELS = {
     "customer": _l("Customer"),
     "bot": _l("Bot"),
@@ -75,6 +77,7 @@ def register(app: Flask) -> None:
             "sender_labels": SENDER_LABELS,
             "health_badge": health_badge,
             "date_placeholder": date_placeholder,
+            "media_labels": MEDIA_LABELS,
             "has_endpoint": lambda name: name in current_app.view_functions,
             "request_path": request.full_path.rstrip("?") if request else "/",
         }

@@ -32,6 +32,9 @@ def app():
 def _clean_tables(request):
     """Each test starts with empty tables (cheaper than re-migrating)."""
     yield
+    from pipeline import accounts
+
+    accounts.forget_all()  # ids are reused once the tables are emptied
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

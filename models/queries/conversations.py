@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import defer
 
 from extensions import db
 from models import search
+from models.base import utcnow
 from models.conversation import Conversation, Message
 from models.queries.common import WindowPage, contains, day_start, local_today, paginate
 from models.queries.users import owner_ids_matching
@@ -23,6 +24,8 @@ CUSTOMER_PLATFORMS = ("telegram", "whatsapp", "instagram")
 
 
 CONVERSATION_STATUSES = ("served", "failed")
+# The owner's inbox: what the bot is doing in the conversation, and whether the owner has seen it.
+INBOX_STATUSES = ("answering", "paused", "needs_human", "unread")
 
 
 def _failed_ids():
@@ -36,16 +39,21 @@ def _served_exists():
 
 def message_text_contains(q: str):
     """Messages whose text contains `q`, ignoring case: from SQLite's FTS5 index when it can
-    answer, else ILIKE (which PostgreSQL's trigram index serves)."""
+    answer, else ILIKE (which PostgreSQL's trigram index serves); or whose voice note's
+    transcript does (always within one conversation's messages: see the callers)."""
+    in_text = contains(Message.text, q)
     if db.session.get_bind().dialect.name == "sqlite":
         matching = search.sqlite_text_match(q)
         if matching is not None:
-            return Message.id.in_(matching)
-    return contains(Message.text, q)
+            in_text = Message.id.in_(matching)
+    return or_(in_text, contains(Message.transcript, q))
 
 
 @dataclass
 class ConversationFilters:
+    """The admin's filters over the platform, or (user_id set) an owner's over their inbox."""
+
+    user_id: int | None = None
     platform: str = ""
     owner: str = ""
     language: str = ""
@@ -55,9 +63,10 @@ class ConversationFilters:
     date_to: date | None = None
 
     def search_window(self) -> tuple[datetime | None, datetime | None]:
-        """The activity window; a text search without dates covers the last week only."""
+        """The activity window; a platform-wide text search without dates covers the last week
+        only (one owner's search covers all their messages)."""
         start, end = day_start(self.date_from), day_start(self.date_to, days=1)
-        if self.q and start is None:
+        if self.q and start is None and self.user_id is None:
             start = day_start(local_today(), days=-(SEARCH_DEFAULT_DAYS - 1))
         return start, end
 
@@ -65,6 +74,8 @@ class ConversationFilters:
 def conversations_query(f: ConversationFilters) -> Select:
     """Every conversation on the platform, filtered, newest activity first."""
     stmt = select(Conversation)
+    if f.user_id is not None:
+        stmt = stmt.where(Conversation.user_id == f.user_id)
     if f.platform:
         stmt = stmt.where(Conversation.platform == f.platform)
     if f.owner.strip():
@@ -81,6 +92,8 @@ def conversations_query(f: ConversationFilters) -> Select:
         stmt = stmt.where(Conversation.id.in_(_failed_ids()))
     elif f.status == "served":
         stmt = stmt.where(_served_exists())
+    elif f.status in INBOX_STATUSES:
+        stmt = stmt.where(inbox_status(f.status))
     if q := f.q.strip()[:200]:
         in_window = [Message.conversation_id == Conversation.id, message_text_contains(q)]
         if start is not None:
@@ -89,6 +102,60 @@ def conversations_query(f: ConversationFilters) -> Select:
             in_window.append(Message.created_at < end)
         stmt = stmt.where(exists().where(*in_window))
     return stmt.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+
+
+def unread_condition():
+    """The customer wrote after the owner last opened the conversation (Conversation.unread)."""
+    return and_(
+        Conversation.platform != "web",
+        Conversation.last_inbound_at.is_not(None),
+        or_(
+            Conversation.owner_read_at.is_(None),
+            Conversation.last_inbound_at > Conversation.owner_read_at,
+        ),
+    )
+
+
+def inbox_status(status: str):
+    now = utcnow()
+    paused = and_(Conversation.bot_paused_until.is_not(None), Conversation.bot_paused_until > now)
+    return {
+        "answering": not_(paused),
+        "paused": paused,
+        "needs_human": Conversation.needs_human_at.is_not(None),
+        "unread": unread_condition(),
+    }[status]
+
+
+def unread_count(user_id: int) -> int:
+    """The owner's conversations with a customer message they have not opened yet."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(Conversation.user_id == user_id, unread_condition())
+    )
+
+
+def matching_messages(f: ConversationFilters, conv_ids: list[int]) -> dict[int, Message]:
+    """For a page of a text search: each conversation's latest message that matches, in one
+    query (what the owner searched for, not the conversation's last message)."""
+    q = f.q.strip()[:200]
+    if not q or not conv_ids:
+        return {}
+    start, end = f.search_window()
+    latest = select(func.max(Message.id)).where(
+        Message.conversation_id.in_(conv_ids), message_text_contains(q)
+    )
+    if start is not None:
+        latest = latest.where(Message.created_at >= start)
+    if end is not None:
+        latest = latest.where(Message.created_at < end)
+    rows = db.session.scalars(
+        select(Message)
+        .options(defer(Message.chunks_json))
+        .where(Message.id.in_(latest.group_by(Message.conversation_id)))
+    )
+    return {m.conversation_id: m for m in rows}
 
 
 @dataclass

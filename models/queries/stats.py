@@ -19,7 +19,7 @@ from models.stats import MessageDayStat
 from models.user import User
 
 
-def _local_day(column):
+def local_day(column):
     """The local calendar day of a UTC timestamp, on SQLite and on PostgreSQL."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.date(func.timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"], column))
@@ -27,7 +27,16 @@ def _local_day(column):
     return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
-def _day_key(value) -> str:
+def local_hour(column):
+    """The local hour (0-23) of a UTC timestamp, on SQLite (as text) and on PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+        return func.extract("hour", func.timezone(zone, column))
+    offset = datetime.now(local_zone()).utcoffset() or timedelta()
+    return func.strftime("%H", column, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+
+def day_key(value) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)[:10]
 
 
@@ -56,7 +65,7 @@ class Stats:
         return round(100 * self.cohort["converted"] / decided, 1) if decided else 0.0
 
 
-def _days(first: date, last: date) -> list[str]:
+def day_list(first: date, last: date) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
@@ -66,16 +75,16 @@ def platform_stats(first: date, last: date, now: datetime) -> Stats:
     Messages are read in ONE grouped scan of the window; the rest is bucketed in Python.
     """
     start, end = day_start(first), day_start(last, days=1)
-    days = _days(first, last)
+    days = day_list(first, last)
     index = {d: i for i, d in enumerate(days)}
-    day = _local_day(User.created_at)
+    day = local_day(User.created_at)
     registrations = [0] * len(days)
     for d, n in db.session.execute(
         select(day, func.count())
         .where(User.is_admin.is_(False), User.created_at >= start, User.created_at < end)
         .group_by(day)
     ):
-        if (key := _day_key(d)) in index:
+        if (key := day_key(d)) in index:
             registrations[index[key]] += n
     messages = {p: [0] * len(days) for p in ("telegram", "whatsapp", "instagram", "web")}
     answered, failed = [0] * len(days), [0] * len(days)
@@ -106,8 +115,11 @@ def platform_stats(first: date, last: date, now: datetime) -> Stats:
     )
 
 
-def _query_message_days(first: date, last: date) -> list[tuple]:
-    day = _local_day(Message.created_at)
+def _query_message_days(first: date, last: date, user_id: int | None = None) -> list[tuple]:
+    day = local_day(Message.created_at)
+    window = [Message.created_at >= day_start(first), Message.created_at < day_start(last, 1)]
+    if user_id is not None:  # one owner's figures: the (user_id, created_at) index serves them
+        window.append(Message.user_id == user_id)
     rows = db.session.execute(
         select(
             day,
@@ -118,17 +130,21 @@ def _query_message_days(first: date, last: date) -> list[tuple]:
             func.coalesce(func.sum(Message.tokens_in), 0),
             func.coalesce(func.sum(Message.tokens_out), 0),
         )
-        .where(Message.created_at >= day_start(first), Message.created_at < day_start(last, 1))
+        .where(*window)
         .group_by(day, Message.platform, Message.status, Message.provider)
     )
-    return [(_day_key(d), *rest) for d, *rest in rows]
+    return [(day_key(d), *rest) for d, *rest in rows]
 
 
-def message_day_rows(first: date, last: date) -> list[tuple]:
-    """(day, platform, status, provider, count, tokens in, tokens out) for the local days given.
+def message_day_rows(first: date, last: date, user_id: int | None = None) -> list[tuple]:
+    """(day, platform, status, provider, count, tokens in, tokens out) for the local days given,
+    of the whole platform or of one owner.
 
-    Days the rollup has covered are read from `message_day_stats`; the rest from `messages`.
+    Platform-wide, days the rollup has covered are read from `message_day_stats` (which has no
+    owner) and the rest from `messages`; one owner's days are always read from `messages`.
     """
+    if user_id is not None:
+        return _query_message_days(first, last, user_id)
     through = rolled_up_through()
     live_from = first
     rows: list[tuple] = []
@@ -145,7 +161,7 @@ def message_day_rows(first: date, last: date) -> list[tuple]:
                 MessageDayStat.tokens_out,
             ).where(MessageDayStat.day >= first, MessageDayStat.day <= min(last, through))
         )
-        rows = [(_day_key(d), pl, st, pr or None, n, ti, to) for d, pl, st, pr, n, ti, to in stored]
+        rows = [(day_key(d), pl, st, pr or None, n, ti, to) for d, pl, st, pr, n, ti, to in stored]
     if live_from <= last:
         rows += _query_message_days(live_from, last)
     return rows

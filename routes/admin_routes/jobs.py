@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
-from channels.telegram_client import scrub_tokens
+from channels.redact import scrub_tokens
 from core.tasks import failed_jobs, retry_failed_job
 from extensions import db
 from forms.admin import ConfirmForm

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import render_template, request
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from forms.admin import StatsRangeForm
@@ -14,48 +11,76 @@ from labels import PLATFORM_LABELS
 from models.base import utcnow
 from models.queries.stats import Stats, platform_stats
 from routes.admin_routes.blueprint import bp
+from routes.stats_charts import chart, day_labels, series
 
 
 def chart_data(stats: Stats) -> dict:
-    """The figures as Chart.js-ready series with translated labels (read by admin_stats.js)."""
+    """The figures as charts with translated labels (drawn by static/js/stats_charts.js)."""
     platforms = [p for p in stats.messages if p in PLATFORM_LABELS]
     providers = sorted(stats.tokens)
     converted = stats.cohort["converted"]
+    days = day_labels(stats.days)
     return {
-        "days": [format_date(date.fromisoformat(d), "d MMM") for d in stats.days],
-        "registrations": {"label": _("New owners"), "data": stats.registrations},
-        "messages": [
-            {"key": p, "label": str(PLATFORM_LABELS[p]), "data": stats.messages[p]}
-            for p in platforms
+        "days": days,
+        "charts": [
+            chart(
+                "chart-registrations",
+                "bar",
+                days,
+                [series("primary", _("New owners"), stats.registrations)],
+                legend=None,
+            ),
+            chart(
+                "chart-messages",
+                "bar",
+                days,
+                [series(p, PLATFORM_LABELS[p], stats.messages[p]) for p in platforms],
+                stacked=True,
+            ),
+            chart(
+                "chart-outcomes",
+                "line",
+                days,
+                [
+                    series("answered", _("Answered"), stats.answered),
+                    series("failed", _("Failed"), stats.failed),
+                ],
+            ),
+            chart(
+                "chart-platforms",
+                "doughnut",
+                [PLATFORM_LABELS[p] for p in platforms],
+                [series("platforms", _("Messages"), [stats.platform_totals[p] for p in platforms])],
+                legend="bottom",
+                keys=platforms,
+            ),
+            chart(
+                "chart-conversion",
+                "doughnut",
+                [_("Paid"), _("Did not pay")],
+                [
+                    series(
+                        "conversion", _("Owners"), [converted, stats.cohort["decided"] - converted]
+                    )
+                ],
+                legend="bottom",
+                keys=["paid", "unpaid"],
+            ),
+            chart(
+                "chart-tokens",
+                "bar",
+                [str(PROVIDER_LABELS.get(p, p)) for p in providers],
+                [
+                    series(
+                        "input", _("Input tokens"), [stats.tokens[p]["input"] for p in providers]
+                    ),
+                    series(
+                        "output", _("Output tokens"), [stats.tokens[p]["output"] for p in providers]
+                    ),
+                ],
+                legend="bottom",
+            ),
         ],
-        "outcomes": [
-            {"key": "answered", "label": _("Answered"), "data": stats.answered},
-            {"key": "failed", "label": _("Failed"), "data": stats.failed},
-        ],
-        "platforms": {
-            "keys": platforms,
-            "labels": [str(PLATFORM_LABELS[p]) for p in platforms],
-            "data": [stats.platform_totals[p] for p in platforms],
-        },
-        "conversion": {
-            "labels": [_("Paid"), _("Did not pay")],
-            "data": [converted, stats.cohort["decided"] - converted],
-        },
-        "tokens": {
-            "labels": [str(PROVIDER_LABELS.get(p, p)) for p in providers],
-            "datasets": [
-                {
-                    "key": "input",
-                    "label": _("Input tokens"),
-                    "data": [stats.tokens[p]["input"] for p in providers],
-                },
-                {
-                    "key": "output",
-                    "label": _("Output tokens"),
-                    "data": [stats.tokens[p]["output"] for p in providers],
-                },
-            ],
-        },
     }
 
 

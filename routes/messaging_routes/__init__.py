@@ -2,6 +2,7 @@
 
 # Importing the modules registers their views on bp.
 from routes.messaging_routes import (  # noqa: F401
+    canned,
     channels,
     conversations,
     meta,

@@ -1,61 +1,54 @@
-"""The owner's conversations across channels: list, view, pause the bot and reply by hand."""
+"""The owner's inbox: conversations across channels (searched, filtered, unread marked), one
+conversation (opening it marks it read), pause the bot and reply by hand."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
 
 from extensions import db
-from forms.fields import parse_date_input
-from forms.messaging import ReplyForm
-from models.conversation import PLATFORMS, Conversation, Message
+from forms.messaging import InboxFilterForm, ReplyForm
+from models.canned_reply import CannedReply
+from models.conversation import Conversation
+from models.queries.conversations import conversations_query, matching_messages, unread_count
 from pipeline.send import OutsideWindow, send_to_conversation
 from routes.helpers import get_owned_or_404
 from routes.messaging_routes.blueprint import bp
+from routes.messaging_routes.snippets import snippet
 
-TASHKENT = timedelta(hours=5)  # Asia/Tashkent has no daylight saving time
-
-
-def _day_start(value: str | None, days: int = 0) -> datetime | None:
-    """A date typed in Tashkent time (the locale's format or ISO), as the UTC instant its day
-    starts."""
-    day = parse_date_input(value)
-    if day is None:
-        return None
-    return datetime.combine(day + timedelta(days=days), time(), UTC) - TASHKENT
-
-
-def owner_conversation_query(user_id: int, args) -> select:
-    """The owner's conversations filtered by platform, date range and text, newest first."""
-    query = select(Conversation).where(Conversation.user_id == user_id)
-    if args.get("platform") in PLATFORMS:
-        query = query.where(Conversation.platform == args["platform"])
-    if start := _day_start(args.get("from")):
-        query = query.where(Conversation.last_message_at >= start)
-    if end := _day_start(args.get("to"), days=1):
-        query = query.where(Conversation.last_message_at < end)
-    if q := (args.get("q") or "").strip()[:200]:
-        query = query.where(
-            exists().where(
-                Message.conversation_id == Conversation.id,
-                Message.user_id == user_id,
-                Message.text.ilike(f"%{q}%"),
-            )
-        )
-    return query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+INBOX_PER_PAGE = 25
 
 
 @bp.get("/conversations")
 @login_required
 def conversations():
-    """Every customer conversation of this owner, paginated."""
-    page = db.paginate(owner_conversation_query(current_user.id, request.args), per_page=25)
+    """The owner's conversations: searched (with the matching message), filtered, paginated."""
+    form = InboxFilterForm(formdata=request.args)
+    filters = form.filters(current_user.id)
+    page = db.paginate(
+        conversations_query(filters), per_page=INBOX_PER_PAGE, max_per_page=INBOX_PER_PAGE
+    )
+    matches = matching_messages(filters, [c.id for c in page.items])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("conversations.html", page=page, args=args, platforms=PLATFORMS)
+    return render_template(
+        "conversations.html",
+        page=page,
+        form=form,
+        args=args,
+        query=filters.q,
+        snippets={cid: snippet(m.text or m.transcript, filters.q) for cid, m in matches.items()},
+        filtered=bool(set(args) - {"page"}),
+    )
+
+
+@bp.get("/conversations/unread")
+@login_required
+def unread():
+    """The navbar's unread count, polled by static/js/unread.js."""
+    response = jsonify(unread=unread_count(current_user.id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/conversations/<int:conv_id>")
@@ -63,10 +56,14 @@ def conversations():
 def conversation(conv_id: int):
     """One conversation with every message, its status and errors."""
     conv = get_owned_or_404(Conversation, conv_id)
+    if conv.user_id == current_user.id:  # an admin looking in leaves it unread for the owner
+        conv.mark_read()
+        db.session.commit()
     return render_template(
         "conversation.html",
         conv=conv,
         form=ReplyForm(),
+        canned=CannedReply.for_user(current_user.id),
         takeover_minutes=current_app.config["HUMAN_TAKEOVER_MINUTES"],
     )
 

@@ -1,6 +1,8 @@
 """Webhooks of Telegram, WhatsApp and Instagram: verify, store once, answer 200 at once.
 
-They are exempt from CSRF one by one (below) because the platforms sign them instead.
+They are exempt from CSRF one by one (below) because the platforms sign them instead, and from
+the rate limiter: every delivery comes from the platforms' few addresses (a limit per address
+would refuse customers), and the signature is checked before any work.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from sqlalchemy import select
 
 from channels import CHANNELS, Channel
 from core.crypto import SecretError
-from extensions import csrf, db
+from extensions import csrf, db, limiter
+from pipeline import accounts
 from pipeline.dispatch import notify
 from pipeline.store import store_events
 from routes.helpers import json_body
@@ -57,23 +60,24 @@ def _commit_and_enqueue(waiting: set[int]) -> None:
 
 
 @csrf.exempt
+@limiter.exempt
 @bp.post("/telegram/webhook/<int:user_id>")
 def telegram_webhook(user_id: int):
     """One Telegram update for one owner's bot, authenticated by the secret token header."""
     channel = CHANNELS["telegram"]
     raw = _capped_body()
-    bot = db.session.scalar(select(channel.model).where(channel.model.user_id == user_id))
     header = request.headers.get(channel.signature_header)
-    try:
-        valid = bot is not None and channel.verify(raw, header, bot.secret_token)
-    except SecretError:
-        valid = False
-    if not valid:
+    model = channel.model
+    trusted, _ = accounts.verified(
+        model, model.user_id, [user_id], lambda a: _signed_by(raw, header, a, channel.verify)
+    )
+    if not trusted:
         abort(403)
-    events = channel.parse(_json_body("telegram"), bot.bot_id)
+    bot = trusted[0]
+    events = channel.parse(_json_body("telegram"), bot.account_ref)
     if events:
-        bot.note_message()
-    _commit_and_enqueue(store_events(user_id, bot.bot_id, events))
+        accounts.note_message(bot)
+    _commit_and_enqueue(store_events(user_id, bot.account_ref, events))
     return {"ok": True}
 
 
@@ -105,19 +109,20 @@ def _meta_post(channel: Channel):
     if not ids:
         log.warning("%s webhook with an unexpected shape (%s); ignored", hook, _shape(payload))
         return {"ok": True}  # nothing Meta could usefully retry
-    accounts = list(db.session.scalars(select(model).where(account_column.in_(ids))))
-    if not accounts:
+    signature = request.headers.get(channel.signature_header)
+    trusted, known = accounts.verified(
+        model, account_column, sorted(ids), lambda a: _signed_by(raw, signature, a, channel.verify)
+    )
+    if not known:
         shown = [i[:32] for i in sorted(ids)[:5]]
         log.info("%s webhook for unknown account(s) %s; ignored", hook, shown)
         return {"ok": True}  # acknowledged so Meta stops retrying; nothing of ours to do
-    signature = request.headers.get(channel.signature_header)
-    trusted = [a for a in accounts if _signed_by(raw, signature, a, channel.verify)]
     if not trusted:
         log.warning(
             "%s webhook: %s signature for account(s) %s; answered 403",
             hook,
             "wrong" if signature else "missing",
-            [a.account_ref for a in accounts][:5],
+            [i[:32] for i in sorted(ids)[:5]],
         )
         abort(403)
     events = channel.parse(payload, None)
@@ -125,20 +130,21 @@ def _meta_post(channel: Channel):
     for account in trusted:
         mine = [e for e in events if e.account_key == account.account_ref]
         if mine:
-            account.note_message()
+            accounts.note_message(account)
         stored += store_events(account.user_id, account.account_ref, mine)
     _commit_and_enqueue(stored)
     return {"ok": True}
 
 
-def _signed_by(raw: bytes, signature: str | None, account, verify) -> bool:
+def _signed_by(raw: bytes, signature: str | None, account: accounts.Account, verify) -> bool:
     try:
-        return verify(raw, signature, account.app_secret)
+        return verify(raw, signature, account.secret)
     except SecretError:
         return False
 
 
 @csrf.exempt
+@limiter.exempt
 @bp.route("/whatsapp/webhook", methods=["GET", "POST"])
 def whatsapp_webhook():
     """WhatsApp Cloud API webhook shared by every tenant (routed by phone_number_id)."""
@@ -148,6 +154,7 @@ def whatsapp_webhook():
 
 
 @csrf.exempt
+@limiter.exempt
 @bp.route("/instagram/webhook", methods=["GET", "POST"])
 def instagram_webhook():
     """Instagram messaging webhook shared by every tenant (routed by entry.id)."""

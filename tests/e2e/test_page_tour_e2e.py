@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from extensions import db
 from models.billing import PlanRequest
+from models.canned_reply import CannedReply
 from models.conversation import Conversation, Message
 from models.order import Order
 from models.owner_answer import OwnerAnswer
@@ -30,6 +31,8 @@ NOT_PAGES = {
     "chat.history",
     "messaging.whatsapp_webhook",
     "messaging.instagram_webhook",
+    "messaging.unread",
+    "stats.export",
 }
 LANGS = ("uz", "ru", "en")
 
@@ -56,6 +59,7 @@ def site(app, user_factory):
         from models.user import User
 
         pair_id = OwnerAnswer.create(owner.id, "Kredit bormi?", "Ha, 12 oyga.").id
+        canned_id = CannedReply.create(owner.id, "Kredit", "Ha, 12 oyga bo‘lib to‘lash mumkin.").id
         db.session.commit()
         user = db.session.get(User, owner.id)
         tokens = {"reset": make_reset_token(user), "unsubscribe": make_unsubscribe_token(user)}
@@ -65,6 +69,7 @@ def site(app, user_factory):
         "admin": admin,
         "conv": conv_id,
         "pair": pair_id,
+        "canned": canned_id,
         "order": order_id,
         **tokens,
     }
@@ -90,6 +95,9 @@ def _pages(site) -> dict[str, list[tuple[str, str]]]:
             ("messaging.bots", "/channels"),
             ("messaging.conversations", "/conversations"),
             ("messaging.conversation", f"/conversations/{conv}"),
+            ("messaging.canned_replies", "/canned-replies"),
+            ("messaging.edit_canned_reply", f"/canned-replies/{site['canned']}/edit"),
+            ("stats.index", "/statistics"),
             ("ai.settings", "/assistant/"),
             ("auth.account", "/auth/account"),
             ("billing.request_access", "/billing/request-access"),

@@ -1,6 +1,7 @@
 """Fake Gemini Developer API: `generateContent` and `models.get`, for the real `google-genai` SDK.
 
-Point the SDK at it with `types.HttpOptions(base_url=fake.url)`. Defaults answer `reply_text`;
+Point the SDK at it with `types.HttpOptions(base_url=fake.url)`. Defaults answer `reply_text`
+(`media_text` for a request with audio or an image as inline data, when set);
 tests program errors with `set_error` (every call) or queue one-shot replies with `push_*`.
 """
 
@@ -117,6 +118,9 @@ class FakeGemini(FakeServer):
     def _defaults(self) -> None:
         with self._script_lock:
             self.reply_text: str = DEFAULT_TEXT
+            # What a request with audio or an image (an inline part) gets: the transcript or
+            # description a test sets; None answers those like any other request.
+            self.media_text: str | None = None
             self.delay: float = 0.0
             self.prompt_tokens: int = 42
             self.output_tokens: int = 7
@@ -182,6 +186,10 @@ class FakeGemini(FakeServer):
             chunks.extend(p.get("text", "") for p in content.get("parts", []))
         return "\n".join(c for c in chunks if c)
 
+    def media_requests(self) -> list[Recorded]:
+        """generateContent requests carrying audio or an image as an inline data part."""
+        return [r for r in self.generate_requests() if inline_parts(r)]
+
     # --- handlers ----------------------------------------------------------------------------
     def _auth_error(self, rec: Recorded) -> Reply | None:
         key = rec.headers.get("x-goog-api-key") or (rec.query.get("key") or [""])[0]
@@ -211,7 +219,7 @@ class FakeGemini(FakeServer):
 
     def _generate(self, rec: Recorded, m: re.Match) -> Reply:
         model = m["model"]
-        reply = self._auth_error(rec) or self._next_scripted() or self._error
+        reply = self._auth_error(rec) or _bad_inline(rec) or self._next_scripted() or self._error
         if reply is None:
             if self.known_models is not None and model not in self.known_models:
                 reply = Reply(
@@ -224,10 +232,11 @@ class FakeGemini(FakeServer):
                     ),
                 )
             else:
+                media = self.media_text is not None and bool(inline_parts(rec))
                 reply = Reply(
                     200,
                     text_response(
-                        self.reply_text,
+                        self.media_text if media else self.reply_text,
                         model,
                         prompt_tokens=self.prompt_tokens,
                         output_tokens=self.output_tokens,
@@ -256,3 +265,37 @@ class FakeGemini(FakeServer):
                     },
                 )
         return self._with_delay(reply)
+
+
+def inline_parts(rec: Recorded) -> list[tuple[str, bytes]]:
+    """(mime type, decoded bytes) of every inline data part of a generateContent request."""
+    try:
+        body = rec.json()
+    except ValueError:
+        return []
+    found = []
+    for content in (body or {}).get("contents", []):
+        for part in content.get("parts", []):
+            data = part.get("inlineData") or part.get("inline_data")
+            if data:
+                found.append((data.get("mimeType") or data.get("mime_type"), _b64(data["data"])))
+    return found
+
+
+def _b64(text: str) -> bytes:
+    """Standard or URL-safe base64 (the SDK sends one of them), padded or not."""
+    import base64
+
+    padded = text + "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_"))
+
+
+# Inline types Gemini accepts (audio and images); anything else is a 400 like the real API's.
+INLINE_TYPES = ("audio/", "image/", "video/")
+
+
+def _bad_inline(rec: Recorded) -> Reply | None:
+    for mime, data in inline_parts(rec):
+        if not mime or not mime.startswith(INLINE_TYPES) or not data:
+            return Reply(400, google_error(400, f"Unsupported MIME type: {mime}"))
+    return None

@@ -96,6 +96,19 @@ class WhatsAppNumber:
 
 
 @dataclass
+class FakeMedia:
+    """A customer's media: a WhatsApp media id (looked up, then downloaded with the token) or
+    an Instagram attachment on the CDN (downloaded without one)."""
+
+    key: str
+    data: bytes
+    mime_type: str
+    token: str | None = None  # None: an Instagram CDN file, served to anyone with the URL
+    file_size: int | None = None  # what the lookup reports (None: the real length)
+    fail_download: int | None = None  # an HTTP status the download answers instead
+
+
+@dataclass
 class InstagramAccount:
     """A registered Instagram business account (optionally reachable by its Page id)."""
 
@@ -119,8 +132,11 @@ class FakeGraph(FakeServer):
         self._state = threading.Lock()
         self._failures: list[list[Any]] = []  # [object id or None, reply, sends to skip]
         self._seq = itertools.count(1)
+        self.media: dict[str, FakeMedia] = {}
         self.route("POST", r"/(?P<version>v\d+\.\d+)/(?P<obj>[^/]+)/messages", self._send)
         self.route("GET", r"/(?P<version>v\d+\.\d+)/(?P<obj>[^/]+)", self._get)
+        self.route("GET", r"/whatsapp-media/(?P<key>[^/]+)", self._media_download)
+        self.route("GET", r"/ig-cdn/(?P<key>[^/]+)", self._media_download)
 
     # --- programming the fake ------------------------------------------------------------
     def add_whatsapp_number(
@@ -142,6 +158,25 @@ class FakeGraph(FakeServer):
         with self._state:
             self.accounts[account.account_id] = account
         return account
+
+    def add_whatsapp_media(self, media_id: str, data: bytes, token: str, **kw: Any) -> FakeMedia:
+        """A media id `GET /{version}/{media-id}` resolves (with `token`) to a download URL."""
+        media = FakeMedia(
+            media_id, data, kw.pop("mime_type", "audio/ogg; codecs=opus"), token, **kw
+        )
+        with self._state:
+            self.media[media_id] = media
+        return media
+
+    def add_instagram_attachment(self, name: str, data: bytes, **kw: Any) -> str:
+        """An attachment on the fake CDN; returns the URL a webhook carries."""
+        with self._state:
+            self.media[name] = FakeMedia(name, data, kw.pop("mime_type", "audio/mp4"), None, **kw)
+        return f"{self.url}/ig-cdn/{name}"
+
+    def media_downloads(self) -> list[Recorded]:
+        """Every request for media bytes (WhatsApp downloads and Instagram CDN files)."""
+        return self.requests_to(r"^/(whatsapp-media|ig-cdn)/")
 
     def expire_token(self, token: str) -> None:
         """Every call with this token now answers 401, code 190 subcode 463."""
@@ -209,6 +244,7 @@ class FakeGraph(FakeServer):
         with self._state:
             self._failures.clear()
             self.expired_tokens.clear()
+            self.media.clear()
             for obj in [*self.numbers.values(), *self.accounts.values()]:
                 obj.sent.clear()
 
@@ -331,7 +367,34 @@ class FakeGraph(FakeServer):
             account.sent.append({**body, "_id": mid, "_seq": next(self._seq), "_path": path})
         return Reply(200, {"recipient_id": rid, "message_id": mid})
 
+    def _media_lookup(self, rec: Recorded, media: FakeMedia) -> Reply:
+        if self._token(rec) != media.token:
+            return graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        return Reply(200, {
+            "messaging_product": "whatsapp",
+            "url": f"{self.url}/whatsapp-media/{media.key}?ext=1&hash=ATsx",
+            "mime_type": media.mime_type,
+            "sha256": hashlib.sha256(media.data).hexdigest(),
+            "file_size": media.file_size if media.file_size is not None else len(media.data),
+            "id": media.key,
+        })  # fmt: skip
+
+    def _media_download(self, rec: Recorded, m: re.Match) -> Reply:
+        with self._state:
+            media = self.media.get(m["key"])
+        if media is None:
+            return Reply(404, b"Not Found")
+        if media.token is not None and self._token(rec) != media.token:
+            return graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        if media.fail_download:
+            return Reply(media.fail_download, b"<html>error</html>", {"Content-Type": "text/html"})
+        return Reply(200, media.data, {"Content-Type": media.mime_type})
+
     def _get(self, rec: Recorded, m: re.Match) -> Reply:
+        with self._state:
+            media = self.media.get(m["obj"])
+        if media is not None and media.token is not None:
+            return self._media_lookup(rec, media)
         target, error = self._authorize(rec, m, "get")
         if error is not None:
             return error
@@ -433,10 +496,12 @@ def whatsapp_text_payload(text: str, **kw: Any) -> dict[str, Any]:
     return whatsapp_message_payload({"type": "text", "text": {"body": text}}, **kw)
 
 
-def whatsapp_media_payload(kind: str = "image", caption: str | None = None, **kw: Any) -> dict:
+def whatsapp_media_payload(
+    kind: str = "image", caption: str | None = None, *, media_id: str | None = None, **kw: Any
+) -> dict:
     """image / audio / video / document / sticker (caption for image, video, document)."""
     media: dict[str, Any] = {
-        "id": str(uuid.uuid4().int)[:16],
+        "id": media_id or str(uuid.uuid4().int)[:16],
         "mime_type": {"image": "image/jpeg", "audio": "audio/ogg; codecs=opus",
                       "video": "video/mp4", "document": "application/pdf",
                       "sticker": "image/webp"}.get(kind, "application/octet-stream"),
@@ -607,12 +672,13 @@ def instagram_text_payload(
 
 def instagram_attachment_payload(
     kind: str = "image", *, text: str | None = None, account_id: str = DEFAULT_IG_ACCOUNT_ID,
-    sender_id: str = DEFAULT_IGSID, mid: str | None = None,
+    sender_id: str = DEFAULT_IGSID, mid: str | None = None, url: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """An image / audio / video / share / story_mention ... attachment (optional text)."""
+    url = url or f"https://lookaside.test/{kind}.bin"
     message: dict[str, Any] = {
         "mid": mid or new_mid(),
-        "attachments": [{"type": kind, "payload": {"url": f"https://lookaside.test/{kind}.bin"}}],
+        "attachments": [{"type": kind, "payload": {"url": url}}],
     }
     if text is not None:
         message["text"] = text

@@ -17,6 +17,9 @@ from tests.fakes.server import FakeServer, Recorded, Reply
 
 DEFAULT_KEY = "sk-test-openai-key-0123456789"
 DEFAULT_TEXT = "Hello! This is a test answer."
+DEFAULT_TRANSCRIPT = "Hello, how much is delivery?"
+# Formats /v1/audio/transcriptions accepts, by file name extension.
+AUDIO_EXTENSIONS = ("flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm")
 
 # Realistic (type, code) pairs per status, used when a test does not give them.
 ERROR_DEFAULTS: dict[int, tuple[str, str | None]] = {
@@ -65,12 +68,14 @@ class FakeOpenAI(FakeServer):
         self._script_lock = threading.Lock()
         self._defaults()
         self.route("POST", r"/v1/chat/completions", self._chat)
+        self.route("POST", r"/v1/audio/transcriptions", self._transcribe)
         self.route("GET", r"/v1/models", self._list_models)
         self.route("GET", r"/v1/models/(?P<model>[^/]+)", self._get_model)
 
     def _defaults(self) -> None:
         with self._script_lock:
             self.reply_text: str | None = DEFAULT_TEXT
+            self.transcript_text: str = DEFAULT_TRANSCRIPT
             self.finish_reason: str = "stop"
             self.delay: float = 0.0
             self.prompt_tokens: int = 55
@@ -239,6 +244,31 @@ class FakeOpenAI(FakeServer):
             reply.body["model"] = model
         return self._with_delay(reply)
 
+    def transcription_requests(self) -> list[Recorded]:
+        """Every /v1/audio/transcriptions request received, oldest first."""
+        return self.requests_to(r"/audio/transcriptions\Z")
+
+    def _transcribe(self, rec: Recorded, m: re.Match) -> Reply:
+        fields = multipart_fields(rec)
+        reply = self._auth_error(rec) or self._next_scripted() or self._error
+        if reply is not None:
+            return self._with_delay(reply)
+        model, upload = fields.get("model"), fields.get("file")
+        if not isinstance(model, str) or not model:
+            return Reply(
+                400, openai_error(400, "you must provide a model parameter", param="model")
+            )
+        if not isinstance(upload, tuple) or not upload[1]:
+            return Reply(400, openai_error(400, "you must provide a file", param="file"))
+        if upload[0].rsplit(".", 1)[-1].lower() not in AUDIO_EXTENSIONS:
+            return Reply(400, openai_error(
+                400, f"Invalid file format. Supported formats: {list(AUDIO_EXTENSIONS)}",
+                param="file",
+            ))  # fmt: skip
+        return self._with_delay(
+            self._model_missing(model) or Reply(200, {"text": self.transcript_text})
+        )
+
     def _list_models(self, rec: Recorded, m: re.Match) -> Reply:
         reply = self._auth_error(rec) or self._next_scripted() or self._error
         if reply is None:
@@ -263,3 +293,23 @@ class FakeOpenAI(FakeServer):
                 200, {"id": model, "object": "model", "created": 1700000000, "owned_by": "openai"}
             )
         return self._with_delay(reply)
+
+
+def multipart_fields(rec: Recorded) -> dict[str, str | tuple[str, bytes]]:
+    """The fields of a multipart/form-data body: text, or (file name, bytes) for a file."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    ctype = rec.headers.get("content-type", "")
+    if not ctype.startswith("multipart/form-data"):
+        return {}
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {ctype}\r\n\r\n".encode() + rec.body
+    )
+    fields: dict[str, str | tuple[str, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        fields[name] = (filename, data) if filename else data.decode()
+    return fields

@@ -47,6 +47,18 @@ class FakeBot:
     answered_callbacks: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass
+class FakeFile:
+    """A file a customer sent (voice note, photo), served by getFile and the file URL."""
+
+    file_id: str
+    data: bytes
+    file_path: str
+    content_type: str = "application/octet-stream"
+    file_size: int | None = None  # what getFile reports (None: the real length)
+    fail_download: int | None = None  # an HTTP status the download answers instead
+
+
 def _params(rec: Recorded) -> dict[str, Any]:
     """Request parameters from a JSON body, a form body or the query string."""
     # In form bodies reply_markup and allowed_updates are JSON-encoded strings.
@@ -79,7 +91,8 @@ def _ok(result: Any) -> Reply:
 
 
 class FakeTelegram(FakeServer):
-    """Fake Bot API (getMe, set/delete/getWebhookInfo, sendMessage, answerCallbackQuery)."""
+    """Fake Bot API (getMe, set/delete/getWebhookInfo, sendMessage, answerCallbackQuery,
+    getFile and the file URL)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,8 +101,10 @@ class FakeTelegram(FakeServer):
         self._send_failures: list[list[Any]] = []  # [chat_id or None, reply, sends to skip]
         self._blocked: set[str] = set()
         self._delays: dict[str, float] = {}  # method -> seconds before answering
+        self.files: dict[str, FakeFile] = {}
         self.route("POST", r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)", self._handle)
         self.route("GET", r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)", self._handle)
+        self.route("GET", r"/file/bot(?P<token>[^/]+)/(?P<path>.+)", self._download)
 
     # --- programming the fake ------------------------------------------------------------
     def add_bot(self, token: str, id: int, username: str, first_name: str = "Test Bot") -> FakeBot:
@@ -103,6 +118,23 @@ class FakeTelegram(FakeServer):
         """Revoke a token (as /revoke in @BotFather does)."""
         with self._state_lock:
             self.bots.pop(token, None)
+
+    def add_file(
+        self, file_id: str, data: bytes, *, content_type: str = "application/octet-stream",
+        file_size: int | None = None, fail_download: int | None = None,
+    ) -> FakeFile:  # fmt: skip
+        """A file getFile knows (path voice/file_N.oga) and the file URL serves, with the
+        content type the real file server gives (octet-stream for most files)."""
+        with self._state_lock:
+            path = f"voice/file_{len(self.files) + 1}.oga"
+            self.files[file_id] = FakeFile(
+                file_id, data, path, content_type, file_size, fail_download
+            )
+            return self.files[file_id]
+
+    def downloads(self) -> list[Recorded]:
+        """Every request for a file's bytes (the URL holds the bot token)."""
+        return self.requests_to(r"^/file/bot")
 
     def slow_down(self, method: str, seconds: float) -> None:
         """Answer `method` (e.g. "getMe") only after `seconds`, to line up concurrent requests."""
@@ -201,6 +233,7 @@ class FakeTelegram(FakeServer):
             self._send_failures.clear()
             self._blocked.clear()
             self._delays.clear()
+            self.files.clear()
             for bot in self.bots.values():
                 bot.sent.clear()
                 bot.answered_callbacks.clear()
@@ -333,6 +366,29 @@ class FakeTelegram(FakeServer):
             result["reply_markup"] = markup
         return _ok(result)
 
+    def _m_getFile(self, bot: FakeBot, params: dict[str, Any]) -> Reply:
+        with self._state_lock:
+            found = self.files.get(str(params.get("file_id") or ""))
+        if found is None:
+            return _error(400, "Bad Request: invalid file_id")
+        size = found.file_size if found.file_size is not None else len(found.data)
+        if size > 20 * 1024 * 1024:
+            return _error(400, "Bad Request: file is too big")
+        return _ok({"file_id": found.file_id, "file_unique_id": "AgAD" + found.file_id[-6:],
+                    "file_size": size, "file_path": found.file_path})  # fmt: skip
+
+    def _download(self, rec: Recorded, m: re.Match) -> Reply:
+        with self._state_lock:
+            bot = self.bots.get(m["token"])
+            found = next((f for f in self.files.values() if f.file_path == m["path"]), None)
+        if bot is None:
+            return Reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        if found is None:
+            return Reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        if found.fail_download:
+            return Reply(found.fail_download, b"<html>error</html>", {"Content-Type": "text/html"})
+        return Reply(200, found.data, {"Content-Type": found.content_type})
+
     def _m_answerCallbackQuery(self, bot: FakeBot, params: dict[str, Any]) -> Reply:
         if not params.get("callback_query_id"):
             return _error(400, "Bad Request: query is too old and response timeout expired "
@@ -430,6 +486,10 @@ _MEDIA_SAMPLES: dict[str, Any] = {
     ],
     "voice": {"file_id": "AwAC-voice", "file_unique_id": "AgAD3", "duration": 3,
               "mime_type": "audio/ogg", "file_size": 9000},
+    "audio": {"file_id": "CQAC-audio", "file_unique_id": "AgAD7", "duration": 4,
+              "mime_type": "audio/mpeg", "file_size": 30000, "title": "note"},
+    "video_note": {"file_id": "DQAC-round", "file_unique_id": "AgAD8", "length": 240,
+                   "duration": 5, "file_size": 90000},
     "sticker": {"file_id": "CAAC-st", "file_unique_id": "AgAD4", "type": "regular", "width": 512,
                 "height": 512, "is_animated": False, "is_video": False, "emoji": "👍"},
     "document": {"file_id": "BQAC-doc", "file_unique_id": "AgAD5", "file_name": "price.pdf",
@@ -450,7 +510,11 @@ def telegram_media_update(
     **kw: Any,
 ) -> dict[str, Any]:
     """A photo / voice / sticker / document / video / location / contact, optional caption."""
-    content: dict[str, Any] = {kind: _MEDIA_SAMPLES.get(kind, {"file_id": f"x-{kind}"})}
+    sample = _MEDIA_SAMPLES.get(kind, {"file_id": f"x-{kind}"})
+    if "file_id" in kw or "duration" in kw:  # this test's own file (and length)
+        extra = {k: kw.pop(k) for k in ("file_id", "duration") if k in kw}
+        sample = [{**sample[-1], **extra}] if isinstance(sample, list) else {**sample, **extra}
+    content: dict[str, Any] = {kind: sample}
     if caption is not None:
         content["caption"] = caption
     return telegram_update(update_id, message=telegram_message(chat_id=chat_id, **content, **kw))

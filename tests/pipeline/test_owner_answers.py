@@ -139,3 +139,17 @@ def test_a_new_pair_resolves_the_gaps_worded_like_it(client, app, owner):
             )
             == "owner"
         )
+
+
+def test_bot_replies_that_did_not_know_are_marked_for_the_statistics(client, app, owner):
+    """The statistics' "the bot did not know" share counts these replies (models.owner_stats)."""
+    with app.app_context():
+        add_kb(owner.id, KB_TEXT)
+    _ask(client, "Yetkazib berish narxi qancha?")  # the file answers it
+    _ask(client, "Vertolyot sotasizmi?")  # nothing does
+    _ask(client, "rahmat")  # small talk: answered, not a "did not know"
+    with app.app_context():
+        replies = db.session.scalars(
+            select(Message.dont_know).where(Message.sender == "bot").order_by(Message.id)
+        ).all()
+    assert replies == [False, True, False]

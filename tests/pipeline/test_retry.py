@@ -112,3 +112,62 @@ def test_an_owner_reply_by_hand_still_retries_a_short_429_at_once(client, app, f
         msg = send_to_conversation(conv, "Salom!", sender="owner")
         assert msg.status == "sent"
     assert len(tg.sent_messages(chat_id=2323)) == 1
+
+
+def test_a_reply_sent_while_the_database_drops_the_connection_is_still_recorded_as_sent(
+    client, app, fakes, shop, monkeypatch
+):
+    """The platform took the reply, then the commit recording it failed (the database went
+    away for a moment): the result is written again once it is back, so the reply is not
+    settled later as unconfirmed, and the customer gets it once."""
+    from sqlalchemy.exc import OperationalError
+
+    tg, _ = fakes
+    real_commit, dropped = db.session.commit, []
+
+    def commit():
+        if tg.sent_messages(chat_id=3030) and not dropped:
+            dropped.append(True)
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+        return real_commit()
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    _ask(client, shop, 3030)
+    monkeypatch.undo()
+    assert dropped and len(tg.sent_messages(chat_id=3030)) == 1
+    with app.app_context():
+        [question], [reply] = _rows()
+        sent_id = tg.sent_messages(chat_id=3030)[0]["message_id"]
+        assert (reply.status, reply.external_id) == ("sent", f"out:3030:{sent_id}")
+        assert question.status == "answered"
+        assert requeue_stale()["requeued"] == 0
+    assert len(tg.sent_messages(chat_id=3030)) == 1
+
+
+def test_a_long_reply_refused_after_its_first_part_sends_only_the_rest_later(
+    client, app, fakes, shop, gemini
+):
+    """Telegram takes part 1 of a split reply, then answers 429 for part 2: the retry sends
+    part 2 only (part 1 is never sent twice) and the reply keeps part 1's id."""
+    tg, _ = fakes
+    long_answer = (
+        "Yetkazib berish Toshkent boʻylab bepul. " * 80
+        + "\n\n"
+        + "Toʻlov naqd yoki karta orqali qabul qilinadi. " * 70
+    )  # ~6,500 characters: two parts
+    gemini.push_text(long_answer.strip())
+    tg.fail_send(429, retry_after=5, chat_id=4040, after=1)
+    _ask(client, shop, 4040)
+    [first] = tg.sent_messages(chat_id=4040)
+    with app.app_context():
+        [question], [reply] = _rows()
+        assert (reply.status, reply.parts_sent) == ("retrying", 1)
+        assert reply.external_id == f"out:4040:{first['message_id']}"
+        _time_passes()
+        assert requeue_stale()["requeued"] == 1
+        [question], [reply] = _rows()
+        assert (question.status, reply.status, reply.parts_sent) == ("answered", "sent", 1)
+        assert reply.external_id == f"out:4040:{first['message_id']}"
+    texts = [m["text"] for m in tg.sent_messages(chat_id=4040)]
+    assert len(texts) == 2 and texts[0] != texts[1]
+    assert texts[0].startswith("Yetkazib") and texts[1].startswith("Toʻlov")

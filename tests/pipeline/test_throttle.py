@@ -121,3 +121,49 @@ def test_limits_are_counted_in_the_database_not_per_process(app, ctx):
         assert throttle.over_limit(conv) is not None
     with configured(app, AI_CUSTOMER_PER_MINUTE=3):
         assert throttle.over_limit(conv) is None
+
+
+def test_the_daily_quota_reads_one_counter_shared_by_every_worker(app, ctx):
+    """Another instance's answers count (the counter is a row), and a new day starts at zero:
+    the check never counts the day's messages."""
+    from datetime import timedelta
+
+    from models.ai_config import AIUsage
+    from models.base import utcnow
+    from pipeline import throttle
+
+    today = utcnow().date()
+    for _ in range(3):
+        throttle.count_platform_answer()
+    AIUsage.count_platform_answer(today - timedelta(days=1))
+    db.session.commit()
+    assert AIUsage.platform_answers_on(today) == 3
+    with configured(app, PLATFORM_AI_DAILY_QUOTA=3):
+        assert throttle.platform_quota_reached()
+    with configured(app, PLATFORM_AI_DAILY_QUOTA=4):
+        assert not throttle.platform_quota_reached()
+
+
+def test_answers_on_the_owners_own_key_do_not_use_the_platform_quota(
+    app, client, fakes, shop, gemini
+):
+    from models.ai_config import AIConfig, AIUsage
+    from models.base import utcnow
+    from tests.fakes.openai_fake import FakeOpenAI
+
+    own_key = "sk-own-key-of-the-owner-123456"
+    with app.app_context():
+        cfg = AIConfig.for_user(shop.id)
+        cfg.set_openai_key(own_key)
+        db.session.commit()
+    with (
+        FakeOpenAI(keys=(own_key,)) as openai,
+        configured(app, PLATFORM_AI_DAILY_QUOTA=1, OPENAI_BASE_URL=f"{openai.url}/v1"),
+    ):
+        _flood(client, shop, 2, chat_id=31)
+    with app.app_context():
+        providers = db.session.scalars(
+            select(Message.provider).where(Message.direction == "out")
+        ).all()
+        assert providers == ["openai", "openai"]
+        assert AIUsage.platform_answers_on(utcnow().date()) == 0

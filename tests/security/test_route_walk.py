@@ -11,6 +11,7 @@ from werkzeug.routing import Rule
 from extensions import db
 from main import create_app
 from models.billing import PlanRequest
+from models.canned_reply import CannedReply
 from models.order import Order
 from models.owner_answer import OwnerAnswer
 from tests.engine_helpers import add_kb
@@ -94,6 +95,7 @@ def others(app):
         pair = OwnerAnswer.create(other.id, "Yetkazib berish bormi?", "Ha, Toshkent bo‘ylab.")
         order = Order(user_id=other.id, plan="monthly", list_price=1, amount=100, provider="payme")
         db.session.add(order)
+        canned = CannedReply.create(other.id, "Yetkazish", "Ertaga yetkazamiz.")
         db.session.commit()
         return {
             "conv_id": conv_id,
@@ -101,11 +103,12 @@ def others(app):
             "request_id": request.id,
             "pair_id": pair.id,
             "order_id": order.id,
+            "reply_id": canned.id,
             "user_id": other.id,
         }
 
 
-OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id", "order_id"}
+OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id", "order_id", "reply_id"}
 # Ids that are not an owner's: announcements are the platform's (dismissing one is per user).
 SHARED_ID_ARGS = {"announcement_id"}
 

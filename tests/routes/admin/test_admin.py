@@ -775,10 +775,14 @@ def test_stats_figures_and_page(app, admin_client, user_factory):
         assert len(stats.days) == 30
     html = admin_client.get("/admin/stats").data.decode()
     data = json.loads(re.search(r'id="stats-data">(.*?)</script>', html, re.S).group(1))
-    assert sum(data["registrations"]["data"]) == 2 and len(data["days"]) == 30
-    assert {s["key"] for s in data["messages"]} >= {"telegram", "whatsapp", "instagram"}
-    assert 'id="chart-registrations"' in html and 'id="table-tokens"' in html
-    assert "chart.umd.min.js" in html and "admin_stats.js" in html
+    charts = {c["id"]: c for c in data["charts"]}
+    assert (
+        sum(charts["chart-registrations"]["datasets"][0]["data"]) == 2 and len(data["days"]) == 30
+    )
+    keys = {s["key"] for s in charts["chart-messages"]["datasets"]}
+    assert keys >= {"telegram", "whatsapp", "instagram"} and charts["chart-messages"]["stacked"]
+    assert all(f'id="{chart_id}"' in html for chart_id in charts) and 'id="table-tokens"' in html
+    assert "chart.umd.min.js" in html and "stats_charts.js" in html
     odd = admin_client.get("/admin/stats?date_from=2020-01-01&date_to=bad").data.decode()
     assert "stats-data" in odd  # out-of-range or bad dates fall back, never 500
 

@@ -1,0 +1,140 @@
+"""The webhook's view of a connected account: its row id, owner, key and the secret that signs
+its deliveries, read from the database once and then kept in this process for a short while.
+
+Every delivery used to load the whole channel row and decrypt its secret before it could be
+verified; a busy bot sends many a second. What is kept is small and changes rarely: an entry
+lives ACCOUNT_CACHE_SECONDS at most, is dropped at once when this process changes or deletes
+the row (mapper events below), and a delivery that the kept secret does not verify is checked
+once more against the row as stored (a reconnect in another process changed the secret), so a
+stale entry can delay nothing and can never let through what the database would refuse.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cachetools import TTLCache
+from sqlalchemy import event, or_, select, update
+
+from core.crypto import SecretError
+from extensions import db
+from models.base import utcnow
+from models.channel import LAST_MESSAGE_PRECISION, InstagramAccount, TelegramBot, WhatsAppAccount
+
+ACCOUNT_CACHE_SECONDS = 30
+_MODELS = (TelegramBot, WhatsAppAccount, InstagramAccount)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What a webhook needs of one connected account."""
+
+    model: type
+    id: int
+    user_id: int
+    account_ref: str
+    secret: str  # Telegram's webhook secret token, or the Meta app secret
+
+
+_cache: TTLCache = TTLCache(maxsize=8192, ttl=ACCOUNT_CACHE_SECONDS)
+_noted: TTLCache = TTLCache(maxsize=8192, ttl=LAST_MESSAGE_PRECISION.total_seconds())
+_lock = threading.Lock()
+
+
+def _secret(row) -> str:
+    return row.secret_token if isinstance(row, TelegramBot) else row.app_secret
+
+
+def _account(row) -> Account | None:
+    try:
+        secret = _secret(row)
+    except SecretError:  # a secret encrypted under a retired key: nothing can verify against it
+        return None
+    return Account(type(row), row.id, row.user_id, row.account_ref, secret)
+
+
+def _load(model, column, keys: list) -> dict:
+    rows = db.session.scalars(select(model).where(column.in_(keys)))
+    found = {}
+    for row in rows:
+        account = _account(row)
+        if account is not None:
+            found[getattr(row, column.key)] = account
+    with _lock:
+        for key, account in found.items():
+            _cache[model.__tablename__, key] = account
+    return found
+
+
+def lookup(model, column, keys: list, fresh: bool = False) -> dict:
+    """The accounts of `model` whose `column` is one of `keys`, by key (unknown keys absent)."""
+    found: dict = {}
+    if not fresh:
+        with _lock:
+            for key in keys:
+                account = _cache.get((model.__tablename__, key))
+                if account is not None:
+                    found[key] = account
+    missing = [key for key in keys if key not in found]
+    if missing:
+        found.update(_load(model, column, missing))
+    return found
+
+
+def verified(
+    model, column, keys: list, check: Callable[[Account], bool]
+) -> tuple[list[Account], bool]:
+    """The accounts among `keys` whose secret verifies the delivery (`check`), and whether any
+    account was found at all. A kept secret that fails is checked again against the database."""
+    accounts = lookup(model, column, keys)
+    trusted = [a for a in accounts.values() if check(a)]
+    if not trusted and accounts:
+        accounts = lookup(model, column, list(accounts), fresh=True)
+        trusted = [a for a in accounts.values() if check(a)]
+    return trusted, bool(accounts)
+
+
+def note_message(account: Account) -> None:
+    """A customer wrote to this account: its last_message_at, kept to the minute (one UPDATE
+    a minute per account and process at most, and only when the stored value is older)."""
+    key = (account.model.__tablename__, account.id)
+    with _lock:
+        if key in _noted:
+            return
+        _noted[key] = time.monotonic()
+    now = utcnow()
+    model = account.model
+    db.session.execute(
+        update(model)
+        .where(
+            model.id == account.id,
+            or_(
+                model.last_message_at.is_(None),
+                model.last_message_at < now - LAST_MESSAGE_PRECISION,
+            ),
+        )
+        .values(last_message_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_all() -> None:
+    with _lock:
+        _cache.clear()
+        _noted.clear()
+
+
+def _forget(_mapper, _connection, row) -> None:
+    """This process changed or removed a connection: its next delivery reads the row again."""
+    with _lock:
+        for key, account in list(_cache.items()):
+            if key[0] == row.__tablename__ and account.id == row.id:
+                _cache.pop(key, None)
+
+
+for _model in _MODELS:
+    event.listen(_model, "after_update", _forget)
+    event.listen(_model, "after_delete", _forget)
