@@ -48,14 +48,41 @@ def _rollup_job() -> dict:
     return rollup_message_days()
 
 
+def _summary_job() -> dict:
+    from outreach.alert_jobs import run_daily_summaries
+
+    return run_daily_summaries()
+
+
+def _plan_alert_job() -> dict:
+    from outreach.alert_jobs import run_plan_alerts
+
+    return run_plan_alerts()
+
+
+def _channel_alert_job() -> dict:
+    from outreach.alert_jobs import run_channel_checks
+
+    return run_channel_checks()
+
+
 JOBS: dict[str, Callable[[], dict]] = {
     "marketing-send-due": _marketing_job,
     "plan-remind-expiring": _reminder_job,
     "messages-requeue-stale": _recover,
     "stats-rollup": _rollup_job,
+    "alerts-daily-summary": _summary_job,
+    "alerts-plan-expiry": _plan_alert_job,
+    "alerts-channel-health": _channel_alert_job,
 }
 # Unanswered customers cannot wait ten minutes; e-mails can; a day settles once a day.
-JOB_MINUTES = {"messages-requeue-stale": 2, "stats-rollup": 30}
+# A summary is due at the owner's minute; a webhook's health is asked of Telegram every 30.
+JOB_MINUTES = {
+    "messages-requeue-stale": 2,
+    "stats-rollup": 30,
+    "alerts-daily-summary": 5,
+    "alerts-channel-health": 30,
+}
 
 
 def run_job(app: Flask, name: str) -> dict | None:

@@ -113,6 +113,7 @@ RQ_ENTRY = "worker.run_task"
 # Every module defining an RQ-eligible @task (kept in step by tests/core/test_tasks.py).
 TASK_MODULES = (
     "outreach.admin_emails",
+    "outreach.alert_jobs",
     "outreach.broadcast",
     "outreach.owner_emails",
     "pipeline.dispatch",

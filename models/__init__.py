@@ -3,7 +3,7 @@
 One module per aggregate: user, knowledge_base, channel (Telegram, WhatsApp, Instagram accounts),
 conversation, ai_config, billing, coupon, announcement, broadcast, marketing, admin_log, stats,
 owner_answer (the owner's question/answer pairs and knowledge gaps), canned_reply (the owner's
-saved replies);
+saved replies), owner_alerts (the owner's Telegram alerts: link, switches, every alert sent);
 base (column types), search (the message-text indexes) and queries/ (the admin pages' reads).
 """
 
@@ -19,6 +19,7 @@ from models.coupon import Coupon
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.marketing import MarketingMessage
 from models.order import Order
+from models.owner_alerts import AlertSettings, OwnerAlert
 from models.owner_answer import KnowledgeGap, OwnerAnswer
 from models.stats import MessageDayStat
 from models.user import User
@@ -27,6 +28,7 @@ __all__ = [
     "AIConfig",
     "AIUsage",
     "AdminLog",
+    "AlertSettings",
     "Announcement",
     "AnnouncementDismissal",
     "Broadcast",
@@ -42,6 +44,7 @@ __all__ = [
     "Message",
     "MessageDayStat",
     "Order",
+    "OwnerAlert",
     "OwnerAnswer",
     "Payment",
     "PlanRequest",

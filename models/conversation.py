@@ -21,14 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models import prepared
+from models import inbound
 from models.base import UTCDateTime, utcnow
+from models.owner_alerts import note_human
 
-# What Conversation.note_inbound writes (reloaded on a conversation already in the session).
-NOTED_COLUMNS = [
-    "last_message_at", "last_inbound_at", "customer_name", "message_count", "answer_pending",
-    "answer_gen",
-]  # fmt: skip
 PLATFORMS = ("telegram", "whatsapp", "instagram", "web")
 # Meta allows free-form replies only within 24 hours of the customer's last message.
 WINDOW_PLATFORMS = ("whatsapp", "instagram")
@@ -148,29 +144,6 @@ class Conversation(db.Model):
         self.answer_pending = true()
         self.answer_gen = Conversation.answer_gen + 1
 
-    @classmethod
-    def note_inbound(
-        cls,
-        conversation_id: int,
-        platform: str,
-        sender: str,
-        last_inbound_at: datetime | None,
-        sent_at: datetime | None = None,
-        customer_name: str | None = None,
-    ) -> None:
-        """A new message was stored: one UPDATE for its times, its count (in SQL: concurrent
-        writers) and, but for the test chat (answered while the owner waits), the answer queue's
-        mark (see mark_answer_pending: SQL expressions, never loaded values)."""
-        now = utcnow()
-        values = {"last_message_at": now}
-        if sender == "customer":
-            values["last_inbound_at"] = max(filter(None, [last_inbound_at, sent_at or now]))
-        if customer_name:
-            values["customer_name"] = customer_name[:200]
-        db.session.execute(
-            *prepared.note_inbound(cls.__table__, conversation_id, values, platform != "web")
-        )
-
     def window_open(self, now: datetime | None = None) -> bool:
         """Whether a free-form message may be sent now (Meta's 24-hour customer-service window)."""
         if self.platform not in WINDOW_PLATFORMS:
@@ -190,8 +163,10 @@ class Conversation(db.Model):
         self.owner_read_at = utcnow()
 
     def request_human(self) -> None:
-        """Flag the conversation for the owner: the customer asked for a person."""
-        self.needs_human_at = utcnow()
+        """Flag the conversation for the owner: the customer asked for a person (and alert the
+        owner in Telegram when they asked for that)."""
+        previous, self.needs_human_at = self.needs_human_at, utcnow()
+        note_human(self, previous)
 
     def is_paused(self, now: datetime | None = None) -> bool:
         return self.bot_paused_until is not None and self.bot_paused_until > (now or utcnow())
@@ -268,57 +243,18 @@ class Message(db.Model):
     @classmethod
     def store_inbound(cls, conv: Conversation, **fields) -> Message | None:
         """Store one inbound message in a loaded conversation (the test chat, tools); None when
-        its external id was already stored. Fields as for `insert_inbound`."""
+        its external id was already stored. Fields as for `models.inbound.insert_message`."""
         db.session.flush()  # the statements below bypass the ORM: nothing of conv may be lost
-        msg_id = cls.insert_inbound(
-            conv.id, conv.user_id, conv.platform, conv.account_ref, **fields
-        )
+        ids = conv.id, conv.user_id, conv.platform, conv.account_ref
+        msg_id = inbound.insert_message(*ids, **fields)
         if msg_id is None:
             return None
         sender = fields.get("sender", "customer")
-        Conversation.note_inbound(
+        inbound.note_conversation(
             conv.id, conv.platform, sender, conv.last_inbound_at, fields.get("sent_at")
         )
-        db.session.expire(conv, NOTED_COLUMNS)
+        db.session.expire(conv, inbound.NOTED_COLUMNS)
         return db.session.get(cls, msg_id)
-
-    @classmethod
-    def insert_inbound(
-        cls,
-        conversation_id: int,
-        user_id: int,
-        platform: str,
-        account_ref: str,
-        *,
-        external_id: str | None,
-        text: str | None,
-        kind: str = "text",
-        sent_at: datetime | None = None,
-        sender: str = "customer",
-        callback_id: str | None = None,
-        media: dict | None = None,
-    ) -> int | None:
-        """Store one inbound message; its id, or None when this external id was already stored
-        (a redelivery). One INSERT … ON CONFLICT DO NOTHING RETURNING, built once per process:
-        a redelivered or concurrently delivered webhook costs no savepoint and no error."""
-        values = dict(
-            conversation_id=conversation_id,
-            user_id=user_id,
-            platform=platform,
-            account_ref=account_ref,
-            external_id=external_id,
-            direction="in",
-            sender=sender,
-            kind=kind,
-            text=text,
-            status="received",
-            sent_at=sent_at,
-            callback_id=callback_id,
-            attempts=0,
-            created_at=utcnow(),
-            **(media or {}),
-        )
-        return db.session.scalar(*prepared.insert_inbound(cls.__table__, values))
 
     @classmethod
     def new_outbound(

@@ -20,6 +20,7 @@ from core.retry import backoff, call_with_retries
 from extensions import db
 from models.base import database_away, utcnow
 from models.conversation import Conversation, Message
+from models.owner_alerts import note_channel
 
 if TYPE_CHECKING:
     from pipeline.engine import EngineReply
@@ -125,6 +126,10 @@ def _record(msg: Message, result: SendResult) -> Message:
         msg.error = (result.error or "send failed")[:1000]
         if result.blocked:
             msg.conversation.blocked_at = utcnow()
+        if result.token_invalid or result.outside_window:
+            # The channel stopped working (or Meta refused a reply): tell the owner.
+            problem = "token" if result.token_invalid else "window"
+            note_channel(msg.user_id, msg.platform, problem, result.error or "")
     return msg
 
 

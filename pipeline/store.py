@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from channels import InboundEvent, split_for_platform
 from extensions import db
+from models import inbound
 from models.base import utcnow
 from models.conversation import Conversation, Message
 
@@ -58,7 +59,7 @@ def _store_message(user_id: int, account_ref: str, customer: str, event: Inbound
         conv = Conversation.get_or_create(*key, event.sender_name)
         row = (conv.id, conv.customer_name, conv.last_inbound_at)
     conv_id, name, last_inbound_at = row
-    stored = Message.insert_inbound(
+    stored = inbound.insert_message(
         conv_id,
         *key[:3],
         external_id=event.external_id,
@@ -71,7 +72,7 @@ def _store_message(user_id: int, account_ref: str, customer: str, event: Inbound
     if stored is None:
         return None
     fill_name = event.sender_name if event.sender_name and not name else None
-    Conversation.note_inbound(
+    inbound.note_conversation(
         conv_id, event.platform, "customer", last_inbound_at, event.timestamp, fill_name
     )
     return conv_id

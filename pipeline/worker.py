@@ -21,6 +21,7 @@ from extensions import db
 from models.ai_config import AIConfig
 from models.base import utcnow
 from models.conversation import Conversation, Message
+from models.owner_alerts import note_gap
 from models.owner_answer import KnowledgeGap
 from models.user import User
 from pipeline import media, queue, replies, settle, throttle
@@ -233,7 +234,7 @@ def _answer_and_send(
     question = (msg.text or "") if question is None else question
     reply = answer(conv, question, cfg)
     if reply.gap:
-        KnowledgeGap.record(conv.user_id, reply.gap, conv.platform)
+        note_gap(conv, KnowledgeGap.record(conv.user_id, reply.gap, conv.platform))
     remember_language(conv, question, reply.language)
     msg.language = reply.language
     msg.error = reply.error

@@ -2,6 +2,7 @@
 
 from routes.admin_routes import bp as admin_bp
 from routes.ai_routes import bp as ai_bp
+from routes.alert_routes import bp as alerts_bp
 from routes.announcement_routes import bp as announcements_bp
 from routes.answer_routes import bp as answers_bp
 from routes.auth_routes import bp as auth_bp
@@ -16,6 +17,7 @@ from routes.stats_routes import bp as stats_bp
 BLUEPRINTS = [
     main_bp,
     auth_bp,
+    alerts_bp,
     kb_bp,
     answers_bp,
     ai_bp,

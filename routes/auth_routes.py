@@ -21,6 +21,7 @@ from forms.auth import (
 from models.base import utcnow
 from models.user import User, make_reset_token, user_from_reset_token  # noqa: F401 (tests)
 from outreach.owner_emails import send_password_reset, send_welcome
+from routes.alert_routes import alerts_context
 from routes.helpers import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -192,7 +193,12 @@ def account():
         db.session.commit()
         flash(_("Your settings have been saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("account.html", form=form, password_form=ChangePasswordForm())
+    return render_template(
+        "account.html",
+        form=form,
+        password_form=ChangePasswordForm(),
+        **alerts_context(current_user),
+    )
 
 
 @bp.post("/account/sessions/end")
@@ -230,4 +236,7 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     profile = ProfileForm(current_user, obj=current_user)
-    return render_template("account.html", form=profile, password_form=form), 400
+    page = render_template(
+        "account.html", form=profile, password_form=form, **alerts_context(current_user)
+    )
+    return page, 400

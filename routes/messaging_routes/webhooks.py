@@ -15,6 +15,7 @@ from sqlalchemy import select
 from channels import CHANNELS, Channel
 from core.crypto import SecretError
 from extensions import csrf, db, limiter
+from outreach import owner_chat
 from pipeline import accounts
 from pipeline.dispatch import notify
 from pipeline.store import store_events
@@ -74,7 +75,11 @@ def telegram_webhook(user_id: int):
     if not trusted:
         abort(403)
     bot = trusted[0]
-    events = channel.parse(_json_body("telegram"), bot.account_ref)
+    update = _json_body("telegram")
+    if owner_chat.intercept(bot, update):  # the owner's own chat: never a customer's message
+        db.session.commit()
+        return {"ok": True}
+    events = channel.parse(update, bot.account_ref)
     if events:
         accounts.note_message(bot)
     _commit_and_enqueue(store_events(user_id, bot.account_ref, events))

@@ -369,6 +369,9 @@ def test_scheduler_is_off_in_tests_and_idempotent_when_on(app):
             "plan-remind-expiring",
             "messages-requeue-stale",
             "stats-rollup",
+            "alerts-daily-summary",
+            "alerts-plan-expiry",
+            "alerts-channel-health",
         }
     finally:
         stop_scheduler(app)
