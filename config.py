@@ -113,6 +113,11 @@ class Config:
     REGISTER_RATE_LIMIT = env("REGISTER_RATE_LIMIT", "5 per hour; 20 per day")
     # Each test-chat answer may spend the platform's AI key: a person typing needs no more.
     TEST_CHAT_RATE_LIMIT = env("TEST_CHAT_RATE_LIMIT", "20 per minute; 300 per day")
+    # The website chat, per visitor address and widget: messages sent, and the page's polls
+    # (one every few seconds while the chat is open, a few tabs at once).
+    WIDGET_RATE_LIMIT = env("WIDGET_RATE_LIMIT", "10 per minute; 200 per day")
+    WIDGET_POLL_RATE_LIMIT = env("WIDGET_POLL_RATE_LIMIT", "120 per minute")
+    WIDGET_MAX_BYTES = env("WIDGET_MAX_BYTES", 16384, int)
     PROXY_FIX_HOPS = env("PROXY_FIX_HOPS", 0, int)  # 1 behind Render's proxy
     # Peers whose X-Forwarded-For is believed (comma-separated networks; private ones default).
     TRUSTED_PROXIES = env("TRUSTED_PROXIES", "") or DEFAULT_TRUSTED_PROXIES

@@ -17,7 +17,16 @@ PLATFORM_LABELS = {
     "telegram": "Telegram",
     "whatsapp": "WhatsApp",
     "instagram": "Instagram",
+    "web-widget": _l("Website chat"),
     "web": _l("Test chat"),
+}
+# Bootstrap Icons names, for the lists that show a channel as an icon.
+PLATFORM_ICONS = {
+    "telegram": "bi-telegram",
+    "whatsapp": "bi-whatsapp",
+    "instagram": "bi-instagram",
+    "web-widget": "bi-chat-square-dots",
+    "web": "bi-chat-dots",
 }
 # AI providers as their makers write them; the offline engine in words.
 AI_PROVIDER_LABELS = {"gemini": "Gemini", "openai": "OpenAI", "offline": _l("Offline engine")}

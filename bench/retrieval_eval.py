@@ -2,6 +2,9 @@
 
     python -m bench.retrieval_eval --passages P.jsonl --questions Q.jsonl [--k 1,3,5]
     python -m bench.retrieval_eval --synthetic-mb 10      # chunk/build/search figures
+    python -m bench.retrieval_eval --cross ru:en --dir D [--script-conversion |
+        --translations FILE | --perfect-translations]    # questions of one language, passages
+                                                         # of another (parallel sets in D)
 
 Passages are indexed as they are (one passage = one chunk, no re-chunking) with the same
 RetrievalIndex the app uses. The last line printed is the JSON summary.
@@ -78,36 +81,59 @@ def cross_language(
     folder: str, src: str, dst: str, ks: list[int], mode: str, translations: dict[str, str]
 ) -> dict:
     """Recall@k of src-language questions against dst-language passages of a parallel set; the
-    gold is the dst question with the same source id. mode: none, script (the app's script
-    conversion and glossary, fused) or translations (fused with the original), each read and
-    fused as the app does (pipeline.engine.queries_for, kb.index.fused_search)."""
+    gold is the dst question with the same source id. dst "en+ru" is a mixed knowledge base of
+    both sets' passages (either gold counts; translations go into the first dst language that
+    is not src). mode: none, script (the app's script conversion and glossary) or translations,
+    each read and fused as the app does (pipeline.engine.queries_for, kb.index.fused_search)."""
     from kb.index import fused_search
+    from kb.languages import main_languages
     from pipeline.engine import queries_for
 
     qid = re.compile(r"qid (\w+)")
-    gold = {
-        qid.search(q["source"]).group(1): q["passage_id"]
-        for q in _read_jsonl(f"{folder}/{dst}.jsonl")
-    }
-    passages = _read_jsonl(f"{folder}/passages_{dst}.jsonl")
+    dsts = dst.split("+")
+    target = next((lang for lang in dsts if lang != src), src)
+    gold: dict[str, set[str]] = {}
+    passages = []
+    for lang in dsts:
+        for q in _read_jsonl(f"{folder}/{lang}.jsonl"):
+            gold.setdefault(qid.search(q["source"]).group(1), set()).add(q["passage_id"])
+        passages += _read_jsonl(f"{folder}/passages_{lang}.jsonl")
     ids = [p["id"] for p in passages]
     index = RetrievalIndex.build([p["text"] for p in passages])
+    languages = main_languages([p["text"] for p in passages])  # as stored at upload
     hits, n = dict.fromkeys(ks, 0), 0
     for q in _read_jsonl(f"{folder}/{src}.jsonl"):
         text, want = q["question"], gold.get(qid.search(q["source"]).group(1))
-        if want is None:
+        if not want:
             continue
-        queries = [(text, 1.0)]
+        queries = [[(text, 1.0)]]
         if mode == "script":
             queries = queries_for(text)
         elif mode == "translations" and text in translations:
-            queries = queries_for(text, translations={dst: translations[text]})
+            queries = queries_for(
+                text, translations={target: translations[text]}, kb_languages=languages
+            )
         top = [ids[i] for i, _ in fused_search(index, queries, max(ks))]
         n += 1
         for k in ks:
-            hits[k] += want in top[:k]
+            hits[k] += bool(want & set(top[:k]))
     return {"src": src, "dst": dst, "mode": mode, "n": n} | {
         f"recall@{k}": round(hits[k] / n, 3) for k in ks
+    }
+
+
+def parallel_translations(folder: str, src: str, dst: str) -> dict[str, str]:
+    """Perfect translations of the src questions into dst: the parallel set's dst question with
+    the same source (SQuAD) id, as {src question: dst question}."""
+    qid = re.compile(r"qid (\w+)")
+    theirs = {
+        qid.search(q["source"]).group(1): q["question"]
+        for q in _read_jsonl(f"{folder}/{dst}.jsonl")
+    }
+    return {
+        q["question"]: theirs[key]
+        for q in _read_jsonl(f"{folder}/{src}.jsonl")
+        if (key := qid.search(q["source"]).group(1)) in theirs
     }
 
 
@@ -272,12 +298,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--translations", help='--cross: JSON lines {"question","translation"} to fuse with'
     )
+    ap.add_argument(
+        "--perfect-translations",
+        action="store_true",
+        help="--cross: translate each question into its parallel one (the same source id)",
+    )
     args = ap.parse_args(argv)
     if args.cross:
         src, dst = args.cross.split(":")
         table = {}
         if args.translations:
             table = {r["question"]: r["translation"] for r in _read_jsonl(args.translations)}
+        elif args.perfect_translations:
+            table = parallel_translations(
+                args.dir, src, next((x for x in dst.split("+") if x != src), src)
+            )
         mode = "translations" if table else "script" if args.script_conversion else "none"
         ks = sorted({int(x) for x in args.k.split(",") if x.strip()})
         print(json.dumps(cross_language(args.dir, src, dst, ks, mode, table)))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import instagram, telegram, whatsapp
+from . import widget as web_widget
 from .graph import GraphClientBase, GraphFailure
 from .instagram import InstagramClient
 from .signatures import SIGNATURE_HEADER, verify_signature
@@ -134,6 +135,13 @@ CHANNELS: dict[str, Channel] = {
         "ig_account_id",
         InstagramClient,
         "username",
+    ),
+    # The website chat: visitors write through /widget/… (no webhook to verify) and their page
+    # polls for replies, so "sending" one records it (refused while the owner has it off).
+    "web-widget": Channel(
+        web_widget.PLATFORM,
+        model_name="WebWidget",
+        make_client=lambda config, row: web_widget.WidgetClient(enabled=row.enabled),
     ),
     "web": Channel("web"),
 }

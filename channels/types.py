@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-Platform = Literal["telegram", "whatsapp", "instagram"]
+Platform = Literal["telegram", "whatsapp", "instagram", "web-widget"]
 Kind = Literal["text", "media", "start", "callback", "status", "echo", "blocked", "unblocked"]
 
 KINDS: frozenset[str] = frozenset(

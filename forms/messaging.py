@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from channels.widget import MAX_ORIGINS, OriginError, parse_origins
 from forms.admin import DayField, GetForm
 from forms.auth import LANGUAGE_CHOICES
 from labels import LANGUAGE_NAMES, PLATFORM_LABELS
@@ -59,6 +67,43 @@ class InstagramForm(FlaskForm):
         _l("Page access token"), validators=[Optional(), Length(min=20, max=1000)]
     )
     app_secret = PasswordField(_l("App secret"), validators=[Optional(), Length(min=16, max=100)])
+
+
+def _origin_message(error: OriginError) -> str:
+    if error.code == "not_https":
+        return str(
+            _l(
+                "“%(entry)s”: a website must use https (plain http is allowed only for "
+                "localhost, to try the chat out).",
+                entry=error.entry,
+            )
+        )
+    if error.code == "too_many":
+        return str(_l("List at most %(n)s websites.", n=MAX_ORIGINS))
+    return str(
+        _l("“%(entry)s” is not a website address, e.g. shop.uz or https://www.shop.uz.",
+           entry=error.entry)
+    )  # fmt: skip
+
+
+class WidgetForm(FlaskForm):
+    """The website chat: on or off, and the sites that may show it (normalised in `origins`)."""
+
+    enabled = BooleanField(_l("Show the chat on my website"))
+    domains = TextAreaField(
+        _l("Websites allowed to show the chat"),
+        validators=[Length(max=4000, message=_l("This value is too long."))],
+        render_kw={"placeholder": "shop.uz\nhttps://www.shop.uz"},
+    )
+    origins: tuple[str, ...] = ()  # set by validate_domains
+
+    def validate_domains(self, field) -> None:
+        try:
+            self.origins = tuple(parse_origins(field.data or ""))
+        except OriginError as error:
+            raise ValidationError(_origin_message(error)) from None
+        if self.enabled.data and not self.origins:
+            raise ValidationError(_l("List at least one website where the chat will be shown."))
 
 
 class ReplyForm(FlaskForm):

@@ -206,18 +206,41 @@ class RetrievalIndex:
 # Reciprocal rank fusion: an item's fused score is the sum over rankings of weight / (K + rank).
 RRF_K = 60
 FUSION_DEPTH = 20  # hits of each reading that take part in the fusion
+# The weight of a fallback reading: it never reorders the weighted readings' ranking, it only
+# breaks its ties and adds, after it, the chunks it does not hold. A small positive weight cannot
+# do that: adjacent ranks near the top differ by about weight / K², so any reading above ~1/K of
+# the main one's weight already swaps the main reading's first and second hits.
+FALLBACK = 0.0
+
+Readings = list[tuple[str, float]]  # weighted readings of a question in one language
 
 
 def fused_search(
-    index: RetrievalIndex, queries: list[tuple[str, float]], k: int = 5
+    index: RetrievalIndex, groups: list[Readings], k: int = 5
 ) -> list[tuple[int, float]]:
-    """Best chunks for several weighted readings of one question (translations, the original,
-    its other script) as (chunk index, fused score), by weighted RRF; ties in chunk order."""
-    queries = [(q, w) for q, w in queries if (q or "").strip() and w > 0]
-    if len(queries) == 1:
-        return index.search(queries[0][0], k)
-    fused = fuse([([i for i, _ in index.search(q, FUSION_DEPTH)], w) for q, w in queries])
-    return [(i, fused[i]) for i in sorted(fused, key=lambda i: (-fused[i], i))[:k]]
+    """Best chunks for a question read several ways, as (chunk index, fused score).
+
+    Each group is the question in one language (both scripts, with glossary terms, with the
+    previous turns), fused by weighted RRF. Groups are alternatives, not votes: a chunk takes its
+    best group's score, since a chunk in one language is found by the reading in that language,
+    and chunks that several languages agree on mostly share names with the right one (its
+    neighbours). Readings weighted FALLBACK only break ties and fill in after the others."""
+    groups = [[(q, w) for q, w in g if (q or "").strip() and w >= 0] for g in groups]
+    groups = [g for g in groups if g]
+    if len(groups) == 1 and len(groups[0]) == 1:
+        return index.search(groups[0][0][0], k)
+    best: dict[int, float] = {}
+    for group in groups:
+        for i, score in fuse([(_ids(index, q), w) for q, w in group if w > 0]).items():
+            best[i] = max(best.get(i, 0.0), score)
+    extra = fuse([(_ids(index, q), 1.0) for g in groups for q, w in g if w == FALLBACK])
+    order = sorted(best.keys() | extra.keys(), key=lambda i: (-best.get(i, 0), -extra.get(i, 0), i))
+    # A fallback-only chunk is given a score well below the weighted ones' (the order counts).
+    return [(i, best.get(i) or extra[i] / (RRF_K + FUSION_DEPTH)) for i in order[:k]]
+
+
+def _ids(index: RetrievalIndex, query: str) -> list[int]:
+    return [i for i, _ in index.search(query, FUSION_DEPTH)]
 
 
 def fuse(rankings: list[tuple[list, float]]) -> dict:

@@ -21,7 +21,7 @@ from core.tasks import task
 from extensions import db
 from kb.chunking import chunk_text
 from kb.extract import ALLOWED_EXTENSIONS, FileParseError, parse_file
-from kb.index import RetrievalIndex, fused_search
+from kb.index import Readings, RetrievalIndex, fused_search
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk, stale_processing
 from models.user import User
 
@@ -223,9 +223,9 @@ def index_for(knowledge_base: KnowledgeBase) -> RetrievalIndex | None:
 
 
 def search_fused(
-    knowledge_base: KnowledgeBase | None, queries: list[tuple[str, float]], k: int = 5
+    knowledge_base: KnowledgeBase | None, queries: list[Readings], k: int = 5
 ) -> list[Passage]:
-    """The k best passages for several weighted readings of one question (kb.index)."""
+    """The k best passages for a question read several ways, per language (kb.index)."""
     if knowledge_base is None or not knowledge_base.chunk_count:
         return []
     index, rows = _index_for(knowledge_base)

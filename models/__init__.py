@@ -1,9 +1,10 @@
 """Every model module, imported so SQLAlchemy and Alembic see all tables.
 
-One module per aggregate: user, knowledge_base, channel (Telegram, WhatsApp, Instagram accounts),
-conversation, ai_config, billing, coupon, announcement, broadcast, marketing, admin_log, stats,
-owner_answer (the owner's question/answer pairs and knowledge gaps), canned_reply (the owner's
-saved replies), owner_alerts (the owner's Telegram alerts: link, switches, every alert sent);
+One module per aggregate: user, knowledge_base, channel (Telegram, WhatsApp, Instagram accounts,
+the website chat), conversation, ai_config, billing, coupon, announcement, broadcast, marketing,
+admin_log, stats, owner_answer (the owner's question/answer pairs and knowledge gaps),
+canned_reply (the owner's saved replies), owner_alerts (the owner's Telegram alerts: link,
+switches, every alert sent);
 base (column types), search (the message-text indexes) and queries/ (the admin pages' reads).
 """
 
@@ -13,7 +14,7 @@ from models.announcement import Announcement, AnnouncementDismissal
 from models.billing import Payment, PlanRequest
 from models.broadcast import Broadcast, BroadcastRecipient
 from models.canned_reply import CannedReply
-from models.channel import InstagramAccount, TelegramBot, WhatsAppAccount
+from models.channel import InstagramAccount, TelegramBot, WebWidget, WhatsAppAccount
 from models.conversation import Conversation, Message
 from models.coupon import Coupon
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
@@ -52,5 +53,6 @@ __all__ = [
     "Setting",
     "TelegramBot",
     "User",
+    "WebWidget",
     "WhatsAppAccount",
 ]

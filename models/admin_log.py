@@ -87,7 +87,9 @@ RESULT_LABELS = {
 }
 VALUE_LABELS = {
     "status": RESULT_LABELS,
-    "platform": {p: PLATFORM_LABELS[p] for p in ("telegram", "whatsapp", "instagram")},
+    "platform": {
+        p: PLATFORM_LABELS[p] for p in ("telegram", "whatsapp", "instagram", "web-widget")
+    },
     "plan": PLAN_LABELS,
     "provider": {"payme": "Payme", "click": "Click"},
     "audience": {

@@ -1,4 +1,5 @@
-"""The owner's channel connections. Tokens and app secrets are stored encrypted (Fernet)."""
+"""The owner's channel connections. Tokens and app secrets are stored encrypted (Fernet); the
+website chat has none (its key is public)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto import decrypt, encrypt, mask
@@ -34,6 +35,8 @@ class _Channel:
     last_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_check_ok: Mapped[bool | None] = mapped_column(Boolean)
     last_check_detail: Mapped[str | None] = mapped_column(String(500))
+    # A connection answers while it exists; the website chat can also be switched off.
+    enabled = True
 
     def note_message(self) -> None:
         """A customer wrote: kept to the minute, so busy webhooks do not rewrite this row."""
@@ -148,10 +151,42 @@ class InstagramAccount(_MetaChannel, db.Model):
         return self.ig_account_id
 
 
+def new_widget_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class WebWidget(_Channel, db.Model):
+    """The chat on the owner's website: a public key in the script tag, the sites allowed to show
+    it (one origin per line), and whether it is on. Nothing secret: the key is in every page."""
+
+    __tablename__ = "web_widgets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    widget_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_widget_key)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    allowed_origins_text: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def account_ref(self) -> str:
+        return self.widget_key
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [line for line in (self.allowed_origins_text or "").splitlines() if line]
+
+    @allowed_origins.setter
+    def allowed_origins(self, origins: list[str]) -> None:
+        self.allowed_origins_text = "\n".join(origins)
+
+
 CHANNEL_MODELS = {
     "telegram": TelegramBot,
     "whatsapp": WhatsAppAccount,
     "instagram": InstagramAccount,
+    "web-widget": WebWidget,
 }
 
 
@@ -167,9 +202,14 @@ def channels_for(user_id: int) -> dict[str, object]:
 
 def channel_health(row: _Channel | None) -> str:
     """The one notion of a channel's health that every page shows: "none" (not connected),
-    "unchecked" (saved, never checked), "ok" or "failed" (the last check's result)."""
+    "off" (switched off), "unchecked" (saved, never checked), "ok" or "failed" (the last
+    check's result). The website chat has nothing to check: on is working."""
     if row is None:
         return "none"
+    if not row.enabled:
+        return "off"
+    if isinstance(row, WebWidget):
+        return "ok"
     if row.last_check_ok is None:
         return "unchecked"
     return "ok" if row.last_check_ok else "failed"

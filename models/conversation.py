@@ -25,7 +25,7 @@ from models import inbound
 from models.base import UTCDateTime, utcnow
 from models.owner_alerts import note_human
 
-PLATFORMS = ("telegram", "whatsapp", "instagram", "web")
+PLATFORMS = ("telegram", "whatsapp", "instagram", "web-widget", "web")
 # Meta allows free-form replies only within 24 hours of the customer's last message.
 WINDOW_PLATFORMS = ("whatsapp", "instagram")
 WINDOW = timedelta(hours=24)

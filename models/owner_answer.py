@@ -1,7 +1,9 @@
 """The owner's own answers: question/answer pairs (corrections of the bot, or added by hand) and
 the knowledge gaps they close (questions the bot could not answer, grouped when worded alike).
 
-Pairs belong to the owner, not to a knowledge-base file: replacing the file keeps them.
+Pairs belong to the owner, not to a knowledge-base file: replacing the file keeps them. A gap is
+open until it is closed (resolved_at): by an answer (answer_id) or dismissed by the owner (no
+answer). Asked again after that, it opens again.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from text.match import content_words
 
 QUESTION_MAX = 500
 ANSWER_MAX = 2000
-GAP_LIST_LIMIT = 50
+GAPS_PER_PAGE = 20
 GROUPING_WINDOW = 500  # a new question is grouped with the owner's most recent gaps
 
 
@@ -69,6 +71,25 @@ class OwnerAnswer(db.Model):
                 select(cls).where(cls.user_id == user_id).order_by(cls.id.desc())
             ).all()
         )
+
+    @classmethod
+    def version(cls, user_id: int) -> tuple[int, int, str]:
+        """(count, newest id, last change) of the owner's pairs: changes whenever a pair is
+        added, edited or deleted."""
+        count, newest, changed = db.session.execute(
+            select(func.count(cls.id), func.max(cls.id), func.max(cls.updated_at)).where(
+                cls.user_id == user_id
+            )
+        ).one()
+        return count, newest or 0, str(changed or "")
+
+    @classmethod
+    def questions_of(cls, user_id: int) -> list[tuple[int, str]]:
+        """(id, question) of the owner's pairs, newest first."""
+        rows = db.session.execute(
+            select(cls.id, cls.question).where(cls.user_id == user_id).order_by(cls.id.desc())
+        )
+        return [tuple(row) for row in rows]
 
     @classmethod
     def languages_for(cls, user_id: int) -> list[str]:
@@ -154,15 +175,18 @@ class KnowledgeGap(db.Model):
         return gap
 
     @classmethod
-    def open_for(cls, user_id: int, limit: int = GAP_LIST_LIMIT) -> list[KnowledgeGap]:
-        """The owner's unresolved gaps, most recently asked first."""
+    def open_page(cls, user_id: int, page: int = 1, per_page: int = GAPS_PER_PAGE):
+        """One page of the owner's open gaps, most recently asked first (a Flask-SQLAlchemy
+        Pagination; a page past the end is the last one)."""
         query = (
             select(cls)
             .where(cls.user_id == user_id, cls.resolved_at.is_(None))
             .order_by(cls.last_asked_at.desc(), cls.id.desc())
-            .limit(limit)
         )
-        return list(db.session.scalars(query).all())
+        found = db.paginate(query, page=page, per_page=per_page, error_out=False)
+        if page > 1 and not found.items and found.pages:
+            found = db.paginate(query, page=found.pages, per_page=per_page, error_out=False)
+        return found
 
     @classmethod
     def count_this_week(cls, user_id: int, now: datetime | None = None) -> int:
@@ -176,6 +200,10 @@ class KnowledgeGap(db.Model):
 
     def resolve(self, pair: OwnerAnswer) -> None:
         self.resolved_at, self.answer_id = utcnow(), pair.id
+
+    def dismiss(self) -> None:
+        """Close the gap without an answer (not worth one); a new ask of it reopens it."""
+        self.resolved_at, self.answer_id = utcnow(), None
 
     @classmethod
     def resolve_by(cls, pair: OwnerAnswer) -> None:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 # Messages per second to different chats of one bot/number. Telegram allows about 30 per bot
 # (and 1 per chat); Meta's limits are per business number or account and also well above this.
-SEND_RATES = {"telegram": 25.0, "whatsapp": 20.0, "instagram": 10.0}
+SEND_RATES = {"telegram": 25.0, "whatsapp": 20.0, "instagram": 10.0, "web-widget": 50.0}
 RECIPIENTS_KEPT = 500  # per-recipient results stored in the admin log (the counts cover all)
 
 

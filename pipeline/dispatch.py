@@ -65,6 +65,7 @@ class Dispatcher:
         self.size = app.config["ANSWER_THREADS"]
         self.pool = ThreadPoolExecutor(self.size, thread_name_prefix="bilimbot-answer")
         self.held: set[int] = set()
+        self.queued: dict[int, tuple] = {}  # claimed, waiting for a thread: (claim, future)
         self.lock = threading.Lock()
         self.event = threading.Event()
         self.stopping = False
@@ -79,9 +80,20 @@ class Dispatcher:
         self.event.set()
 
     def stop(self) -> None:
+        """Claim nothing more, and let go at once of what was claimed but not yet started (the
+        next holder need not wait for the lease to run out); what is running finishes."""
         self.stopping = True
         self.event.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(timeout=5)
+        with self.lock:
+            queued = dict(self.queued)
         self.pool.shutdown(wait=False, cancel_futures=True)
+        unstarted = [held for held, future in queued.values() if future.cancelled()]
+        if unstarted:
+            with self.app.app_context():
+                for held in unstarted:
+                    queue.give_up(held)
 
     def _loop(self) -> None:
         while not self.stopping:
@@ -100,16 +112,18 @@ class Dispatcher:
         """Claim as many conversations as there are free threads; True if all slots filled."""
         with self.lock:
             free = self.size - len(self.held)
-        if free <= 0:
+        if free <= 0 or self.stopping:
             return False
         claims = queue.claim(free)
         for held in claims:
             with self.lock:
                 self.held.add(held.conversation_id)
-            self.pool.submit(self._work, held)
+                self.queued[held.conversation_id] = (held, self.pool.submit(self._work, held))
         return len(claims) == free
 
     def _work(self, held: queue.Claim) -> None:
+        with self.lock:
+            self.queued.pop(held.conversation_id, None)
         try:
             with self.app.app_context():
                 try:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from ai import AIError, AIRequest
 from extensions import db
+from kb.index import FALLBACK, Readings
 from kb.service import Passage, index_for, search_fused
 from models.ai_config import AIConfig
 from models.conversation import Conversation, Message
@@ -22,8 +23,9 @@ from models.knowledge_base import KnowledgeBase
 from pipeline import owner_answers, providers, replies
 from pipeline.language import reply_language
 from pipeline.offline import best_units
-from pipeline.prompt import TOP_K, build_prompt, within_budget
+from pipeline.prompt import TOP_K, build_prompt, said_no_answer, within_budget
 from pipeline.translate import targets_for, translate
+from text.detect import detect
 from text.glossary import expand
 from text.match import content_words, script_variants
 from text.smalltalk import intent
@@ -72,10 +74,11 @@ class EngineReply:
 
 
 # --- retrieval -------------------------------------------------------------------------------
-# The untranslated question still counts when translations are searched, barely: on parallel
-# data with perfect translations it costs 4-8 points of recall@5 at weight 0.3 and none at 0.02,
-# where it only adds the passages the translation does not find (RRF flattens weights).
-ORIGINAL_WEIGHT = 0.02
+# Translated, the question's own wording is a full reading only where the knowledge base is
+# written in its language (a mixed one); elsewhere it matches little more than the names and
+# numbers the translation keeps, mostly in the right passage's neighbours, so it is a fallback
+# (kb.index.FALLBACK): even at weight 0.02 it cost 4-5 points of recall@1 on parallel data with
+# perfect translations, none as a fallback (bench/retrieval_eval.py --cross).
 FOLLOW_UP_WEIGHT = 0.7
 TRANSLATED_FOLLOW_UP_WEIGHT = 0.2  # the previous turns are not translated
 GLOSSARY_WEIGHT = 0.5  # offline: the question with its glossary terms in the other languages
@@ -111,21 +114,27 @@ def previous_questions(conv: Conversation, text: str, turns: int = 2) -> str | N
 
 
 def queries_for(
-    text: str, previous: str | None = None, translations: dict[str, str] | None = None
-) -> list[tuple[str, float]]:
-    """The weighted readings of a question that retrieval fuses: its translations, the question
-    in both scripts (lower weight when translated), with its glossary terms in the other
-    languages, and with the previous turns (follow-up)."""
-    own = ORIGINAL_WEIGHT if translations else 1.0
-    queries = [(t, 1.0) for t in (translations or {}).values()]
+    text: str,
+    previous: str | None = None,
+    translations: dict[str, str] | None = None,
+    kb_languages: list[str] | None = None,
+) -> list[Readings]:
+    """The readings of a question that retrieval fuses, one group per language (kb.index): each
+    translation; the question in both scripts (a fallback when translated and not in a language
+    of the knowledge base), with its glossary terms in the other languages, and with the
+    previous turns (follow-up)."""
+    own = 1.0
+    if translations:
+        found = detect(text)
+        own = 1.0 if found is not None and found.lang in (kb_languages or []) else FALLBACK
     variants = script_variants(text)
-    queries += [(v, own) for v in variants]
+    readings = [(v, own) for v in variants]
     if not translations:
-        queries += [(e, GLOSSARY_WEIGHT) for e in map(expand, variants) if e]
+        readings += [(e, GLOSSARY_WEIGHT) for e in map(expand, variants) if e]
     if previous and is_follow_up(text):
         weight = TRANSLATED_FOLLOW_UP_WEIGHT if translations else FOLLOW_UP_WEIGHT
-        queries.append((f"{previous} {text}", weight))
-    return queries
+        readings.append((f"{previous} {text}", weight))
+    return [[(t, 1.0)] for t in (translations or {}).values()] + [readings]
 
 
 def gather_passages(
@@ -147,7 +156,9 @@ def passages_for(
 ) -> list[Passage]:
     """The passages the bot puts in its prompt for a question (also the KB page's test search):
     the TOP_K best of the fused readings, within the prompt's KB_BUDGET."""
-    return within_budget(search_fused(kb, queries_for(text, previous, translations), k=TOP_K))
+    languages = kb.main_languages() if kb is not None else []
+    queries = queries_for(text, previous, translations, languages)
+    return within_budget(search_fused(kb, queries, k=TOP_K))
 
 
 # --- answering -------------------------------------------------------------------------------
@@ -290,8 +301,9 @@ def _answer_with_providers(
                 gap=question,  # nothing in the knowledge base answers it either
             )
         providers.note_success(cfg, settings, is_owner)
+        text, unanswered = said_no_answer(result.text)
         return EngineReply(
-            result.text.strip(),
+            text or replies.dont_know(language, script),
             language,
             provider=result.provider,
             model=result.model,
@@ -299,9 +311,9 @@ def _answer_with_providers(
             tokens_out=result.tokens_out,
             latency_ms=result.latency_ms,
             passages=passages,
-            # Nothing in the knowledge base or the owner's answers covers the question: the AI
-            # can only have said it does not know (or answered from the conversation).
-            gap=question if found.text is None else None,
+            # The AI said it does not know, or nothing in the knowledge base or the owner's
+            # answers covers the question (it can only have answered from the conversation).
+            gap=question if unanswered or found.text is None else None,
         )
     # No key at all, or the owner's key failed and the platform has none: the platform default
     # is then the offline engine.

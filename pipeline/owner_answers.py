@@ -3,19 +3,34 @@
 A pair matches when its question is worded like the customer's (text.alike: the retriever's
 normalisation, most content words in common both ways), in any reading of the customer's
 question (both scripts, its translations).
+
+Scoring every pair of an owner on every message grows with the pairs; instead the pairs'
+questions are indexed once per owner and process (kb.index, the same normalisation: a pair alike
+to the question shares its stems and 4-grams, so it ranks among the first hits), and only the
+first CANDIDATES hits of each reading are scored. The index is keyed by the pairs' version (one
+aggregate query a message), so an added, edited or deleted pair is seen by every worker at once.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from extensions import db
+from kb.index import RetrievalIndex
 from kb.service import Passage
 from models.knowledge_base import KnowledgeBase
 from models.owner_answer import OwnerAnswer
 from pipeline.prompt import within_budget
 from text.alike import score
+from text.match import content_words
 
 PASSAGE_BUDGET = 2500
+CANDIDATES = 40  # hits of each reading scored exactly
+_CACHE_SIZE = 256  # owners' indexes kept per process (a pair's question is at most 500 chars)
+_CACHE: OrderedDict[tuple, tuple[RetrievalIndex, list[tuple[int, str]]]] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -31,18 +46,49 @@ class Match:
         return Passage(self.pair_id, -1, text, self.score, source="owner")
 
 
-def best_match(user_id: int, readings: list[str]) -> Match | None:
-    """The owner's pair that best matches any reading of the question, or None."""
-    best: Match | None = None
-    readings = [r for r in readings if (r or "").strip()]
-    if not readings:
+def _indexed(user_id: int) -> tuple[RetrievalIndex, list[tuple[int, str]]] | None:
+    """The owner's pair questions, indexed, with (id, question) by index position; None when
+    the owner has no pairs."""
+    version = OwnerAnswer.version(user_id)
+    if not version[0]:
         return None
-    for pair in OwnerAnswer.for_user(user_id):
-        found = max(score(r, pair.question) for r in readings)
-        # Newest first: an equal score keeps the most recent correction.
-        if found > 0 and (best is None or found > best.score):
-            best = Match(pair.id, pair.question, pair.answer, found)
-    return best
+    key = (user_id, *version)
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    rows = OwnerAnswer.questions_of(user_id)
+    entry = (RetrievalIndex.build([q for _, q in rows]), rows)
+    with _LOCK:
+        for old in [k for k in _CACHE if k[0] == user_id]:
+            del _CACHE[old]  # an older version of this owner's pairs
+        _CACHE[key] = entry
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return entry
+
+
+def best_match(user_id: int, readings: list[str]) -> Match | None:
+    """The owner's pair that best matches any reading of the question, or None; an equal score
+    keeps the most recent pair (the latest correction)."""
+    readings = [r for r in readings if (r or "").strip()]
+    indexed = _indexed(user_id) if readings else None
+    if indexed is None:
+        return None
+    index, rows = indexed
+    # Searched by the words text.alike compares, without the fillers ("bormi", "сколько").
+    queries = [" ".join(w.surface for w in content_words(r)) for r in readings]
+    candidates = {i for q in queries for i, _ in index.search(q, CANDIDATES)}
+    scored = [(max(score(r, rows[i][1]) for r in readings), rows[i][0]) for i in candidates]
+    found, pair_id = max(scored, default=(0.0, 0))
+    pair = db.session.get(OwnerAnswer, pair_id) if found > 0 else None
+    return Match(pair.id, pair.question, pair.answer, found) if pair is not None else None
+
+
+def clear_cache() -> None:
+    """Forget the indexed pairs (tests, benchmarks)."""
+    with _LOCK:
+        _CACHE.clear()
 
 
 def languages(kb: KnowledgeBase | None, user_id: int) -> list[str]:

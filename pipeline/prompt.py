@@ -6,6 +6,8 @@ The budget is fixed in characters (about 4 a token), whatever the size of the kn
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from ai import AIRequest, ChatTurn
@@ -21,6 +23,10 @@ QUESTION_BUDGET = 1000
 OWNER_TEXT_BUDGET = 1500
 MAX_OUTPUT_TOKENS = 700
 TOP_K = 4
+# The model starts its reply with this when the quoted data does not answer the question: the
+# engine strips it and records a knowledge gap, whatever language the reply is in.
+NO_ANSWER = "[[NO_ANSWER]]"
+_NO_ANSWER = re.compile(r"\[{0,2}\s*NO[_ ]ANSWER\s*\]{0,2}\s*[:.\-–—]?\s*", re.IGNORECASE)
 
 LANGUAGE_INSTRUCTIONS = {
     ("uz", "latn"): "Uzbek, written in the Latin script (o‘zbek lotin yozuvi)",
@@ -40,6 +46,12 @@ def within_budget(passages: list[Passage], budget: int = KB_BUDGET) -> list[Pass
         out.append(passage)
         used += len(passage.text)
     return out
+
+
+def said_no_answer(text: str) -> tuple[str, bool]:
+    """The reply without the no-answer marker, and whether the model put it there."""
+    stripped, found = _NO_ANSWER.subn("", text or "")
+    return (stripped.strip() if found else (text or "").strip()), bool(found)
 
 
 def _quote(text: str | None, budget: int) -> str:
@@ -89,7 +101,8 @@ def build_prompt(
             "1. Answer only from the owner's answer (when there is one), the knowledge base "
             "excerpts and the conversation below. Never invent prices, products, addresses, "
             "opening hours or policies.",
-            "2. If the answer is not in the knowledge base, say so plainly and offer to pass the "
+            "2. If the answer is not in the owner's answer, the excerpts or the conversation, "
+            f"start your reply with {NO_ANSWER}, then say so plainly and offer to pass the "
             "question to a person from the business.",
             f"3. Always reply in {lang_name}, whatever language the excerpts are in.",
             "4. Write plain text for a messenger: no Markdown, no HTML, no tables; short, a few "

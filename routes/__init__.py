@@ -13,6 +13,7 @@ from routes.main_routes import bp as main_bp
 from routes.messaging_routes import bp as messaging_bp
 from routes.payment_routes import bp as payments_bp
 from routes.stats_routes import bp as stats_bp
+from routes.widget_routes import bp as widget_bp
 
 BLUEPRINTS = [
     main_bp,
@@ -28,4 +29,5 @@ BLUEPRINTS = [
     payments_bp,
     admin_bp,
     announcements_bp,
+    widget_bp,
 ]

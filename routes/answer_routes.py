@@ -1,5 +1,5 @@
-"""The owner's own answers: correct a bot answer (conversations, test chat), answer a knowledge
-gap, add, edit and delete question/answer pairs. Listed on the knowledge-base page."""
+"""The owner's own answers: correct a bot answer (conversations, test chat), answer or dismiss a
+knowledge gap, add, edit and delete question/answer pairs. Listed on the knowledge-base page."""
 
 from __future__ import annotations
 
@@ -94,3 +94,14 @@ def delete(pair_id: int):
     db.session.commit()
     flash(_("The answer has been deleted."), "success")
     return redirect(url_for("kb.index", _anchor="owner-answers"))
+
+
+@bp.post("/gaps/<int:gap_id>/dismiss")
+def dismiss_gap(gap_id: int):
+    """Take a question off the list without answering it (it comes back if asked again)."""
+    get_owned_or_404(KnowledgeGap, gap_id).dismiss()
+    db.session.commit()
+    flash(_("The question has been dismissed. It comes back if a customer asks it again."), "info")
+    page = request.form.get("page", "")
+    args = {"page": int(page)} if page.isdigit() and int(page) > 1 else {}
+    return redirect(url_for("kb.index", _anchor="knowledge-gaps", **args))

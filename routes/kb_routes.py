@@ -48,7 +48,7 @@ def index():
         search_form=form,
         results=results,
         pairs=OwnerAnswer.for_user(current_user.id),
-        gaps=KnowledgeGap.open_for(current_user.id),
+        gaps=KnowledgeGap.open_page(current_user.id, request.args.get("page", 1, type=int)),
     )
 
 

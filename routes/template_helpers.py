@@ -11,7 +11,14 @@ from flask_babel import lazy_gettext as _l
 from core.formats import format_money, format_number, format_size, local_dt
 from core.phone import format_phone
 from forms.fields import date_placeholder
-from labels import AI_PROVIDER_LABELS, LANGUAGE_NAMES, PLAN_LABELS, PLATFORM_LABELS, STATUS_LABELS
+from labels import (
+    AI_PROVIDER_LABELS,
+    LANGUAGE_NAMES,
+    PLAN_LABELS,
+    PLATFORM_ICONS,
+    PLATFORM_LABELS,
+    STATUS_LABELS,
+)
 from models.channel import channel_health
 
 MESSAGE_STATUS_LABELS = {
@@ -41,6 +48,7 @@ SENDER_LABELS = {
 # One notion of a channel's health (models.channel.channel_health): its words and badge colour.
 CHANNEL_HEALTH = {
     "none": (_l("Not connected"), "text-bg-light border"),
+    "off": (_l("Switched off"), "text-bg-light border"),
     "unchecked": (_l("Saved, not checked yet"), "text-bg-secondary"),
     "ok": (_l("Connected"), "text-bg-success"),
     "failed": (_l("Connection failed"), "text-bg-danger"),
@@ -54,6 +62,16 @@ def health_badge(row) -> dict:
     return {"state": state, "label": label, "css": css}
 
 
+def customer_label(conv) -> str:
+    """Who the owner is talking to: the name the platform gave, else its id; a website visitor
+    has only a random id, shown short."""
+    if conv.customer_name:
+        return conv.customer_name
+    if conv.platform == "web-widget":
+        return str(_l("Visitor %(code)s", code=conv.customer_ref[:6]))
+    return conv.customer_ref
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["money"] = format_money
@@ -61,6 +79,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["dt"] = local_dt
     app.jinja_env.filters["filesize"] = format_size
     app.jinja_env.filters["filesizeformat"] = format_size
+    app.jinja_env.filters["customer"] = customer_label
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
@@ -73,6 +92,7 @@ def register(app: Flask) -> None:
             "plan_labels": PLAN_LABELS,
             "platform_labels": PLATFORM_LABELS,
             "ai_provider_labels": AI_PROVIDER_LABELS,
+            "platform_icons": PLATFORM_ICONS,
             "message_status_labels": MESSAGE_STATUS_LABELS,
             "sender_labels": SENDER_LABELS,
             "health_badge": health_badge,

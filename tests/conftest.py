@@ -38,6 +38,9 @@ def _clean_tables(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    from pipeline.dispatch import stop_dispatcher
+
+    stop_dispatcher(app)  # a test that let a webhook start one must not leave it answering
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

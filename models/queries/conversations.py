@@ -20,7 +20,7 @@ from models.user import User
 CONVERSATIONS_PER_PAGE = 50
 SEARCH_DEFAULT_DAYS = 7  # message search looks this far back unless a date range is given
 CONVERSATION_MESSAGE_LIMIT = 500
-CUSTOMER_PLATFORMS = ("telegram", "whatsapp", "instagram")
+CUSTOMER_PLATFORMS = ("telegram", "whatsapp", "instagram", "web-widget")
 
 
 CONVERSATION_STATUSES = ("served", "failed")

@@ -86,7 +86,9 @@ def platform_stats(first: date, last: date, now: datetime) -> Stats:
     ):
         if (key := day_key(d)) in index:
             registrations[index[key]] += n
-    messages = {p: [0] * len(days) for p in ("telegram", "whatsapp", "instagram", "web")}
+    messages = {
+        p: [0] * len(days) for p in ("telegram", "whatsapp", "instagram", "web-widget", "web")
+    }
     answered, failed = [0] * len(days), [0] * len(days)
     tokens: dict[str, dict[str, int]] = {}
     for d, platform, status, provider, n, t_in, t_out in message_day_rows(first, last):

@@ -14,6 +14,7 @@ from models import (
     PlanRequest,
     TelegramBot,
     User,
+    WebWidget,
     WhatsAppAccount,
 )
 from models.base import utcnow
@@ -45,6 +46,7 @@ def platform_counts() -> dict:
                 ("telegram", TelegramBot),
                 ("whatsapp", WhatsAppAccount),
                 ("instagram", InstagramAccount),
+                ("web-widget", WebWidget),
             )
         },
         "pending_requests": _count(

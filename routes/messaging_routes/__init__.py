@@ -8,5 +8,6 @@ from routes.messaging_routes import (  # noqa: F401
     meta,
     telegram,
     webhooks,
+    widget,
 )
 from routes.messaging_routes.blueprint import bp  # noqa: F401 (the package's API)

@@ -12,6 +12,7 @@
     telegram: "#229ed9",
     whatsapp: "#25d366",
     instagram: "#d62976",
+    "web-widget": "#0ea5e9",
     web: "#64748b",
     answered: "#0f766e",
     failed: "#dc2626",

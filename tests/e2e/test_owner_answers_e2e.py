@@ -132,3 +132,40 @@ def test_owner_answer_pages_fit_a_phone_uzbek_ui(phone, app, user_factory):
         "button", name="O‘chirish"
     ).click()
     expect(page.locator("#pair-list .pair-item")).to_have_count(1)
+
+
+@pytest.mark.parametrize(
+    "lang,viewport,dismiss,flash",
+    [
+        ("ru", {"width": 1280, "height": 900}, "Скрыть", "Вопрос скрыт"),
+        ("uz", {"width": 390, "height": 844}, "Olib tashlash", "olib tashlandi"),
+    ],
+)
+def test_gaps_page_through_and_dismiss(page, app, user_factory, lang, viewport, dismiss, flash):
+    page.set_viewport_size(viewport)
+    user = user_factory(language=lang)
+    with app.app_context():
+        add_kb(user.id, KB_TEXT)
+        for i in range(21):  # 20 a page: the oldest one is alone on page 2
+            KnowledgeGap.record(user.id, f"Savol {'abcdefghijklmnopqrstu'[i] * 6} bormi?", "web")
+        KnowledgeGap.record(user.id, "Vertolyot sotasizmi?", "telegram")
+        db.session.commit()
+    _login(page, user, lang)
+    page.goto("/knowledge-base/")
+    gaps = page.locator("#knowledge-gaps .gap-item")
+    expect(gaps).to_have_count(20)
+    expect(gaps.first).to_contain_text("Vertolyot sotasizmi?")
+    assert page.evaluate(NO_SCROLL)
+    page.locator("#gap-pages .page-item:last-child a").click()
+    expect(page).to_have_url(re.compile(r"page=2#knowledge-gaps$"))
+    expect(gaps).to_have_count(2)
+    page.goto("/knowledge-base/")
+    gaps.filter(has_text="Vertolyot").get_by_role("button", name=dismiss).click()
+    expect(page.locator(".alert")).to_contain_text(flash)
+    expect(gaps.filter(has_text="Vertolyot")).to_have_count(0)
+    assert page.evaluate(NO_SCROLL)
+    screenshot(page, f"kb-gap-dismissed-{lang}")
+    page.goto("/dashboard")
+    _ask(page, "Vertolyot sotasizmi?")  # asked again after the dismissal: back on the list
+    page.goto("/knowledge-base/")
+    expect(gaps.first).to_contain_text("Vertolyot sotasizmi?")

@@ -258,3 +258,51 @@ def test_parallel_sort_builds_the_same_index(monkeypatch: pytest.MonkeyPatch) ->
         assert np.array_equal(getattr(parallel, name), getattr(expected, name)), name
     for q in ["доставка", "To'lov usullari", "opening hours", "14 kun"]:
         assert parallel.search(q, k=10) == expected.search(q, k=10)
+
+
+# -- fusion of several readings of one question ----------------------------------------------------
+
+
+def test_a_fallback_reading_never_reorders_the_weighted_one_but_fills_in_after_it() -> None:
+    from kb.index import FALLBACK, fused_search
+
+    chunks = [
+        "Delivery price list for the city.",  # the translation's best hit
+        "Delivery of the Zen player to the regions takes three days.",  # the original's best hit
+        "Zen Zen Zen Zen.",  # found by the original only
+    ]
+    index = RetrievalIndex.build(chunks)
+    translation, original = "delivery price", "Доставка Zen"
+    assert [i for i, _ in index.search(translation, 5)] == [0, 1]
+    assert index.search(original, 5)[0][0] in (1, 2)
+    fused = fused_search(index, [[(translation, 1.0)], [(original, FALLBACK)]], 5)
+    assert [i for i, _ in fused] == [0, 1, 2]
+    assert fused[-1][1] < fused[-2][1]
+    # Even a light weight in the same fusion lets the original take the first place.
+    summed = fused_search(index, [[(translation, 1.0), (original, 0.3)]], 5)
+    assert summed[0][0] == 1
+
+
+def test_readings_in_different_languages_are_alternatives_not_votes() -> None:
+    from kb.index import fused_search
+
+    chunks = [
+        "Delivery delivery: we bring every order.",
+        "Доставка доставка: привозим любой заказ.",
+        "Delivery and доставка are both mentioned here, in a longer chunk about other things.",
+    ]
+    index = RetrievalIndex.build(chunks)
+    assert [i for i, _ in index.search("delivery", 5)] == [0, 2]
+    assert [i for i, _ in index.search("доставка", 5)] == [1, 2]
+    alternatives = fused_search(index, [[("delivery", 1.0)], [("доставка", 1.0)]], 3)
+    assert {i for i, _ in alternatives[:2]} == {0, 1}
+    votes = fused_search(index, [[("delivery", 1.0), ("доставка", 1.0)]], 3)
+    assert votes[0][0] == 2  # summed, the chunk both merely mention would win
+
+
+def test_one_reading_is_a_plain_search() -> None:
+    from kb.index import fused_search
+
+    index = RetrievalIndex.build(["Delivery is free.", "Parking is behind the shop."])
+    assert fused_search(index, [[("parking", 1.0)]], 5) == index.search("parking", 5)
+    assert fused_search(index, [[("", 1.0)], [("  ", 1.0)]], 5) == []

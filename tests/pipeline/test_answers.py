@@ -148,3 +148,28 @@ def test_telegram_reply_follows_the_message_until_a_language_is_picked(chosen, t
     conv = Conversation(platform="telegram", language="uz" if chosen else None)
     conv.language_chosen = chosen
     assert reply_language(conv, text, "en")[0] == expected
+
+
+@pytest.mark.parametrize(
+    "kb_languages,own",
+    [(["ru"], 0.0), (["ru", "en"], 1.0), ([], 0.0)],
+)
+def test_the_translated_question_keeps_its_own_weight_only_where_the_kb_uses_its_language(
+    kb_languages, own
+):
+    from pipeline.engine import queries_for
+
+    groups = queries_for(
+        "Is there a car park?", translations={"ru": "Есть парковка?"}, kb_languages=kb_languages
+    )
+    assert groups[0] == [("Есть парковка?", 1.0)]
+    assert groups[1] == [("Is there a car park?", own)]
+
+
+def test_untranslated_readings_are_one_group_with_glossary_terms():
+    from pipeline.engine import queries_for
+
+    (group,) = queries_for("skolko stoit dostavka")
+    assert group[0] == ("skolko stoit dostavka", 1.0)
+    assert ("сколко стоит доставка", 1.0) in group  # read in Cyrillic, letter by letter
+    assert any(w == 0.5 and "доставка" in t for t, w in group[2:])

@@ -202,3 +202,35 @@ def _still_pending(app) -> bool:
             db.session.scalar(select(Conversation.id).where(Conversation.answer_pending.is_(True)))
             is not None
         )
+
+
+def test_a_stopping_dispatcher_claims_nothing_more_and_lets_go_of_what_it_had_not_started(
+    app, shop
+):
+    """A server shutting down (a deploy) must not keep conversations it will never answer
+    leased for LEASE_SECONDS, nor claim new ones after it was told to stop."""
+    import threading
+
+    from pipeline.dispatch import Dispatcher
+
+    with app.app_context():
+        first, second = _conversation(shop.id, "71"), _conversation(shop.id, "72")
+        _store(first, "s1", "Ish vaqti qanday?")
+        db.session.commit()
+        ids = first.id, second.id
+    with configured(app, ANSWER_THREADS=1):
+        dispatcher = Dispatcher(app)  # not started: its loop is driven by hand
+    busy = threading.Event()
+    dispatcher.pool.submit(busy.wait, 10)  # the only thread is taken
+    with app.app_context():
+        dispatcher._fill()  # claims the waiting conversation; it queues behind the busy thread
+        assert db.session.get(Conversation, ids[0]).lease_owner is not None
+    dispatcher.stop()
+    busy.set()
+    with app.app_context():
+        db.session.expire_all()
+        assert db.session.get(Conversation, ids[0]).lease_owner is None  # free at once
+        _store(db.session.get(Conversation, ids[1]), "s2", "Narxlar?")
+        db.session.commit()
+        assert dispatcher._fill() is False
+        assert db.session.get(Conversation, ids[1]).lease_owner is None  # not claimed

@@ -182,3 +182,81 @@ def test_the_admin_conversation_view_labels_the_owners_answer(app, client, user_
         )
     page = client.get(f"/admin/conversations/{conv_id}").get_data(as_text=True)
     assert "Owner's answer (1.0): Q: Kredit bormi?" in page
+
+
+def _open_gaps(app, user_id):
+    with app.app_context():
+        return db.session.scalars(
+            select(KnowledgeGap.question).where(
+                KnowledgeGap.user_id == user_id, KnowledgeGap.resolved_at.is_(None)
+            )
+        ).all()
+
+
+def test_a_dismissed_gap_leaves_the_list_and_comes_back_only_when_asked_again(client, app, shop):
+    for question in ("Vertolyot sotasizmi?", "vertolyot sotasizmi"):
+        client.post("/test-chat/send", json={"text": question})
+    with app.app_context():
+        gap_id = db.session.scalar(select(KnowledgeGap.id))
+    response = client.post(f"/knowledge-base/answers/gaps/{gap_id}/dismiss", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "The question has been dismissed" in page and 'id="no-gaps"' in page
+    assert _open_gaps(app, shop["owner"].id) == []
+    with app.app_context():
+        gap = db.session.get(KnowledgeGap, gap_id)
+        assert gap.resolved_at is not None and gap.answer_id is None  # closed, not answered
+        assert KnowledgeGap.count_this_week(shop["owner"].id) == 0
+    assert "without an answer this week" not in client.get("/dashboard").get_data(as_text=True)
+    client.post("/test-chat/send", json={"text": "Vertolyot sotasizmi?"})  # asked again
+    assert _open_gaps(app, shop["owner"].id) == ["Vertolyot sotasizmi?"]
+    page = client.get("/knowledge-base/").get_data(as_text=True)
+    assert "3 times" in page  # the count goes on: it was asked twice before the dismissal
+
+
+def test_another_owners_gap_cannot_be_dismissed(client, app, shop, user_factory, auth):
+    with app.app_context():
+        gap = KnowledgeGap.record(shop["owner"].id, "Vertolyot sotasizmi?", "telegram")
+        db.session.commit()
+        gap_id = gap.id
+    auth.logout()
+    auth.login(user_factory(language="en").email)
+    assert client.post(f"/knowledge-base/answers/gaps/{gap_id}/dismiss").status_code == 404
+    assert client.post("/knowledge-base/answers/gaps/999999/dismiss").status_code == 404
+    assert _open_gaps(app, shop["owner"].id) == ["Vertolyot sotasizmi?"]
+
+
+def test_gaps_are_listed_by_pages_newest_first(client, app, shop):
+    from datetime import timedelta
+
+    from models.base import utcnow
+
+    now = utcnow()
+    with app.app_context():
+        for i in range(25):
+            db.session.add(
+                KnowledgeGap(
+                    user_id=shop["owner"].id,
+                    key=f"gap {i}",
+                    question=f"Savol raqam {i}?",
+                    last_asked_at=now - timedelta(minutes=i),
+                )
+            )
+        db.session.commit()
+        last_id = db.session.scalar(
+            select(KnowledgeGap.id).where(KnowledgeGap.question == "Savol raqam 24?")
+        )
+
+    def listed(url):
+        page = client.get(url).get_data(as_text=True)
+        return re.findall(r"Savol raqam (\d+)\?", page), page
+
+    first, page = listed("/knowledge-base/")
+    assert first == [str(i) for i in range(20)] and "25 questions" in page
+    assert "Page 1 of 2" in page and "page=2#knowledge-gaps" in page
+    second, _ = listed("/knowledge-base/?page=2")
+    assert second == ["20", "21", "22", "23", "24"]
+    assert listed("/knowledge-base/?page=99")[0] == second  # past the end: the last page
+    assert client.get("/knowledge-base/?page=abc").status_code == 400  # routes/security.py
+    response = client.post(f"/knowledge-base/answers/gaps/{last_id}/dismiss", data={"page": "2"})
+    assert response.headers["Location"].endswith("/knowledge-base/?page=2#knowledge-gaps")
+    assert listed("/knowledge-base/?page=2")[0] == ["20", "21", "22", "23"]

@@ -13,7 +13,7 @@ from main import create_app
 from models.billing import PlanRequest
 from models.canned_reply import CannedReply
 from models.order import Order
-from models.owner_answer import OwnerAnswer
+from models.owner_answer import KnowledgeGap, OwnerAnswer
 from tests.engine_helpers import add_kb
 from tests.factories import SuiteConfig as _TestConfig
 from tests.factories import make_user
@@ -25,6 +25,10 @@ PUBLIC = {
     "auth.login", "auth.register", "auth.forgot_password", "auth.reset_password",
     "billing.unsubscribe",
 }  # fmt: skip
+# The website chat: visitors of an owner's site have no login and no CSRF token; the widget's
+# key, the Origin header and frame-ancestors guard it instead (tests/routes/test_widget_routes.py).
+WIDGET = {"widget.frame", "widget.send", "widget.updates"}
+PUBLIC |= WIDGET
 WEBHOOKS = {
     "messaging.telegram_webhook",
     "messaging.whatsapp_webhook",
@@ -35,7 +39,7 @@ WEBHOOKS = {
     "payments.click_complete",
 }
 # RFC 8058 one-click unsubscribe: mail providers POST it with no token (the signed URL is the key).
-NO_CSRF = WEBHOOKS | {"billing.unsubscribe"}
+NO_CSRF = WEBHOOKS | WIDGET | {"billing.unsubscribe"}
 # Values for path arguments that are not another owner's ids.
 PLAIN_ARGS = {
     "provider": "payme",
@@ -43,6 +47,7 @@ PLAIN_ARGS = {
     "job_id": "job-1",
     "token": "x",
     "filename": "css/app.css",
+    "key": "x",
 }
 
 
@@ -93,6 +98,7 @@ def others(app):
         request = PlanRequest(user_id=other.id, plan="monthly", list_price=1, price_due=1)
         db.session.add(request)
         pair = OwnerAnswer.create(other.id, "Yetkazib berish bormi?", "Ha, Toshkent bo‘ylab.")
+        gap = KnowledgeGap.record(other.id, "Vertolyot sotasizmi?", "telegram")
         order = Order(user_id=other.id, plan="monthly", list_price=1, amount=100, provider="payme")
         db.session.add(order)
         canned = CannedReply.create(other.id, "Yetkazish", "Ertaga yetkazamiz.")
@@ -102,13 +108,14 @@ def others(app):
             "kb_id": kb.id,
             "request_id": request.id,
             "pair_id": pair.id,
+            "gap_id": gap.id,
             "order_id": order.id,
             "reply_id": canned.id,
             "user_id": other.id,
         }
 
 
-OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id", "order_id", "reply_id"}
+OWNER_ID_ARGS = {"conv_id", "kb_id", "request_id", "pair_id", "gap_id", "order_id", "reply_id"}
 # Ids that are not an owner's: announcements are the platform's (dismissing one is per user).
 SHARED_ID_ARGS = {"announcement_id"}
 
@@ -180,3 +187,19 @@ def test_webhooks_need_no_csrf_token_but_a_signature(csrf_app):
     client = csrf_app.test_client()
     assert client.post("/whatsapp/webhook", json={"object": "x"}).status_code == 200  # ignored
     assert client.post("/telegram/webhook/1", json={"update_id": 1}).status_code == 403
+
+
+def test_the_website_chat_needs_no_csrf_token_but_an_allowed_origin(app, csrf_app):
+    from models.channel import WebWidget
+
+    with csrf_app.app_context():
+        widget = WebWidget(user_id=make_user().id, allowed_origins_text="https://shop.uz")
+        db.session.add(widget)
+        db.session.commit()
+        key = widget.widget_key
+    client = csrf_app.test_client()
+    body = {"visitor": "v" * 24, "after": 0}
+    url = f"/widget/{key}/updates"
+    assert client.post(url, json=body, headers={"Origin": "https://shop.uz"}).status_code == 200
+    assert client.post(url, json=body, headers={"Origin": "https://evil.uz"}).status_code == 403
+    assert client.post(url, json=body).status_code == 403
