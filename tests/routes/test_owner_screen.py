@@ -174,3 +174,14 @@ def test_the_admin_menu_counts_waiting_plan_requests(client, app, user_factory, 
     badge = re.search(r'id="menu-badge-plan_requests"[^>]*>(\d+)<', html)
     assert badge and badge[1] == "1"
     assert 'data-bs-target="#admin-menu"' in html  # the phone's menu button
+
+
+def test_the_website_chat_is_connected_while_on_and_switched_off_when_off(app, owner):
+    from models.channel import WebWidget, channel_health
+
+    with app.app_context():
+        widget = WebWidget(user_id=owner.id)
+        assert channel_health(widget) == "ok"  # nothing to check: on is working
+        widget.enabled = False
+        assert channel_health(widget) == "off"
+        assert channel_health(None) == "none"
