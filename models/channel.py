@@ -206,7 +206,7 @@ def channel_health(row: _Channel | None) -> str:
     check's result). The website chat has nothing to check: on is working."""
     if row is None:
         return "none"
-    if not row.enabled:
+    if row.enabled is False:  # (a new, unsaved widget is on)
         return "off"
     if isinstance(row, WebWidget):
         return "ok"
