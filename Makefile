@@ -40,7 +40,10 @@ babel-update: babel-extract
 run: install .env babel-compile
 	mkdir -p instance
 	$(FLASK) db upgrade
-	$(FLASK) ensure-admin
+	@$(FLASK) ensure-admin --notice-file instance/admin-notice.txt
+	@# The admin's e-mail and password last, after pip and the migrations, where they are seen.
+	@echo; cat instance/admin-notice.txt; rm -f instance/admin-notice.txt
+	@echo "Open http://$${HOST:-127.0.0.1}:$${PORT:-5000}/auth/login"; echo
 	HOST=$${HOST:-127.0.0.1} PORT=$${PORT:-5000} $(PY) main.py
 
 # Debian's chromium when root (Playwright's own browser download needs the internet),

@@ -28,3 +28,5 @@ PLATFORM_ICONS = {
     "web-widget": "bi-chat-square-dots",
     "web": "bi-chat-dots",
 }
+# AI providers as their makers write them; the offline engine in words.
+AI_PROVIDER_LABELS = {"gemini": "Gemini", "openai": "OpenAI", "offline": _l("Offline engine")}

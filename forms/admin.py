@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from forms.fields import LocaleDateField
 from labels import LANGUAGE_NAMES, PLATFORM_LABELS, STATUS_LABELS
 from models.admin_log import action_label
 from models.queries.common import local_today
@@ -116,8 +117,8 @@ class ConversationFilterForm(GetForm):
             ]
         ),
     )
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = LocaleDateField(_l("From"), validators=[Optional()])
+    date_to = LocaleDateField(_l("To"), validators=[Optional()])
 
     def filters(self) -> ConversationFilters:
         data = self.clean()
@@ -133,14 +134,8 @@ class ConversationFilterForm(GetForm):
         )
 
 
-class DayField(DateField):
-    """A YYYY-MM-DD day (what a date picker sends) with a translated error when it is not one."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
+# A day typed in the reader's format (ISO accepted): the statistics and inbox forms' name for it.
+DayField = LocaleDateField
 
 
 class StatsRangeForm(GetForm):

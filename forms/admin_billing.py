@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from forms.fields import LocaleDateField
 from labels import PLAN_LABELS
 from models.user import PLANS
 
@@ -62,7 +63,7 @@ class CouponForm(FlaskForm):
         ],
         description=_l("Leave empty for unlimited."),
     )
-    expires_on = DateField(
+    expires_on = LocaleDateField(
         _l("Valid until (inclusive)"),
         validators=[Optional()],
         description=_l("Leave empty for no end date."),

@@ -106,13 +106,11 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        validators=[
-            Required(),
-            ValidEmail(),
-            Length(max=254, message=_l("This value is too long.")),
-        ],
+    """The account's e-mail or phone number, written any way login accepts it."""
+
+    login = StringField(
+        _l("E-mail or phone"),
+        validators=[Required(), Length(max=254, message=_l("This value is too long."))],
     )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.formats import format_number, local_dt
 from extensions import db
 from labels import PLAN_LABELS, PLATFORM_LABELS
 from models.base import UTCDateTime, utcnow
@@ -100,6 +100,7 @@ VALUE_LABELS = {
     },
 }
 DATE_KEYS = ("finished_at", "expires_at", "period_start", "period_end")
+AMOUNT_KEYS = ("amount_due", "list_price", "price_due", "max_uses")
 
 
 def action_label(action: str):
@@ -116,11 +117,13 @@ def detail_value(key: str, value):
         return _l("Yes") if value else _l("No")
     if key in DATE_KEYS and isinstance(value, str):
         try:
-            return format_datetime(datetime.fromisoformat(value), "short")
+            return local_dt(datetime.fromisoformat(value))
         except ValueError:
             return value
     if isinstance(value, str):
         return VALUE_LABELS.get(key, {}).get(value, value)
+    if key in AMOUNT_KEYS and isinstance(value, int):
+        return format_number(value)  # 2 592 000 (uz, ru), 2,592,000 (en)
     return value
 
 

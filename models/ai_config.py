@@ -178,10 +178,27 @@ class PlatformAI:
         return Setting.get("ai.last_error")
 
     @staticmethod
-    def record_error(provider: str, model: str, detail: str) -> None:
-        """The admin's notice (retired model, broken platform key), remembering what failed."""
+    def record_error(provider: str, model: str, detail: str, kind: str = "") -> None:
+        """The admin's notice (retired model, broken platform key), remembering what failed
+        and its kind (an AIError kind, or "quota"), so the page can say it in words."""
         Setting.put("ai.last_error", f"{utcnow().isoformat(timespec='minutes')} {detail}"[:1000])
         Setting.put("ai.last_error_source", f"{provider}:{model}"[:1000])
+        Setting.put("ai.last_error_kind", kind)
+
+    @staticmethod
+    def last_error_notice() -> dict | None:
+        """The admin's notice in parts: when, which provider and model, its kind, the detail."""
+        stored = Setting.get("ai.last_error")
+        if not stored:
+            return None
+        stamp, _, detail = stored.partition(" ")
+        try:
+            at = datetime.fromisoformat(stamp)
+        except ValueError:
+            at, detail = None, stored
+        provider, _, model = (Setting.get("ai.last_error_source") or "").partition(":")
+        kind = Setting.get("ai.last_error_kind") or ""
+        return {"at": at, "provider": provider, "model": model, "kind": kind, "detail": detail}
 
     @staticmethod
     def clear_error(provider: str | None = None, model: str | None = None) -> None:

@@ -198,3 +198,18 @@ def channels_for(user_id: int) -> dict[str, object]:
         if row is not None:
             found[platform] = row
     return found
+
+
+def channel_health(row: _Channel | None) -> str:
+    """The one notion of a channel's health that every page shows: "none" (not connected),
+    "off" (switched off), "unchecked" (saved, never checked), "ok" or "failed" (the last
+    check's result). The website chat has nothing to check: on is working."""
+    if row is None:
+        return "none"
+    if row.enabled is False:  # (a new, unsaved widget is on)
+        return "off"
+    if isinstance(row, WebWidget):
+        return "ok"
+    if row.last_check_ok is None:
+        return "unchecked"
+    return "ok" if row.last_check_ok else "failed"

@@ -99,3 +99,33 @@ def send_announcement_emails(announcement_id: int, batch: int = 50) -> dict[str,
 
 def _dashboard_url() -> str:
     return absolute_url("main.dashboard")
+
+
+# --- the admin told of a new plan request ------------------------------------------------------
+@task
+def notify_plan_request(request_id: int) -> int:
+    """E-mail every admin, in their own language, that an owner asked for a plan; the count
+    of e-mails sent."""
+    from models.billing import PlanRequest
+
+    request = db.session.get(PlanRequest, request_id)
+    if request is None or request.status != "pending":
+        return 0
+    admins = db.session.scalars(
+        select(User).where(User.is_admin.is_(True), User.banned_at.is_(None)).order_by(User.id)
+    )
+    url = absolute_url("admin.plan_requests")
+    sent = 0
+    for admin in admins:
+        result = send_email(
+            admin.email,
+            "admin_plan_request",
+            admin.language,
+            user=admin,
+            owner=request.user,
+            plan_request=request,
+            requests_url=url,
+        )
+        sent += result.status == "sent"
+    log.info("plan request %s: %s admin e-mail(s) sent", request_id, sent)
+    return sent

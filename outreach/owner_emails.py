@@ -40,7 +40,8 @@ KIND_REMINDER = "plan_reminder"
 KIND_APPROVED = "plan_approved"
 KIND_REJECTED = "plan_rejected"
 KIND_PAID = "plan_paid"
-KINDS = (KIND_MARKETING, KIND_REMINDER, KIND_APPROVED, KIND_REJECTED, KIND_PAID)
+KIND_WELCOME = "welcome"
+KINDS = (KIND_MARKETING, KIND_REMINDER, KIND_APPROVED, KIND_REJECTED, KIND_PAID, KIND_WELCOME)
 
 
 # --- links -----------------------------------------------------------------------------------
@@ -207,6 +208,18 @@ def send_plan_decision(request_id: int) -> str | None:
         request_url=absolute_url("billing.request_access"),
     )
     record_message(user.id, kind, subject, result.status, result.error, request.coupon_code)
+    db.session.commit()
+    return result.status
+
+
+@task
+def send_welcome(user_id: int) -> str | None:
+    """The welcome e-mail at registration, in the language the owner registered in."""
+    user = db.session.get(User, user_id)
+    if user is None or user.is_banned:
+        return None
+    subject, result = _send(user, KIND_WELCOME, dashboard_url=absolute_url("main.dashboard"))
+    record_message(user.id, KIND_WELCOME, subject, result.status, result.error)
     db.session.commit()
     return result.status
 

@@ -105,7 +105,7 @@ def note_failure(cfg: AIConfig, settings: ProviderSettings, err: AIError, is_own
     elif is_owner and err.kind == "model_not_found":
         cfg.mark_model_failed(settings.model, str(err))
     elif err.kind in ("auth", "model_not_found"):
-        PlatformAI.record_error(settings.provider, settings.model, str(err))
+        PlatformAI.record_error(settings.provider, settings.model, str(err), err.kind)
     log.warning("AI call failed (%s, %s): %s", settings.provider, err.kind, err)
 
 

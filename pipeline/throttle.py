@@ -97,7 +97,7 @@ def platform_quota_reached() -> bool:
             PlatformAI.clear_error()  # yesterday's notice: the quota is fresh again
         return False
     if source != f"quota:{day}":
-        PlatformAI.record_error("quota", day, QUOTA_REACHED.format(n=quota))
+        PlatformAI.record_error("quota", day, QUOTA_REACHED.format(n=quota), "quota")
     return True
 
 

@@ -10,6 +10,7 @@ from ai import AIError, ProviderSettings, check_key
 from extensions import db
 from forms.ai import AssistantForm, OpenAIKeyForm
 from models.ai_config import AIConfig, PlatformAI
+from routes.ai_errors import describe
 from routes.helpers import require_login
 
 bp = Blueprint("ai", __name__, url_prefix="/assistant")
@@ -77,7 +78,10 @@ def _key_check_failed(cfg: AIConfig, settings: ProviderSettings, err: AIError) -
     """Say what was wrong: the key (not saved), the model (key saved, model flagged) or the
     connection (nothing saved, try again)."""
     if err.kind == "auth":
-        flash(_("OpenAI did not accept this key: %(reason)s", reason=str(err)), "danger")
+        flash(
+            _("OpenAI did not accept this key: %(reason)s", reason=describe(err, settings.model)),
+            "danger",
+        )
     elif err.kind == "model_not_found":
         cfg.set_openai_key(settings.api_key)
         cfg.mark_model_failed(settings.model, str(err))
@@ -94,7 +98,7 @@ def _key_check_failed(cfg: AIConfig, settings: ProviderSettings, err: AIError) -
         flash(
             _(
                 "The key could not be checked with OpenAI: %(reason)s. Please try again.",
-                reason=str(err),
+                reason=describe(err, settings.model),
             ),
             "danger",
         )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_url, login_user, logout_user
 
 from core.tasks import enqueue
 from extensions import db, limiter, login_manager
@@ -20,7 +20,7 @@ from forms.auth import (
 )
 from models.base import utcnow
 from models.user import User, make_reset_token, user_from_reset_token  # noqa: F401 (tests)
-from outreach.owner_emails import send_password_reset
+from outreach.owner_emails import send_password_reset, send_welcome
 from routes.alert_routes import alerts_context
 from routes.helpers import safe_next
 
@@ -61,8 +61,31 @@ def _failed(response) -> bool:
 def load_user(session_id: str) -> User | None:
     # The id carries a password tag: sessions from before a password change no longer load.
     user = User.from_session_id(session_id)
-    # A ban takes effect at once: the banned owner's session stops working.
-    return None if user is None or user.is_banned else user
+    if user is not None and not user.is_banned:
+        return user
+    # A ban takes effect at once: the banned owner's session stops working (a ban also moves
+    # the session generation on), and the next page says why.
+    user_id = (session_id or "").partition(":")[0]
+    named = user or (
+        db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
+    )
+    if named is not None and named.is_banned:
+        g.banned_session = True
+    return None
+
+
+BLOCKED = _l("Your account has been blocked. Please contact support.")
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """To the login page; a banned owner whose session just stopped is told why."""
+    if g.pop("banned_session", False):
+        logout_user()
+        flash(BLOCKED, "danger")
+        return redirect(url_for("auth.login"))
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -81,6 +104,7 @@ def register():
             form.full_name.data, form.email.data, form.phone.data, form.password.data, lang
         )
         db.session.commit()
+        enqueue(send_welcome, user.id)
         login_user(user)
         flash(_("Welcome! Your free trial has started."), "success")
         return redirect(url_for("main.dashboard"))
@@ -100,7 +124,7 @@ def login():
         if user is None:
             flash(_("Wrong e-mail, phone number or password."), "danger")
         elif user.is_banned:
-            flash(_("Your account has been blocked. Please contact support."), "danger")
+            flash(BLOCKED, "danger")
         else:
             user.last_login_at = utcnow()
             db.session.commit()
@@ -128,9 +152,12 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         # Looked up and mailed in the background, so the answer takes as long either way.
-        enqueue(send_password_reset, form.email.data)
+        enqueue(send_password_reset, form.login.data.strip())
         flash(
-            _("If an account with this e-mail exists, we have sent a link to reset the password."),
+            _(
+                "If an account with this e-mail or phone number exists, we have sent a link to "
+                "reset the password to its e-mail."
+            ),
             "info",
         )
         return redirect(url_for("auth.login"))

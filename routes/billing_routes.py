@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from core.tasks import enqueue
 from extensions import csrf, db, limiter
 from forms.billing import RequestAccessForm
 from models.base import utcnow
@@ -33,6 +34,7 @@ from models.billing import (
 )
 from models.coupon import COUPON_PROBLEMS, check_coupon, normalize_code
 from models.order import enabled_providers
+from outreach.admin_emails import notify_plan_request
 from outreach.owner_emails import user_from_unsubscribe_token
 from routes.helpers import get_owned_or_404, json_text
 from routes.security import allow_form_targets
@@ -56,6 +58,11 @@ def quote(code: str | None) -> dict:
             "due": price_after(o.price, percent),
             "list_text": _("%(amount)s soum", amount=format_money(o.price)),
             "due_text": _("%(amount)s soum", amount=format_money(price_after(o.price, percent))),
+            # A month's share of what the owner pays: it follows the coupon, not the list price.
+            "monthly_text": _(
+                "%(amount)s soum a month",
+                amount=format_money(round(price_after(o.price, percent) / o.months)),
+            ),
         }
         for o in plan_options()
     }
@@ -79,8 +86,11 @@ def quote(code: str | None) -> dict:
 def _submit(form: RequestAccessForm) -> bool:
     """Create the request from a valid form; False (with a message) when a rule refuses it."""
     try:
-        create_plan_request(current_user, form.plan.data, form.coupon.data, form.note.data)
+        plan_request = create_plan_request(
+            current_user, form.plan.data, form.coupon.data, form.note.data
+        )
         db.session.commit()
+        enqueue(notify_plan_request, plan_request.id)
     except BillingError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

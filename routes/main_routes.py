@@ -83,6 +83,12 @@ def dashboard():
     )
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and bots that ask for /favicon.ico get the icon the pages link to."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/healthz")
 def healthz():
     """Liveness and database check for Render's health check."""

@@ -1,15 +1,25 @@
-"""Template globals and filters from one place (templates display data; they do not query)."""
+"""Template globals and filters from one place (templates display data; they do not query).
+Numbers, money, dates and sizes come from core/formats.py (Babel, the reader's locale, Tashkent
+time)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask, current_app, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from core.formats import format_money, format_number, format_size, local_dt
 from core.phone import format_phone
-from labels import LANGUAGE_NAMES, PLAN_LABELS, PLATFORM_ICONS, PLATFORM_LABELS, STATUS_LABELS
+from forms.fields import date_placeholder
+from labels import (
+    AI_PROVIDER_LABELS,
+    LANGUAGE_NAMES,
+    PLAN_LABELS,
+    PLATFORM_ICONS,
+    PLATFORM_LABELS,
+    STATUS_LABELS,
+)
+from models.channel import channel_health
 
 MESSAGE_STATUS_LABELS = {
     "received": _l("Received"),
@@ -35,13 +45,21 @@ SENDER_LABELS = {
     "admin": _l("Admin"),
     "system": _l("System"),
 }
+# One notion of a channel's health (models.channel.channel_health): its words and badge colour.
+CHANNEL_HEALTH = {
+    "none": (_l("Not connected"), "text-bg-light border"),
+    "off": (_l("Switched off"), "text-bg-light border"),
+    "unchecked": (_l("Saved, not checked yet"), "text-bg-secondary"),
+    "ok": (_l("Connected"), "text-bg-success"),
+    "failed": (_l("Connection failed"), "text-bg-danger"),
+}
 
 
-def format_money(amount: int | None) -> str:
-    """UZS with thin grouping, as written in Uzbekistan: 1 250 000 so‘m."""
-    if amount is None:
-        return ""
-    return f"{amount:,}".replace(",", "\u00a0")
+def health_badge(row) -> dict:
+    """The label and badge class of a channel's health, the same on every page."""
+    state = channel_health(row)
+    label, css = CHANNEL_HEALTH[state]
+    return {"state": state, "label": label, "css": css}
 
 
 def customer_label(conv) -> str:
@@ -54,17 +72,13 @@ def customer_label(conv) -> str:
     return conv.customer_ref
 
 
-def local_dt(value: datetime | None, fmt: str = "short") -> str:
-    """A UTC datetime shown in Asia/Tashkent in the current locale."""
-    if value is None:
-        return ""
-    return format_datetime(value, fmt)
-
-
 def register(app: Flask) -> None:
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["dt"] = local_dt
+    app.jinja_env.filters["filesize"] = format_size
+    app.jinja_env.filters["filesizeformat"] = format_size
     app.jinja_env.filters["customer"] = customer_label
     app.jinja_env.add_extension("jinja2.ext.do")
 
@@ -77,9 +91,12 @@ def register(app: Flask) -> None:
             "status_labels": STATUS_LABELS,
             "plan_labels": PLAN_LABELS,
             "platform_labels": PLATFORM_LABELS,
+            "ai_provider_labels": AI_PROVIDER_LABELS,
             "platform_icons": PLATFORM_ICONS,
             "message_status_labels": MESSAGE_STATUS_LABELS,
             "sender_labels": SENDER_LABELS,
+            "health_badge": health_badge,
+            "date_placeholder": date_placeholder,
             "media_labels": MEDIA_LABELS,
             "has_endpoint": lambda name: name in current_app.view_functions,
             "request_path": request.full_path.rstrip("?") if request else "/",

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from commands.demo.data import ANSWERS, PROVIDERS, QUESTIONS
+from commands.demo.data import FAQ, PROVIDERS
 from commands.demo.rows import Owner, ago, bulk, person, pick_language
 from extensions import db
 from models.admin_log import AdminLog
@@ -39,7 +39,7 @@ def add_conversations(rng, owners, n_messages, now, days, ids, batch) -> int:
             provider, model = _provider(rng)
             fail = rng.random() < 0.03
             failed += fail
-            question = rng.choice(QUESTIONS[lang])
+            question, answer = rng.choice(FAQ[lang])
             messages.append(
                 _message(
                     in_id,
@@ -67,7 +67,7 @@ def add_conversations(rng, owners, n_messages, now, days, ids, batch) -> int:
                     account,
                     "out",
                     "bot",
-                    rng.choice(ANSWERS[lang]),
+                    answer,
                     lang,
                     "failed" if rng.random() < 0.01 else rng.choice(("sent", "delivered", "read")),
                     at,
@@ -79,7 +79,7 @@ def add_conversations(rng, owners, n_messages, now, days, ids, batch) -> int:
                     latency_ms=rng.randint(300, 4000),
                     error="Gemini: 503 model overloaded" if fail else None,
                     chunks_json=json.dumps(
-                        [{"id": 0, "position": 0, "score": 0.71, "text": ANSWERS[lang][0]}]
+                        [{"id": 0, "position": 0, "score": 0.71, "text": answer}]
                     )
                     if model
                     else None,

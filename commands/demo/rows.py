@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from commands.demo.data import FIRST_NAMES, LAST_NAMES
+from commands.demo.data import FIRST_NAMES, LAST_NAMES, feminine_surname
 from extensions import db
 
 
@@ -42,7 +42,12 @@ def bulk(model, rows: list[dict], batch: int) -> None:
 
 
 def person(rng: random.Random, lang: str) -> str:
-    return f"{rng.choice(FIRST_NAMES[lang])} {rng.choice(LAST_NAMES[lang])}"
+    """A full name whose surname agrees with the first name's gender."""
+    gender = rng.choice(("m", "f"))
+    surname = rng.choice(LAST_NAMES[lang])
+    if gender == "f":
+        surname = feminine_surname(surname, lang)
+    return f"{rng.choice(FIRST_NAMES[lang][gender])} {surname}"
 
 
 def pick_language(rng: random.Random) -> str:

@@ -43,7 +43,7 @@ def announcements_for(user) -> list[Announcement]:
                 ~dismissed,
             )
             .order_by(Announcement.created_at.desc(), Announcement.id.desc())
-            .limit(3)
+            .limit(20)
         )
     )
 

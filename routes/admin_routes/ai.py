@@ -10,6 +10,7 @@ from extensions import db
 from forms.ai import PlatformAIForm
 from models.ai_config import PlatformAI, Setting
 from routes.admin_routes.blueprint import bp, log_action
+from routes.ai_errors import describe, notice_text, provider_label
 
 
 def _current() -> dict:
@@ -39,7 +40,11 @@ def ai_settings():
         "openai": bool(current_app.config["OPENAI_API_KEY"]),
     }
     return render_template(
-        "admin/ai_settings.html", form=form, keys=keys, last_error=PlatformAI.last_error()
+        "admin/ai_settings.html",
+        form=form,
+        keys=keys,
+        notice=PlatformAI.last_error_notice(),
+        notice_text=notice_text,
     )
 
 
@@ -61,9 +66,9 @@ def ai_test():
         flash(
             _(
                 "The test call to %(provider)s (%(model)s) failed: %(reason)s",
-                provider=provider,
+                provider=provider_label(provider),
                 model=model,
-                reason=str(err),
+                reason=describe(err, model),
             ),
             "danger",
         )
@@ -72,7 +77,7 @@ def ai_test():
         flash(
             _(
                 "%(provider)s (%(model)s) answered in %(ms)s ms: %(text)s",
-                provider=provider,
+                provider=provider_label(provider),
                 model=model,
                 ms=result.latency_ms,
                 text=result.text[:200],

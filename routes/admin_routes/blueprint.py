@@ -20,6 +20,20 @@ def require_admin():
     return None
 
 
+@bp.context_processor
+def admin_menu_counts() -> dict:
+    """Counts the admin menu shows as badges (plan requests waiting for a decision)."""
+    from sqlalchemy import func, select
+
+    from extensions import db
+    from models.billing import PlanRequest
+
+    pending = db.session.scalar(
+        select(func.count()).select_from(PlanRequest).where(PlanRequest.status == "pending")
+    )
+    return {"menu_badges": {"admin.plan_requests": pending or 0}}
+
+
 def log_action(action: str, target_user_id: int | None = None, **details) -> None:
     """Write the current admin's action to the admin log (committed with the action)."""
     AdminLog.record(current_user.id, action, target_user_id, **details)

@@ -19,6 +19,7 @@ KIND_LABELS = {
     "plan_approved": _l("Request approved"),
     "plan_rejected": _l("Request rejected"),
     "plan_paid": _l("Online payment received"),
+    "welcome": _l("Welcome at registration"),
     "announcement": _l("Announcement"),
     "admin_email": _l("Message from the admin"),
 }

@@ -6,13 +6,12 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from forms.admin import StatsRangeForm
+from labels import AI_PROVIDER_LABELS as PROVIDER_LABELS
 from labels import PLATFORM_LABELS
 from models.base import utcnow
 from models.queries.stats import Stats, platform_stats
 from routes.admin_routes.blueprint import bp
 from routes.stats_charts import chart, day_labels, series
-
-PROVIDER_LABELS = {"gemini": "Gemini", "openai": "OpenAI", "offline": "Offline"}
 
 
 def chart_data(stats: Stats) -> dict:
@@ -70,7 +69,7 @@ def chart_data(stats: Stats) -> dict:
             chart(
                 "chart-tokens",
                 "bar",
-                [PROVIDER_LABELS.get(p, p) for p in providers],
+                [str(PROVIDER_LABELS.get(p, p)) for p in providers],
                 [
                     series(
                         "input", _("Input tokens"), [stats.tokens[p]["input"] for p in providers]

@@ -28,6 +28,9 @@ def bots():
     found = channels_for(current_user.id)
     cfg = AIConfig.for_user(current_user.id)
     health = telegram_health(found.get("telegram"))
+    if health is not None:  # the live webhook state is the check every page then shows
+        detail = health.get("unreadable") or health.get("error") or "getWebhookInfo ok"
+        found["telegram"].record_check(health["ok"], detail)
     db.session.commit()
     wa, ig, widget = found.get("whatsapp"), found.get("instagram"), found.get("web-widget")
     return render_template(

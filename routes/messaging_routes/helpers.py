@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, request, url_for
 
 
 def webhook_url(path: str) -> str:
-    """The public URL of one of our webhooks (WEBHOOK_BASE_URL + path)."""
-    return current_app.config["WEBHOOK_BASE_URL"] + path
+    """The public URL of one of our webhooks: WEBHOOK_BASE_URL + path, or this request's own
+    host when the setting is empty, so the owner always gets an address they can paste."""
+    base = current_app.config["WEBHOOK_BASE_URL"] or request.host_url.rstrip("/")
+    return base + path
 
 
 def form_errors(form):

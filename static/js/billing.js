@@ -19,6 +19,8 @@
       var card = form.querySelector('[data-plan="' + key + '"]');
       if (!card) return;
       card.querySelector(".price-due").textContent = result.prices[key].due_text;
+      var monthly = card.querySelector(".price-monthly");
+      if (monthly) monthly.textContent = result.prices[key].monthly_text;
       var list = card.querySelector(".list-price");
       list.textContent = result.prices[key].list_text;
       list.classList.toggle("d-none", !result.valid);

@@ -87,6 +87,6 @@ def test_request_quarterly_plan_with_coupon_and_get_it_approved(page, app, user_
     expires = fetch_user(app, owner.id).plan_expires_at
     local_day = expires.astimezone(ZoneInfo("Asia/Tashkent")).date()
     expect(page.locator("#plan-expiry")).to_contain_text(
-        format_date(local_day, "short", locale="ru")
+        format_date(local_day, "medium", locale="ru")
     )
     screenshot(page, "billing-dashboard-paid-ru")

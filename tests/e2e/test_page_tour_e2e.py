@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 NOT_PAGES = {
     "static",
     "main.healthz",
+    "main.favicon",
     "kb.download",
     "kb.status",
     "chat.history",

@@ -153,8 +153,8 @@ def test_remember_me_sets_a_long_lived_cookie(client, user_factory):
 
 def test_password_reset_flow(client, app, user_factory, smtp_server):
     user = user_factory(email="reset@example.uz", language="ru")
-    same_for_unknown = client.post("/auth/forgot-password", data={"email": "nobody@example.uz"})
-    response = client.post("/auth/forgot-password", data={"email": "reset@example.uz"})
+    same_for_unknown = client.post("/auth/forgot-password", data={"login": "nobody@example.uz"})
+    response = client.post("/auth/forgot-password", data={"login": "reset@example.uz"})
     assert response.status_code == same_for_unknown.status_code == 302
     assert same_for_unknown.headers["Location"] == response.headers["Location"]
     assert len(smtp_server.messages) == 1  # nothing is sent for the unknown address
@@ -399,7 +399,7 @@ def test_forgot_password_answers_at_once_whether_or_not_the_account_exists(
     timings = {}
     for email in ("known@example.uz", "nobody@example.uz"):
         started = time.monotonic()
-        response = client.post("/auth/forgot-password", data={"email": email})
+        response = client.post("/auth/forgot-password", data={"login": email})
         timings[email] = time.monotonic() - started
         assert response.status_code == 302
     # The SMTP server is still holding the mail: neither answer waited for it.
@@ -435,7 +435,7 @@ def test_without_smtp_development_logs_the_whole_mail(client, user_factory):
     assert DevelopmentConfig.MAIL_LOG_BODY is True  # `make run` shows the reset link
     user_factory(email="dev@example.uz")
     with _mail_log() as lines:
-        client.post("/auth/forgot-password", data={"email": "dev@example.uz"})
+        client.post("/auth/forgot-password", data={"login": "dev@example.uz"})
     assert any("/auth/reset-password/" in line for line in lines)
 
 
@@ -445,7 +445,7 @@ def test_without_smtp_production_logs_recipient_and_subject_only(client, app, us
     app.config["MAIL_LOG_BODY"] = False
     try:
         with _mail_log() as lines:
-            client.post("/auth/forgot-password", data={"email": "prod@example.uz"})
+            client.post("/auth/forgot-password", data={"login": "prod@example.uz"})
     finally:
         app.config["MAIL_LOG_BODY"] = True
     assert len(lines) == 1 and "prod@example.uz" in lines[0]
@@ -475,7 +475,7 @@ def test_password_reset_is_rate_limited(app, user_factory):
         token = make_reset_token(db.session.get(User, user.id))
     with _limits_on(app) as c:
         asks = [
-            c.post("/auth/forgot-password", data={"email": "a@b.uz"}).status_code for _ in range(11)
+            c.post("/auth/forgot-password", data={"login": "a@b.uz"}).status_code for _ in range(11)
         ]
         tries = [
             c.post(f"/auth/reset-password/{token}", data={"password": "x"}).status_code

@@ -128,7 +128,7 @@ def test_locale_formats_the_figures(app, client, auth, user_factory):
     [
         ("date_from=2026-05-10&date_to=2026-05-01", "The start date is after the end date."),
         ("date_from=2024-01-01&date_to=2026-01-01", "Choose at most 366 days."),
-        ("date_from=bad&date_to=2026-01-01", "Enter a date as YYYY-MM-DD."),
+        ("date_from=bad&date_to=2026-01-01", "Enter a date like m/d/yyyy."),
     ],
 )
 def test_a_bad_range_is_explained_and_the_default_shown(client, owner, query, error):

@@ -21,7 +21,7 @@ from tests.routes.admin.helpers import add_conversation
 
 # Open to visitors by design.
 PUBLIC = {
-    "main.index", "main.healthz", "main.set_language", "static",
+    "main.index", "main.healthz", "main.favicon", "main.set_language", "static",
     "auth.login", "auth.register", "auth.forgot_password", "auth.reset_password",
     "billing.unsubscribe",
 }  # fmt: skip

@@ -494,7 +494,7 @@ def test_conversation_view_shows_every_message_detail(admin_client, chats):
         "gemini",
         "gemini-test-model",
         "812 → 64",
-        "1234 ms",
+        "1,234 ms",
         "503 model overloaded",
         "Passages used",
         "Yetkazish",
