@@ -4,9 +4,13 @@ import time
 
 import fakeredis
 from rq import Queue, SimpleWorker
+from sqlalchemy import select
 
 import core.tasks as tasks
 import worker
+from extensions import db
+from models.conversation import Message
+from pipeline import dispatch
 from pipeline.dispatch import stop_dispatcher
 from tests.channel_fixtures import tg_post
 from tests.engine_helpers import configured
@@ -60,4 +64,9 @@ def test_a_plain_rq_worker_answers_the_woken_conversations_itself(
         _post(client, shop, (3201,))  # a second question in the same chat
         queue = Queue("bilimbot", connection=connection)
         SimpleWorker([queue], connection=connection).work(burst=True)
-    assert len(tg.sent_messages(chat_id=3201)) == 2  # two questions, one reply each
+    with app.app_context():  # what each message became, shown when this fails
+        rows = [(m.direction, m.status, m.error) for m in db.session.scalars(select(Message))]
+    assert len(tg.sent_messages(chat_id=3201)) == 2, (
+        rows,
+        dispatch._DISPATCHERS,
+    )  # two questions, one reply each
