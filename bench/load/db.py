@@ -15,7 +15,11 @@ from urllib.parse import urlsplit
 # An inbound message is settled once it has one of these (its own) final statuses; anything else
 # (received, processing, or a status a later version adds) counts as not answered yet.
 SETTLED = ("answered", "failed", "not_served", "too_old", "paused", "ignored")
-_UNSETTLED = "status NOT IN ('answered', 'failed', 'not_served', 'too_old', 'paused', 'ignored')"
+# Final inbound statuses (models/conversation.py MESSAGE_STATUSES): rate_limited is one too.
+_UNSETTLED = (
+    "status NOT IN ('answered', 'failed', 'not_served', 'too_old', 'paused', 'ignored', "
+    "'rate_limited')"
+)
 
 
 class Database:
