@@ -14,12 +14,9 @@ from urllib.parse import urlsplit
 
 # An inbound message is settled once it has one of these (its own) final statuses; anything else
 # (received, processing, or a status a later version adds) counts as not answered yet.
-SETTLED = ("answered", "failed", "not_served", "too_old", "paused", "ignored")
-# Final inbound statuses (models/conversation.py MESSAGE_STATUSES): rate_limited is one too.
-_UNSETTLED = (
-    "status NOT IN ('answered', 'failed', 'not_served', 'too_old', 'paused', 'ignored', "
-    "'rate_limited')"
-)
+# rate_limited is final too: over an AI limit, told once to wait (models/conversation.py).
+SETTLED = ("answered", "failed", "not_served", "too_old", "paused", "ignored", "rate_limited")
+_UNSETTLED = "status NOT IN ({})".format(", ".join(f"'{s}'" for s in SETTLED))
 
 
 class Database:
