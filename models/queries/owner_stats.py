@@ -185,7 +185,7 @@ def top_questions(user_id: int, first: date, last: date) -> tuple[list[tuple[str
             Message.kind == "text",
             Message.text.is_not(None),
         )
-        .order_by(Message.created_at.desc())
+        .order_by(Message.created_at.desc(), Message.id.desc())  # ties: the later stored
         .limit(QUESTION_SAMPLE + 1)
     ).all()
     sampled = len(texts) > QUESTION_SAMPLE
