@@ -83,16 +83,17 @@ class Dispatcher:
     def wake(self) -> None:
         self.event.set()
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = False) -> None:
         """Claim nothing more, and let go at once of what was claimed but not yet started (the
-        next holder need not wait for the lease to run out); what is running finishes."""
+        next holder need not wait for the lease to run out); what is running finishes (and is
+        waited for with `wait`: tests, whose next test reuses the same row ids)."""
         self.stopping = True
         self.event.set()
         if self.thread.is_alive() and self.thread is not threading.current_thread():
             self.thread.join(timeout=5)
         with self.lock:
             queued = dict(self.queued)
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.shutdown(wait=wait, cancel_futures=True)
         unstarted = [held for held, future in queued.values() if future.cancelled()]
         if unstarted:
             with self.app.app_context():
@@ -187,8 +188,8 @@ def run_until_stopped(app: Flask, stop: threading.Event) -> None:
     stop_dispatcher(app)
 
 
-def stop_dispatcher(app: Flask) -> None:
+def stop_dispatcher(app: Flask, wait: bool = False) -> None:
     with _LOCK:
         found = _DISPATCHERS.pop(id(app), None)
     if found is not None:
-        found.stop()
+        found.stop(wait=wait)

@@ -40,7 +40,9 @@ def _clean_tables(request):
     app = request.getfixturevalue("app")
     from pipeline.dispatch import stop_dispatcher
 
-    stop_dispatcher(app)  # a test that let a webhook start one must not leave it answering
+    # A test that started one must not leave its threads answering: the next test's rows reuse
+    # the same ids (SQLite), and a leftover thread would answer them alongside that test.
+    stop_dispatcher(app, wait=True)
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
