@@ -13,10 +13,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from core.retry import call_with_retries
-
 from . import gemini
 from . import openai as openai_provider
+from .calls import call_provider
 from .clients import clear_client_cache
 from .errors import unexpected
 from .media import MediaRequest
@@ -54,15 +53,6 @@ __all__ = [
 _MODULES = {"gemini": gemini, "openai": openai_provider}
 
 
-def _retry_worthy(outcome: object) -> bool:
-    """Only a transient 429 is worth one more try; a spent quota stays spent."""
-    return (
-        isinstance(outcome, AIError)
-        and outcome.kind == "rate_limit"
-        and outcome.code != "insufficient_quota"
-    )
-
-
 def generate(
     settings: ProviderSettings,
     request: AIRequest,
@@ -71,29 +61,19 @@ def generate(
     sleep: Callable[[float], None] = time.sleep,
 ) -> AIResult:
     """Ask the configured provider for an answer; retry once on rate limit; raise only AIError."""
-    started = time.monotonic()
     try:
         validate(settings)
         validate_request(settings, request)
-        module = _MODULES[settings.provider]
-        text, tokens_in, tokens_out = call_with_retries(
-            lambda: module.generate(settings, request),
-            attempts=2,
-            retry_on=_retry_worthy,
-            wait=lambda state: retry_backoff,
-            sleep=sleep,
-        )
     except AIError:
         raise
     except Exception as exc:  # the contract is that nothing but AIError escapes
         raise unexpected(exc, settings) from exc
-    return AIResult(
-        text=text,
-        provider=settings.provider,
-        model=settings.model,
-        tokens_in=tokens_in,
-        tokens_out=tokens_out,
-        latency_ms=int((time.monotonic() - started) * 1000),
+    module = _MODULES[settings.provider]
+    return call_provider(
+        settings,
+        lambda: module.generate(settings, request),
+        retry_backoff=retry_backoff,
+        sleep=sleep,
     )
 
 

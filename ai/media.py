@@ -13,12 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from core.retry import call_with_retries
-
 from . import gemini
 from . import openai as openai_provider
+from .calls import call_provider
 from .clients import cached_client
-from .errors import unexpected
 from .types import AIError, AIResult, ProviderSettings, validate
 
 TRANSCRIBE = (
@@ -72,29 +70,15 @@ def read(
 ) -> AIResult:
     """The transcript or description of one voice note or photo; retried once on a transient
     rate limit; raises only AIError (kind "empty" when nothing could be read)."""
-    started = time.monotonic()
-    try:
-        validate(settings)
-        call = _gemini if settings.provider == "gemini" else _openai
-        text, tokens_in, tokens_out = call_with_retries(
-            lambda: call(settings, request),
-            attempts=2,
-            retry_on=lambda o: isinstance(o, AIError) and o.kind == "rate_limit",
-            wait=lambda state: retry_backoff,
-            sleep=sleep,
-        )
-    except AIError:
-        raise
-    except Exception as exc:  # the contract is that nothing but AIError escapes
-        raise unexpected(exc, settings) from exc
-    model = request.transcribe_model if _transcribes(settings, request) else settings.model
-    return AIResult(
-        text=text,
-        provider=settings.provider,
-        model=model or settings.model,
-        tokens_in=tokens_in,
-        tokens_out=tokens_out,
-        latency_ms=int((time.monotonic() - started) * 1000),
+    validate(settings)
+    call = _gemini if settings.provider == "gemini" else _openai
+    model = request.transcribe_model if _transcribes(settings, request) else None
+    return call_provider(
+        settings,
+        lambda: call(settings, request),
+        retry_backoff=retry_backoff,
+        sleep=sleep,
+        model=model,
     )
 
 
