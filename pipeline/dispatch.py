@@ -86,7 +86,7 @@ class Dispatcher:
     def stop(self, wait: bool = False) -> None:
         """Claim nothing more, and let go at once of what was claimed but not yet started (the
         next holder need not wait for the lease to run out); what is running finishes (and is
-        waited for with `wait`: tests, whose next test reuses the same row ids)."""
+        waited for with `wait`: see stop_dispatcher)."""
         self.stopping = True
         self.event.set()
         if self.thread.is_alive() and self.thread is not threading.current_thread():
@@ -188,8 +188,10 @@ def run_until_stopped(app: Flask, stop: threading.Event) -> None:
     stop_dispatcher(app)
 
 
-def stop_dispatcher(app: Flask, wait: bool = False) -> None:
+def stop_dispatcher(app: Flask) -> None:
+    """Stop this process's dispatcher and wait for the answers it is running (`flask messages
+    work` on SIGTERM, tests: the next test reuses the same row ids)."""
     with _LOCK:
         found = _DISPATCHERS.pop(id(app), None)
     if found is not None:
-        found.stop(wait=wait)
+        found.stop(wait=True)

@@ -42,7 +42,7 @@ def _clean_tables(request):
 
     # A test that started one must not leave its threads answering: the next test's rows reuse
     # the same ids (SQLite), and a leftover thread would answer them alongside that test.
-    stop_dispatcher(app, wait=True)
+    stop_dispatcher(app)
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
