@@ -66,7 +66,9 @@ class Conversation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The owner's conversations are found through the unique key and the indexes above, which
+    # all lead with user_id: an index of its own would only cost every webhook's UPDATE.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(16), index=True)
     account_ref: Mapped[str] = mapped_column(String(64))
     customer_ref: Mapped[str] = mapped_column(String(128))
@@ -190,8 +192,10 @@ class Message(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    platform: Mapped[str] = mapped_column(String(16), index=True)
+    # No index of their own: ix_messages_user_created leads with user_id and the unique key with
+    # platform (every webhook's INSERT updates each index of this table).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
     account_ref: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str | None] = mapped_column(String(128))
     direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"

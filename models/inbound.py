@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Table, bindparam, case, true, update
+from sqlalchemy import Table, bindparam, case, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from extensions import db
@@ -38,26 +38,66 @@ def insert_message(
     """Store one inbound message; its id, or None when this external id was already stored
     (a redelivery). One INSERT … ON CONFLICT DO NOTHING RETURNING: a redelivered or
     concurrently delivered webhook costs no savepoint and no error."""
-    values = dict(
-        conversation_id=conversation_id,
-        user_id=user_id,
-        platform=platform,
-        account_ref=account_ref,
+    fields = dict(
         external_id=external_id,
-        direction="in",
-        sender=sender,
-        kind=kind,
         text=text,
-        status="received",
+        kind=kind,
         sent_at=sent_at,
+        sender=sender,
         callback_id=callback_id,
-        attempts=0,
-        created_at=utcnow(),
-        **(media or {}),
+        media=media,
+    )
+    values = {"conversation_id": conversation_id} | _message_values(
+        user_id, platform, account_ref, fields
     )
     table = db.metadata.tables["messages"]
     statement = _insert_message(table, tuple(values), db.engine.dialect.name)
     return db.session.scalar(statement, _bound(values))
+
+
+def store_for_known_conversation(
+    key: tuple[int, str, str, str], message: dict, customer_name: str | None
+) -> tuple[int | None, int | None] | None:
+    """PostgreSQL only (None elsewhere): a customer's message into the conversation of `key`
+    (user, platform, account, customer) and that conversation's note, in one statement: the
+    conversation's id is read, the message inserted (ON CONFLICT DO NOTHING) and, when it was
+    new, the conversation updated as `note_conversation` does, in data-modifying CTEs. Returns
+    (conversation id or None when there is none yet, message id or None for a redelivery).
+
+    One round trip instead of three: the webhook acknowledges as soon as this commits."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    values = _message_values(key[0], key[1], key[2], message)
+    now = utcnow()
+    sent = message.get("sent_at") or now
+    bound = _bound(values) | {f"k_{k}": v for k, v in zip(_KEY, key, strict=True)}
+    bound |= {"c_now": now, "c_sent": sent, "c_name": (customer_name or "")[:200] or None}
+    statement = _store_known(
+        db.metadata.tables["conversations"], db.metadata.tables["messages"], tuple(values)
+    )
+    row = db.session.execute(statement, bound).one()
+    return row.conversation_id, row.message_id
+
+
+_KEY = ("user_id", "platform", "account_ref", "customer_ref")
+
+
+def find_or_create_conversation(key: tuple[int, str, str, str], customer_name: str | None):
+    """(id, customer name, last inbound time) of the conversation of `key`, created when there
+    is none: INSERT … ON CONFLICT DO NOTHING RETURNING, so two first messages of one customer
+    delivered at once need no savepoint (the loser reads the winner's row)."""
+    table = db.metadata.tables["conversations"]
+    bound = {f"k_{k}": v for k, v in zip(_KEY, key, strict=True)}
+    row = db.session.execute(_find_conversation(table), bound).first()
+    if row is not None:
+        return tuple(row)
+    name = (customer_name or "")[:200] or None
+    created = db.session.scalar(
+        _create_conversation(table, db.engine.dialect.name), bound | {"k_customer_name": name}
+    )
+    if created is not None:
+        return created, name, None
+    return tuple(db.session.execute(_find_conversation(table), bound).one())  # a race lost
 
 
 def note_conversation(
@@ -81,6 +121,26 @@ def note_conversation(
     table = db.metadata.tables["conversations"]
     statement = _note_conversation(table, tuple(values), platform != "web")
     db.session.execute(statement, _bound(values | {"row_id": conversation_id}))
+
+
+def _message_values(user_id: int, platform: str, account_ref: str, fields: dict) -> dict:
+    """The stored columns of a new inbound message (`fields` as insert_message's keywords)."""
+    return dict(
+        user_id=user_id,
+        platform=platform,
+        account_ref=account_ref,
+        external_id=fields.get("external_id"),
+        direction="in",
+        sender=fields.get("sender", "customer"),
+        kind=fields.get("kind", "text"),
+        text=fields.get("text"),
+        status="received",
+        sent_at=fields.get("sent_at"),
+        callback_id=fields.get("callback_id"),
+        attempts=0,
+        created_at=utcnow(),
+        **(fields.get("media") or {}),
+    )
 
 
 def _bound(values: dict) -> dict:
@@ -112,3 +172,66 @@ def _note_conversation(table: Table, columns: tuple[str, ...], answer: bool):
         values["answer_pending"] = true()
         values["answer_gen"] = c.answer_gen + 1
     return update(table).where(c.id == bindparam("p_row_id")).values(values)
+
+
+@cache
+def _store_known(conversations: Table, messages: Table, columns: tuple[str, ...]):
+    c, m = conversations.c, messages.c
+    conv = (
+        select(c.id)
+        .where(*(c[k] == bindparam(f"k_{k}", type_=c[k].type) for k in _KEY))
+        .cte("conv")
+    )
+    inserted = (
+        postgresql.insert(messages)
+        .from_select(
+            ["conversation_id", *columns],
+            select(conv.c.id, *(bindparam(f"p_{k}", type_=m[k].type) for k in columns)),
+            include_defaults=False,  # every column without a server default is in `columns`
+        )
+        .on_conflict_do_nothing(index_elements=["platform", "account_ref", "external_id"])
+        .returning(m.id, m.conversation_id)
+        .cte("inserted")
+    )
+    now = bindparam("c_now", type_=c.last_message_at.type)
+    sent = bindparam("c_sent", type_=c.last_inbound_at.type)
+    name = bindparam("c_name", type_=c.customer_name.type)
+    noted = (
+        update(conversations)
+        .where(c.id == inserted.c.conversation_id)
+        .values(
+            last_message_at=now,
+            last_inbound_at=func.greatest(c.last_inbound_at, sent),
+            customer_name=func.coalesce(func.nullif(c.customer_name, ""), name, c.customer_name),
+            message_count=c.message_count + 1,
+            answer_pending=true(),
+            answer_gen=c.answer_gen + 1,
+        )
+        .returning(c.id)
+        .cte("noted")
+    )
+    return select(
+        select(conv.c.id).scalar_subquery().label("conversation_id"),
+        select(inserted.c.id).scalar_subquery().label("message_id"),
+    ).add_cte(noted)
+
+
+@cache
+def _find_conversation(table: Table):
+    c = table.c
+    return select(c.id, c.customer_name, c.last_inbound_at).where(
+        *(c[k] == bindparam(f"k_{k}", type_=c[k].type) for k in _KEY)
+    )
+
+
+@cache
+def _create_conversation(table: Table, dialect_name: str):
+    dialect = sqlite if dialect_name == "sqlite" else postgresql
+    c = table.c
+    columns = (*_KEY, "customer_name")
+    return (
+        dialect.insert(table)
+        .values({k: bindparam(f"k_{k}", type_=c[k].type) for k in columns})
+        .on_conflict_do_nothing(index_elements=list(_KEY))
+        .returning(c.id)
+    )

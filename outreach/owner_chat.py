@@ -52,9 +52,11 @@ def intercept(bot: Account, update: Any) -> bool:
     if chat_id is None or update_id is None or chat.get("type") not in (None, "private"):
         return False
     text = as_str(msg.get("text"))
+    code = _link_code(text)
+    if code is None and chat_id != bot.owner_chat:
+        return False  # a customer's chat (the webhook's kept account knows the linked one)
     key = f"update:{bot.account_ref}:{update_id}"
     settings = AlertSettings.find(bot.user_id)
-    code = _link_code(text)
     if code is not None:
         language = as_str(as_dict(msg.get("from")).get("language_code")) or ""
         if settings is not None and settings.code_matches(code):
@@ -87,7 +89,7 @@ def _from_linked_chat(bot: Account, update: dict) -> bool:
         or as_dict(as_dict(update.get("callback_query")).get("message")).get("chat")
     )
     chat_id = as_id(chat.get("id"))
-    if chat_id is None:
+    if chat_id is None or chat_id != bot.owner_chat:
         return False
     settings = AlertSettings.find(bot.user_id)
     return (

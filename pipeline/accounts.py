@@ -7,6 +7,11 @@ lives ACCOUNT_CACHE_SECONDS at most, is dropped at once when this process change
 the row (mapper events below), and a delivery that the kept secret does not verify is checked
 once more against the row as stored (a reconnect in another process changed the secret), so a
 stale entry can delay nothing and can never let through what the database would refuse.
+
+A Telegram bot's entry also knows the owner's chat linked through it for alerts, so that a
+customer's update costs no read of alert_settings (outreach/owner_chat.py reads the row itself
+for an update from that chat). A link made in another process is known here within
+ACCOUNT_CACHE_SECONDS; until then that chat is treated as a customer's.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from core.crypto import SecretError
 from extensions import db
 from models.base import utcnow
 from models.channel import LAST_MESSAGE_PRECISION, InstagramAccount, TelegramBot, WhatsAppAccount
+from models.owner_alerts import AlertSettings
 
 ACCOUNT_CACHE_SECONDS = 30
 _MODELS = (TelegramBot, WhatsAppAccount, InstagramAccount)
@@ -37,6 +43,9 @@ class Account:
     user_id: int
     account_ref: str
     secret: str  # Telegram's webhook secret token, or the Meta app secret
+    # A Telegram bot's chat with its owner, linked for alerts (outreach/owner_chat.py): updates
+    # from any other chat need no look at alert_settings.
+    owner_chat: str | None = None
 
 
 _cache: TTLCache = TTLCache(maxsize=8192, ttl=ACCOUNT_CACHE_SECONDS)
@@ -48,19 +57,34 @@ def _secret(row) -> str:
     return row.secret_token if isinstance(row, TelegramBot) else row.app_secret
 
 
-def _account(row) -> Account | None:
+def _account(row, owner_chats: dict) -> Account | None:
     try:
         secret = _secret(row)
     except SecretError:  # a secret encrypted under a retired key: nothing can verify against it
         return None
-    return Account(type(row), row.id, row.user_id, row.account_ref, secret)
+    owner_chat = owner_chats.get((row.user_id, row.account_ref))
+    return Account(type(row), row.id, row.user_id, row.account_ref, secret, owner_chat)
+
+
+def _owner_chats(rows: list) -> dict:
+    """(owner, bot) → the owner's chat linked through that bot, for Telegram bots."""
+    users = {row.user_id for row in rows if isinstance(row, TelegramBot)}
+    if not users:
+        return {}
+    linked = db.session.execute(
+        select(AlertSettings.user_id, AlertSettings.bot_id, AlertSettings.chat_id).where(
+            AlertSettings.user_id.in_(users), AlertSettings.chat_id.is_not(None)
+        )
+    )
+    return {(user_id, bot_id): chat_id for user_id, bot_id, chat_id in linked}
 
 
 def _load(model, column, keys: list) -> dict:
-    rows = db.session.scalars(select(model).where(column.in_(keys)))
+    rows = list(db.session.scalars(select(model).where(column.in_(keys))))
+    owner_chats = _owner_chats(rows)
     found = {}
     for row in rows:
-        account = _account(row)
+        account = _account(row, owner_chats)
         if account is not None:
             found[getattr(row, column.key)] = account
     with _lock:
@@ -135,6 +159,16 @@ def _forget(_mapper, _connection, row) -> None:
                 _cache.pop(key, None)
 
 
+def _forget_owner(_mapper, _connection, row: AlertSettings) -> None:
+    """An owner's alert chat was linked or unlinked here: their bots' entries are read again."""
+    with _lock:
+        for key, account in list(_cache.items()):
+            if account.model is TelegramBot and account.user_id == row.user_id:
+                _cache.pop(key, None)
+
+
 for _model in _MODELS:
     event.listen(_model, "after_update", _forget)
     event.listen(_model, "after_delete", _forget)
+for _name in ("after_insert", "after_update", "after_delete"):
+    event.listen(AlertSettings, _name, _forget_owner)

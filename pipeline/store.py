@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from channels import InboundEvent, split_for_platform
@@ -52,16 +52,10 @@ def store_events(user_id: int, account_ref: str, events: list[InboundEvent]) -> 
 
 def _store_message(user_id: int, account_ref: str, customer: str, event: InboundEvent):
     """Store a customer's message (the webhook's hot path: plain statements, no ORM objects for
-    a known conversation); the conversation's id when the message is new, None when not."""
+    a known conversation, and on PostgreSQL one statement); the conversation's id when the
+    message is new, None when not."""
     key = (user_id, event.platform, account_ref, customer)
-    row = db.session.execute(_FIND_CONVERSATION, dict(zip(_KEY, key, strict=True))).first()
-    if row is None:
-        conv = Conversation.get_or_create(*key, event.sender_name)
-        row = (conv.id, conv.customer_name, conv.last_inbound_at)
-    conv_id, name, last_inbound_at = row
-    stored = inbound.insert_message(
-        conv_id,
-        *key[:3],
+    fields = dict(
         external_id=event.external_id,
         text=event.callback_data if event.kind == "callback" else event.text,
         kind=event.kind,
@@ -69,20 +63,21 @@ def _store_message(user_id: int, account_ref: str, customer: str, event: Inbound
         callback_id=event.callback_id,
         media=_media(event),
     )
-    if stored is None:
+    folded = inbound.store_for_known_conversation(key, fields, event.sender_name)
+    if folded is not None and folded[0] is None:  # PostgreSQL, the customer's first message
+        inbound.find_or_create_conversation(key, event.sender_name)
+        folded = inbound.store_for_known_conversation(key, fields, event.sender_name)
+    if folded is not None:
+        conv_id, message_id = folded
+        return conv_id if message_id is not None else None
+    conv_id, name, last_inbound_at = inbound.find_or_create_conversation(key, event.sender_name)
+    if inbound.insert_message(conv_id, *key[:3], **fields) is None:
         return None
     fill_name = event.sender_name if event.sender_name and not name else None
     inbound.note_conversation(
         conv_id, event.platform, "customer", last_inbound_at, event.timestamp, fill_name
     )
     return conv_id
-
-
-_KEY = ("user_id", "platform", "account_ref", "customer_ref")
-_C = Conversation.__table__.c
-_FIND_CONVERSATION = select(_C.id, _C.customer_name, _C.last_inbound_at).where(
-    *(_C[k] == bindparam(k) for k in _KEY)
-)
 
 
 def _media(event: InboundEvent) -> dict | None:

@@ -1,0 +1,187 @@
+"""The webhook's acknowledgement path (issue 12, cause 8): what one delivery costs in statements,
+and that what it keeps per process (the account, its secret, the owner's linked chat) never lets
+a stale entry decide something the database would decide otherwise."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select, update
+
+from core.crypto import encrypt
+from extensions import db
+from models.channel import TelegramBot
+from models.conversation import Conversation, Message
+from models.owner_alerts import AlertSettings
+from pipeline import accounts
+from tests.channel_fixtures import meta_post, tg_post
+from tests.engine_helpers import configured
+from tests.fakes import graph as g
+from tests.fakes import telegram as t
+from tests.outreach.alert_helpers import OWNER_CHAT, link
+
+CUSTOMER = 555000999
+
+
+@pytest.fixture
+def ack_only(app):
+    """Only the webhook's own work: nobody answers (as with ANSWER_IN_WEB=false and the
+    answering processes elsewhere), so what is seen is the acknowledgement's alone."""
+    with configured(app, TASKS_EAGER=False, ANSWER_IN_WEB=False):
+        yield
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements the app runs inside the block (transaction control left out)."""
+    seen: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def _conversation(app, customer: int | str) -> Conversation:
+    with app.app_context():
+        conv = db.session.scalar(
+            select(Conversation).where(Conversation.customer_ref == str(customer))
+        )
+        db.session.expunge(conv)
+        return conv
+
+
+def _texts(app, customer: int | str) -> list[str]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(Message.text)
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .where(Conversation.customer_ref == str(customer), Message.direction == "in")
+                .order_by(Message.id)
+            )
+        )
+
+
+def _say(client, shop, text, chat_id=CUSTOMER, **kw):
+    update = t.telegram_text_update(text, chat_id=chat_id, **kw)
+    assert tg_post(client, shop.id, update, shop.telegram_secret).status_code == 200
+    return update
+
+
+def test_a_known_customers_message_costs_one_statement_on_postgresql_and_reads_no_account(
+    app, client, fakes, shop, ack_only
+):
+    _say(client, shop, "Salom")  # the conversation is created, the account kept
+    with statements(app) as seen:
+        _say(client, shop, "Narxlar qancha?")
+    touched = [s for s in seen if "messages" in s or "conversations" in s]
+    assert not [s for s in seen if "telegram_bots" in s or "alert_settings" in s]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Found, inserted and noted in one statement of data-modifying CTEs.
+        assert len(touched) == 1 and touched[0].startswith("WITH conv AS")
+    else:
+        assert [s.split()[0] for s in touched] == ["SELECT", "INSERT", "UPDATE"]
+    assert _texts(app, CUSTOMER) == ["Salom", "Narxlar qancha?"]
+
+
+def test_the_conversation_is_noted_as_before_whichever_path_stored_the_message(
+    app, client, fakes, shop, ack_only
+):
+    first = _say(client, shop, "Salom", first_name="Aziza")
+    start = _conversation(app, CUSTOMER)
+    assert (start.customer_name, start.message_count, start.answer_pending) == ("Aziza", 1, True)
+    _say(client, shop, "Narxlar?", first_name="Boshqa", date=first["message"]["date"] - 3600)
+    tg_post(client, shop.id, first, shop.telegram_secret)  # a redelivery: no note at all
+    conv = _conversation(app, CUSTOMER)
+    assert conv.customer_name == "Aziza"  # a name is only filled, never replaced
+    assert conv.message_count == 2 and conv.answer_gen == start.answer_gen + 1
+    # An older message (sent an hour before) does not move the customer's last message back.
+    assert conv.last_inbound_at == start.last_inbound_at
+    assert conv.last_message_at >= start.last_message_at
+
+
+def test_two_first_messages_of_one_customer_in_one_batch_share_one_conversation(
+    app, client, fakes, shop, ack_only
+):
+    one = g.whatsapp_text_payload("Salom", wa_id="998907770001")
+    two = g.whatsapp_text_payload("Narxlar qancha?", wa_id="998907770001")
+    assert meta_post(client, "whatsapp", g.whatsapp_batch(one, two)).status_code == 200
+    with app.app_context():
+        convs = db.session.scalars(
+            select(Conversation).where(Conversation.customer_ref == "998907770001")
+        ).all()
+        assert len(convs) == 1 and convs[0].message_count == 2
+    assert _texts(app, "998907770001") == ["Salom", "Narxlar qancha?"]
+
+
+def test_a_secret_changed_by_another_process_is_read_again_and_the_old_one_refused(
+    app, client, fakes, shop
+):
+    _say(client, shop, "Salom")  # kept here with the current secret
+    with app.app_context():  # another process reconnects the bot: a new webhook secret
+        new_secret = "rotated-" + "x" * 24
+        db.session.execute(
+            update(TelegramBot)
+            .where(TelegramBot.user_id == shop.id)
+            .values(secret_encrypted=encrypt(new_secret))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    update_ = t.telegram_text_update("Yangi sirda", chat_id=CUSTOMER)
+    assert tg_post(client, shop.id, update_, new_secret).status_code == 200
+    assert tg_post(client, shop.id, update_, shop.telegram_secret).status_code == 403
+    assert _texts(app, CUSTOMER) == ["Salom", "Yangi sirda"]
+
+
+def test_the_owners_chat_is_known_from_the_kept_account_and_an_unlink_elsewhere_holds(
+    app, client, fakes, shop
+):
+    link(client, shop)  # linked in this process: the kept account was dropped and re-read
+    _say(client, shop, "Men egasiman", chat_id=OWNER_CHAT)
+    assert _texts_of_chat(app, OWNER_CHAT) == []  # intercepted, not a customer's message
+    with app.app_context():  # another process unlinks: this one still keeps the linked chat
+        db.session.execute(
+            update(AlertSettings)
+            .where(AlertSettings.user_id == shop.id)
+            .values(chat_id=None, bot_id=None, linked_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    _say(client, shop, "Endi mijozman", chat_id=OWNER_CHAT)
+    # The kept entry only said "maybe the owner": the row, read for it, said no.
+    assert _texts_of_chat(app, OWNER_CHAT) == ["Endi mijozman"]
+
+
+def test_a_chat_linked_by_another_process_is_intercepted_once_the_kept_entry_expires(
+    app, client, fakes, shop
+):
+    _say(client, shop, "Salom", chat_id=OWNER_CHAT)  # kept: no linked chat, so a customer
+    with app.app_context():
+        row = AlertSettings.for_user(shop.id)
+        db.session.commit()
+        db.session.execute(
+            update(AlertSettings)
+            .where(AlertSettings.id == row.id)
+            .values(chat_id=str(OWNER_CHAT), bot_id=_bot_ref(shop.id))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    accounts.forget_all()  # what ACCOUNT_CACHE_SECONDS does on its own
+    _say(client, shop, "Endi egaman", chat_id=OWNER_CHAT)
+    assert _texts_of_chat(app, OWNER_CHAT) == ["Salom"]  # the second was the owner's
+
+
+def _bot_ref(user_id: int) -> str:
+    return db.session.scalar(select(TelegramBot).where(TelegramBot.user_id == user_id)).account_ref
+
+
+def _texts_of_chat(app, chat_id: int) -> list[str]:
+    return _texts(app, chat_id)
