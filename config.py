@@ -38,11 +38,13 @@ def env(name: str, default=None, cast: type = str):
 
 
 def normalize_db_url(url: str) -> str:
-    """Render/Heroku give postgres:// or postgresql://; SQLAlchemy 2.1 would pick psycopg 3 for
-    the latter, and we ship psycopg2, so name the driver explicitly."""
-    for prefix in ("postgres://", "postgresql://"):
+    """Render/Heroku give postgres:// or postgresql://: name the driver we ship, psycopg 3 (it
+    prepares a statement run five times on a connection, so the webhook's and the answering's
+    statements are planned once per connection, not on every execution). A URL naming psycopg2,
+    which is not installed, is given the same driver."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix) :]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -33,9 +33,10 @@ def test_numbers_and_defaults(monkeypatch):
 @pytest.mark.parametrize(
     "url,expected",
     [
-        ("postgres://u:p@h:5432/db", "postgresql+psycopg2://u:p@h:5432/db"),
-        ("postgresql://u@h/db", "postgresql+psycopg2://u@h/db"),
-        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg2://u@h/db"),
+        ("postgres://u:p@h:5432/db", "postgresql+psycopg://u:p@h:5432/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
         ("sqlite:///x.db", "sqlite:///x.db"),
     ],
 )

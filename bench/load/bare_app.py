@@ -19,8 +19,9 @@ app.config["SCHEDULER_ENABLED"] = False
 _url = os.environ["DATABASE_URL"]
 for _prefix in ("postgres://", "postgresql://"):
     if _url.startswith(_prefix):
-        _url = "postgresql+psycopg2://" + _url[len(_prefix) :]
-# The same pool options as the app's (config.SQLALCHEMY_ENGINE_OPTIONS).
+        _url = "postgresql+psycopg://" + _url[len(_prefix) :]
+# The same driver (config.normalize_db_url) and pool options (config.SQLALCHEMY_ENGINE_OPTIONS)
+# as the app's.
 engine = create_engine(_url, pool_pre_ping=True)
 _INSERT = text("INSERT INTO bench_bare (body) VALUES (:body)")
 

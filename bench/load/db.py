@@ -43,13 +43,16 @@ class Database:
         return f"postgresql://{self.user}@{self.host}:{port or self.port}/{self.name}"
 
     def _admin(self):
-        import psycopg2
+        import psycopg
 
-        conn = psycopg2.connect(
-            host=self.host, port=self.port, user=self.user, dbname=self.admin_db, connect_timeout=5
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            dbname=self.admin_db,
+            connect_timeout=5,
+            autocommit=True,
         )
-        conn.autocommit = True
-        return conn
 
     def create(self) -> None:
         self.drop()
@@ -76,16 +79,16 @@ class Database:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             if self.kind == "postgres":
-                import psycopg2
+                import psycopg
 
-                conn = psycopg2.connect(
+                conn = psycopg.connect(
                     host=self.host,
                     port=self.port,
                     user=self.user,
                     dbname=self.name,
                     connect_timeout=5,
+                    autocommit=True,
                 )
-                conn.autocommit = True
             else:
                 conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self._local.conn = conn
