@@ -6,7 +6,9 @@ verified; a busy bot sends many a second. What is kept is small and changes rare
 lives ACCOUNT_CACHE_SECONDS at most, is dropped at once when this process changes or deletes
 the row (mapper events below), and a delivery that the kept secret does not verify is checked
 once more against the row as stored (a reconnect in another process changed the secret), so a
-stale entry can delay nothing and can never let through what the database would refuse.
+stale entry delays no delivery signed with a new secret. What another process changes is seen
+here within ACCOUNT_CACHE_SECONDS: until then a delivery for an account disconnected there is
+still stored (its answer then finds no channel to send through).
 
 A Telegram bot's entry also knows the owner's chat linked through it for alerts, so that a
 customer's update costs no read of alert_settings (outreach/owner_chat.py reads the row itself
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cachetools import TTLCache
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import and_, event, or_, select, update
 
 from core.crypto import SecretError
 from extensions import db
@@ -30,7 +32,10 @@ from models.base import utcnow
 from models.channel import LAST_MESSAGE_PRECISION, InstagramAccount, TelegramBot, WhatsAppAccount
 from models.owner_alerts import AlertSettings
 
-ACCOUNT_CACHE_SECONDS = 30
+# Long enough that an account writing once a minute or two is not read again for each message
+# (most accounts of a platform with thousands of owners); a change made here is seen at once, a
+# changed secret anywhere on its first delivery (above).
+ACCOUNT_CACHE_SECONDS = 120
 _MODELS = (TelegramBot, WhatsAppAccount, InstagramAccount)
 
 
@@ -57,34 +62,30 @@ def _secret(row) -> str:
     return row.secret_token if isinstance(row, TelegramBot) else row.app_secret
 
 
-def _account(row, owner_chats: dict) -> Account | None:
+def _account(row, owner_chat: str | None) -> Account | None:
     try:
         secret = _secret(row)
     except SecretError:  # a secret encrypted under a retired key: nothing can verify against it
         return None
-    owner_chat = owner_chats.get((row.user_id, row.account_ref))
     return Account(type(row), row.id, row.user_id, row.account_ref, secret, owner_chat)
 
 
-def _owner_chats(rows: list) -> dict:
-    """(owner, bot) → the owner's chat linked through that bot, for Telegram bots."""
-    users = {row.user_id for row in rows if isinstance(row, TelegramBot)}
-    if not users:
-        return {}
-    linked = db.session.execute(
-        select(AlertSettings.user_id, AlertSettings.bot_id, AlertSettings.chat_id).where(
-            AlertSettings.user_id.in_(users), AlertSettings.chat_id.is_not(None)
-        )
+def _rows(model, column, keys: list) -> list[tuple]:
+    """(row, the owner's chat linked through it) for each account: for a Telegram bot, its
+    owner's alert settings are joined in the same query."""
+    if model is not TelegramBot:
+        return [(row, None) for row in db.session.scalars(select(model).where(column.in_(keys)))]
+    linked = and_(
+        AlertSettings.user_id == TelegramBot.user_id, AlertSettings.bot_id == TelegramBot.bot_id
     )
-    return {(user_id, bot_id): chat_id for user_id, bot_id, chat_id in linked}
+    query = select(TelegramBot, AlertSettings.chat_id).outerjoin(AlertSettings, linked)
+    return [tuple(row) for row in db.session.execute(query.where(column.in_(keys)))]
 
 
 def _load(model, column, keys: list) -> dict:
-    rows = list(db.session.scalars(select(model).where(column.in_(keys))))
-    owner_chats = _owner_chats(rows)
     found = {}
-    for row in rows:
-        account = _account(row, owner_chats)
+    for row, owner_chat in _rows(model, column, keys):
+        account = _account(row, owner_chat)
         if account is not None:
             found[getattr(row, column.key)] = account
     with _lock:
