@@ -5,6 +5,8 @@
     .venv/bin/python bench/webhook_load.py e2e --messages 2000 --rate 20
     .venv/bin/python bench/webhook_load.py fault --faults kill-web,llm-timeout,tg429,pg-outage
     .venv/bin/python bench/webhook_load.py e2e --redis --fault kill-rq   # RQ workers on Redis db 5
+    .venv/bin/python bench/webhook_load.py e2e --messages 50000 --rate 25 --answerers 2 \
+        --fault kill-web --fault kill-answerer --fault llm-timeout --fault tg429 --fault pg-outage
 
 Each run builds its own database (PostgreSQL `bilimbot_bench`, or --db sqlite) with `flask db
 upgrade`, seeds owners with all three channels (bench/load/seed.py: the only code importing the
@@ -38,7 +40,9 @@ from bench.load.stack import Sampler, Stack, install_signal_handlers  # noqa: E4
 from bench.load.traffic import Driver, Factory, closed_loop, plan  # noqa: E402
 from bench.load.webclient import HttpPool  # noqa: E402
 
-FAULTS = ("kill-web", "kill-rq", "llm-timeout", "tg429", "pg-outage")
+FAULTS = ("kill-web", "kill-answerer", "kill-rq", "llm-timeout", "tg429", "pg-outage")
+# Faults whose stranded messages wait for a lease to expire or the recovery job: a longer drain.
+SLOW_FAULTS = ("kill-web", "kill-answerer", "kill-rq", "pg-outage")
 
 
 def say(*parts) -> None:
@@ -181,15 +185,21 @@ def run_rate(stack: Stack) -> int:
 
 
 # --- end to end, with or without a fault ---------------------------------------------------------
-def run_e2e(stack: Stack, fault: str | None) -> dict:
+def run_e2e(stack: Stack, faults: list[str]) -> dict:
+    """One end-to-end run; each fault of `faults` is injected once, at --fault-at of the
+    schedule for a single fault, else spread evenly over it (llm-timeout alone lasts the whole
+    run; among others, --llm-timeout-seconds)."""
     a = stack.args
-    header(stack, f"e2e{' + fault ' + fault if fault else ''}")
-    if fault == "pg-outage" and a.db != "postgres":
+    header(stack, f"e2e{' + faults ' + ', '.join(faults) if faults else ''}")
+    if "pg-outage" in faults and a.db != "postgres":
         raise SystemExit("pg-outage needs --db postgres")
-    if fault == "kill-rq" and not a.redis:
+    if "kill-rq" in faults and not a.redis:
         raise SystemExit("kill-rq needs --redis")
-    stack.prepare(proxy=fault == "pg-outage")
-    if fault == "llm-timeout":
+    if "kill-answerer" in faults and (a.redis or not a.answerers):
+        raise SystemExit("kill-answerer needs --answerers N (without --redis)")
+    stack.prepare(proxy="pg-outage" in faults)
+    whole_run = faults == ["llm-timeout"]
+    if whole_run:
         stack.control(
             "POST",
             "/program",
@@ -206,31 +216,39 @@ def run_e2e(stack: Stack, fault: str | None) -> dict:
         factory, a.messages, a.rate, a.burst_size, a.burst_every, a.dup_later, a.dup_same, rng
     )
     span = max(m.t for m in msgs)
-    drain = a.drain_timeout or (420 if fault in ("kill-web", "kill-rq", "pg-outage") else 180)
+    drain = a.drain_timeout or (420 if set(faults) & set(SLOW_FAULTS) else 180)
     start = time.time() + 1.0
     sampler = Sampler(stack, start + span + a.request_timeout + drain + 120)
     sampler.start()
-    events: dict = {}
-    injector = None
-    if fault and fault != "llm-timeout":
+    shares = (
+        [a.fault_at]
+        if len(faults) == 1
+        else [(i + 1) / (len(faults) + 1) for i in range(len(faults))]
+    )
+    events: list[dict] = [{} for _ in faults]
+    injectors = []
+    for fault, share, noted in zip(faults, shares, events, strict=True):
+        if whole_run:
+            break
         injector = threading.Thread(
             target=_inject,
-            args=(stack, fault, sampler, events, start + a.fault_at * span, rng),
+            args=(stack, fault, sampler, noted, start + share * span, rng),
             daemon=True,
         )
         injector.start()
+        injectors.append(injector)
     pool = HttpPool(stack.app_port, a.max_inflight, a.request_timeout)
     driver = Driver(pool, a.max_inflight, a.redeliver, start + span + drain)
     asyncio.run(driver.run(msgs, start))
     sent_end = time.time()
-    if injector:
-        injector.join(a.pg_outage_seconds + 30)
+    for injector in injectors:
+        injector.join(a.pg_outage_seconds + a.llm_timeout_seconds + 30)
     drained_after = _drain(stack, drain)
     sampler.halt.set()
     sampler.join(5)
     deliveries = stack.deliveries()
     res = report.analyse(msgs, deliveries, stack.db.inbound(), stack.db.outbound(), a.llm_latency)
-    _print_e2e(stack, msgs, driver, res, sampler, events, start, sent_end, drained_after, fault)
+    _print_e2e(stack, msgs, driver, res, sampler, events, start, sent_end, drained_after, faults)
     res["events"] = events
     return res
 
@@ -243,7 +261,7 @@ def _inject(stack: Stack, fault: str, sampler: Sampler, events: dict, at: float,
     try:
         before = stack.db.unsettled_ids()
         events["at"], events["unanswered_then"] = time.time(), len(before)
-        sampler.watch(before)
+        events["watch"] = sampler.watch(before)
         if fault == "kill-web":
             victim = rng.choice(stack.web_workers())
             os.kill(victim, signal.SIGKILL)
@@ -256,6 +274,27 @@ def _inject(stack: Stack, fault: str, sampler: Sampler, events: dict, at: float,
             events["what"] = f"kill -9 rq worker {name} (pid {pid}); a replacement starts in 2 s"
             time.sleep(2)
             stack.start_rq(1)
+        elif fault == "kill-answerer":
+            name = rng.choice(stack.live_answerers())
+            pid = stack.children.procs[name].pid
+            procs.kill_group(pid, signal.SIGKILL)
+            stack.children.stop(name, grace=0.1)
+            events["what"] = f"kill -9 answerer {name} (pid {pid}); a replacement starts in 2 s"
+            time.sleep(2)
+            stack.start_answerer()
+        elif fault == "llm-timeout":
+            stack.control(
+                "POST",
+                "/program",
+                {"llm_timeout_rate": a.llm_timeout_rate, "llm_timeout_delay": a.ai_timeout + 2},
+            )
+            events["what"] = (
+                f"fake LLM times out {a.llm_timeout_rate:.0%} of calls for "
+                f"{a.llm_timeout_seconds:.0f} s"
+            )
+            time.sleep(a.llm_timeout_seconds)
+            stack.control("POST", "/program", {"llm_timeout_rate": 0.0})
+            events["restored"] = time.time()
         elif fault == "tg429":
             stack.control(
                 "POST",
@@ -297,7 +336,7 @@ def _drain(stack: Stack, limit: float) -> float:
     return float("nan")
 
 
-def _print_e2e(stack, msgs, driver, res, sampler, events, start, sent_end, drained, fault):
+def _print_e2e(stack, msgs, driver, res, sampler, events, start, sent_end, drained, faults):
     a = stack.args
     ack = report.ack_summary(driver.attempts)
     dup_sent = sum(1 for m in msgs if m.dup)
@@ -340,8 +379,10 @@ def _print_e2e(stack, msgs, driver, res, sampler, events, start, sent_end, drain
     say(f"backlog (unanswered inbound) {report.series([r.get('unsettled', -1) for r in rows])}")
     say(f"stored inbound               {report.series([r.get('stored', -1) for r in rows])}")
     say(f"replies delivered            {report.series([r.get('delivered', -1) for r in rows])}")
-    if fault:
-        _print_fault(stack, fault, events, rows, driver.attempts, start)
+    ats = [noted.get("at") for noted in events]
+    for i, (fault, noted) in enumerate(zip(faults, events, strict=True)):
+        until = next((t for t in ats[i + 1 :] if t), float("inf"))  # the next fault's moment
+        _print_fault(stack, fault, noted, rows, driver.attempts, start, until)
     fig = stack.redis_figures()
     if fig:
         say(f"redis queue {a.rq_queue!r}: {fig}")
@@ -354,7 +395,9 @@ def _print_e2e(stack, msgs, driver, res, sampler, events, start, sent_end, drain
     )
 
 
-def _print_fault(stack, fault, events, rows, attempts, start) -> None:
+def _print_fault(stack, fault, events, rows, attempts, start, until=float("inf")) -> None:
+    """What one fault did; webhook failures and health samples are counted until `until`
+    (the next fault), so that each fault of a run is charged with its own."""
     if "error" in events:
         say(f"FAULT {fault} could not be injected: {events['error']}")
         return
@@ -366,7 +409,12 @@ def _print_fault(stack, fault, events, rows, attempts, start) -> None:
         f"FAULT at +{at - start:.0f} s: {events['what']}; {events['unanswered_then']} "
         "messages were unanswered at that moment"
     )
-    watched = [(r["t"] - at, r["watched"]) for r in rows if "watched" in r]
+    index = events["watch"]
+    watched = [
+        (r["t"] - at, r["watched"][index])
+        for r in rows
+        if len(r.get("watched", ())) > index and r["t"] >= at
+    ]
     if watched and events["unanswered_then"]:
         step = max(1, len(watched) // 15)
         say(
@@ -382,14 +430,16 @@ def _print_fault(stack, fault, events, rows, attempts, start) -> None:
             )
         else:
             say(f"  stranded: {stranded}; {left} of them STILL unanswered when the run ended")
-    bad = [x.start - at for x in attempts if not 200 <= x.status < 300]
+    bad = [
+        x.start - at for x in attempts if not 200 <= x.status < 300 and at - 1 <= x.start < until
+    ]
     if bad:
         say(
             f"  webhooks answered non-2xx (or not at all) {len(bad)} times, from "
             f"{min(bad):+.0f} s to {max(bad):+.0f} s after the fault"
         )
     after = events.get("restored", at)
-    health = [(r["t"] - after, r.get("health")) for r in rows if r["t"] >= at]
+    health = [(r["t"] - after, r.get("health")) for r in rows if at <= r["t"] < until]
     down = sum(1 for _, h in health if h is False)
     slow = sum(1 for _, h in health if h is None)
     back = next((t for t, h in health if h and t >= 0), None)
@@ -412,7 +462,7 @@ def run_faults(stack_args) -> int:
             raise SystemExit(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
         stack = Stack(stack_args)
         try:
-            res = run_e2e(stack, fault)
+            res = run_e2e(stack, [fault])
         finally:
             stack.close()
         bad = res["duplicates"] > 0 or res["lost"] > 0
@@ -512,6 +562,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     g = e2e.add_argument_group("faults")
     g.add_argument("--fault-at", type=float, default=0.4, help="when, as a share of the schedule")
     g.add_argument("--llm-timeout-rate", type=float, default=0.2)
+    g.add_argument(
+        "--llm-timeout-seconds",
+        type=float,
+        default=60.0,
+        help="how long llm-timeout lasts among other faults (alone: the whole run)",
+    )
     g.add_argument("--tg429-times", type=int, default=200)
     g.add_argument("--tg429-retry-after", type=int, default=2)
     g.add_argument("--pg-outage-seconds", type=float, default=10.0)
@@ -534,7 +590,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=3.0, help="seconds sent first, not counted")
     p.add_argument("--bare", action="store_true", help="first the same schedule on the bare app")
     p = sub.add_parser("e2e", parents=[common, e2e], help="messages answered end to end")
-    p.add_argument("--fault", choices=FAULTS, help="inject one fault mid-run")
+    p.add_argument(
+        "--fault",
+        choices=FAULTS,
+        action="append",
+        help="inject a fault mid-run; repeat for several in one run, spread over the schedule",
+    )
     p = sub.add_parser("fault", parents=[common, e2e], help="one e2e run per fault")
     p.add_argument(
         "--faults",
@@ -560,12 +621,12 @@ def main(argv=None) -> int:
             return run_ratio(stack)
         if args.mode == "rate":
             return run_rate(stack)
-        res = run_e2e(stack, args.fault)
+        res = run_e2e(stack, args.fault or [])
         say(
             json.dumps(
                 {
                     "mode": "e2e",
-                    "fault": args.fault,
+                    "faults": args.fault or [],
                     "sent": res["sent"],
                     "stored": res["stored"],
                     "duplicates": res["duplicates"],

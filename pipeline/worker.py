@@ -19,7 +19,7 @@ from channels.telegram import parse_language_callback
 from core.tasks import task
 from extensions import db
 from models.ai_config import AIConfig
-from models.base import utcnow
+from models.base import database_away, utcnow
 from models.conversation import Conversation, Message
 from models.owner_alerts import note_gap
 from models.owner_answer import KnowledgeGap
@@ -75,6 +75,10 @@ def _work(held: queue.Claim) -> None:
             except (queue.LeaseLost, queue.Deferred):
                 raise
             except Exception as exc:
+                if database_away(exc):
+                    # Not the message's fault: the conversation is given up and claimed again
+                    # once the database answers; take_over then answers what was not recorded.
+                    raise
                 _failed(msg_id, exc)  # one bad message never holds up the conversation
         gen = queue.release(held)
         if gen is None:

@@ -304,9 +304,20 @@ class Stack:
         if self.args.redis:
             self.start_rq(self.args.rq_workers)
             return
-        for n in range(self.args.answerers):
-            argv = [str(BIN / "flask"), "messages", "work"]
-            self.children.start(f"answer{n + 1}", argv, env=self.env(), cwd=self.app_dir)
+        for _ in range(self.args.answerers):
+            self.start_answerer()
+
+    def start_answerer(self) -> str:
+        """One more `flask messages work` process (a replacement after a kill)."""
+        name = f"answer{len([n for n in self.children.procs if n.startswith('answer')]) + 1}"
+        while name in self.children.procs:
+            name += "b"
+        argv = [str(BIN / "flask"), "messages", "work"]
+        self.children.start(name, argv, env=self.env(), cwd=self.app_dir)
+        return name
+
+    def live_answerers(self) -> list[str]:
+        return [n for n in self.children.procs if n.startswith("answer")]
 
     def live_rq(self) -> list[str]:
         return [n for n in self.rq_names if n in self.children.procs]
@@ -378,11 +389,13 @@ class Sampler(threading.Thread):
         self.stack, self.until = stack, until
         self.halt = threading.Event()
         self.rows: list[dict] = []
-        self.watched: list[int] = []
-        self.watch_from: float | None = None
+        self.watches: list[list[int]] = []  # per fault: the messages unanswered at its moment
 
-    def watch(self, ids: list[int]) -> None:
-        self.watched, self.watch_from = ids, time.time()
+    def watch(self, ids: list[int]) -> int:
+        """Count, every second from now on, how many of `ids` are still unanswered; returns the
+        index of this set in each row's "watched" list."""
+        self.watches.append(ids)
+        return len(self.watches) - 1
 
     def run(self) -> None:
         while not self.halt.is_set() and time.time() < self.until:
@@ -390,8 +403,8 @@ class Sampler(threading.Thread):
             row: dict = {"t": tick}
             try:
                 row.update(self.stack.db.counts())
-                if self.watched:
-                    row["watched"] = self.stack.db.unsettled_among(self.watched)
+                if self.watches:
+                    row["watched"] = [self.stack.db.unsettled_among(ids) for ids in self.watches]
             except Exception as exc:
                 row["error"] = type(exc).__name__
             with contextlib.suppress(Exception):

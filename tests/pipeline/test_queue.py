@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 import pipeline.worker as worker
 from extensions import db
@@ -164,6 +165,36 @@ def test_one_failing_message_does_not_hold_up_the_next(app, fakes, shop, monkeyp
         assert _statuses([bad.id, good.id]) == ["failed", "answered"]
         assert "engine exploded" in db.session.get(Message, bad.id).error
     assert len(tg.sent_messages(chat_id=9090)) == 1
+
+
+def test_a_database_gone_mid_answer_leaves_the_message_to_be_answered_not_failed(
+    app, fakes, shop, monkeypatch
+):
+    """An OperationalError is the database's, not the message's: no "failed" row, the
+    conversation is given up and the next claim answers the message once."""
+    tg, _ = fakes
+    real, calls = worker._answer_and_send, []
+
+    def database_drops(conv, msg, *args):
+        calls.append(msg.id)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return real(conv, msg, *args)
+
+    monkeypatch.setattr(worker, "_answer_and_send", database_drops)
+    with app.app_context():
+        conv = _conversation(shop.id, "9191")
+        msg = _store(conv, "9401", "Ish vaqti qanday?")
+        db.session.commit()
+        [held] = queue.claim(1, conversation_id=conv.id)
+        with pytest.raises(OperationalError):
+            worker.work(held)
+        db.session.rollback()
+        assert _statuses([msg.id]) == ["received"] and db.session.get(Message, msg.id).error is None
+        queue.give_up(held)  # what the dispatcher does with a conversation that raised
+        assert worker.answer_conversation(conv.id) == 1
+        assert _statuses([msg.id]) == ["answered"]
+    assert len(tg.sent_messages(chat_id=9191)) == 1 and calls == [msg.id, msg.id]
 
 
 def test_a_failed_send_marks_the_question_failed_with_the_reason(client, app, fakes, shop):
