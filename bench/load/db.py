@@ -42,17 +42,20 @@ class Database:
             return f"sqlite:///{self.path}"
         return f"postgresql://{self.user}@{self.host}:{port or self.port}/{self.name}"
 
-    def _admin(self):
+    def _connect(self, dbname: str):
         import psycopg
 
         return psycopg.connect(
             host=self.host,
             port=self.port,
             user=self.user,
-            dbname=self.admin_db,
+            dbname=dbname,
             connect_timeout=5,
             autocommit=True,
         )
+
+    def _admin(self):
+        return self._connect(self.admin_db)
 
     def create(self) -> None:
         self.drop()
@@ -79,16 +82,7 @@ class Database:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             if self.kind == "postgres":
-                import psycopg
-
-                conn = psycopg.connect(
-                    host=self.host,
-                    port=self.port,
-                    user=self.user,
-                    dbname=self.name,
-                    connect_timeout=5,
-                    autocommit=True,
-                )
+                conn = self._connect(self.name)
             else:
                 conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self._local.conn = conn
