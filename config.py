@@ -48,6 +48,20 @@ def normalize_db_url(url: str) -> str:
     return url
 
 
+def engine_options(url: str, pool_size: int, max_overflow: int, prepare_threshold: int) -> dict:
+    """SQLAlchemy engine options. hide_parameters: a failed statement's error (and so the log)
+    never shows the values bound to it, which are customers' messages, tokens or password
+    hashes."""
+    options = {"pool_pre_ping": True, "hide_parameters": True}
+    if url.startswith("postgresql"):
+        options |= {
+            "pool_size": pool_size,
+            "max_overflow": max_overflow,
+            "connect_args": {"prepare_threshold": prepare_threshold or None},
+        }
+    return options
+
+
 def database_url(default: str) -> str:
     """DATABASE_URL (normalised), or the default."""
     return normalize_db_url(env("DATABASE_URL") or default)
@@ -59,19 +73,15 @@ class Config:
     SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
     FERNET_KEY = env("FERNET_KEY", "")  # comma-separated, newest first (MultiFernet)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'bilimbot.db'}")
-    # hide_parameters: a failed statement's error (and so the log) never shows the values bound
-    # to it, which are customers' messages, tokens or password hashes.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}  # noqa: RUF012
     # Connections per process (PostgreSQL): the answering threads hold one only between calls.
     DB_POOL_SIZE = env("DB_POOL_SIZE", 10, int)
     DB_MAX_OVERFLOW = env("DB_MAX_OVERFLOW", 20, int)
-    if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-        SQLALCHEMY_ENGINE_OPTIONS = {
-            "pool_pre_ping": True,
-            "hide_parameters": True,
-            "pool_size": DB_POOL_SIZE,
-            "max_overflow": DB_MAX_OVERFLOW,
-        }
+    # psycopg 3 prepares a statement a connection has run this many times; 0 never does (for a
+    # PgBouncer in transaction mode, where a connection's prepared statements are not its own).
+    DB_PREPARE_THRESHOLD = env("DB_PREPARE_THRESHOLD", 5, int)
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(
+        SQLALCHEMY_DATABASE_URI, DB_POOL_SIZE, DB_MAX_OVERFLOW, DB_PREPARE_THRESHOLD
+    )
     # `or`: an empty value copied from .env.example means the default.
     INSTANCE_DIR = env("INSTANCE_DIR") or str(BASE_DIR / "instance")
     UPLOAD_DIR = env("UPLOAD_DIR") or str(BASE_DIR / "instance" / "uploads")
@@ -246,6 +256,12 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"  # noqa: S105 (tests only)
     FERNET_KEY = "YXJlLXRoZS10ZXN0cy1rZXktMzItYnl0ZXMtbG9uZyE="
     SQLALCHEMY_DATABASE_URI = normalize_db_url(env("TEST_DATABASE_URL") or "sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(
+        SQLALCHEMY_DATABASE_URI,
+        Config.DB_POOL_SIZE,
+        Config.DB_MAX_OVERFLOW,
+        Config.DB_PREPARE_THRESHOLD,
+    )
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"

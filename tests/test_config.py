@@ -3,7 +3,7 @@
 import pytest
 
 import config
-from config import DEV_SECRET_KEY, ProductionConfig, env, normalize_db_url
+from config import DEV_SECRET_KEY, ProductionConfig, engine_options, env, normalize_db_url
 
 
 @pytest.mark.parametrize(
@@ -141,3 +141,18 @@ def test_env_example_lists_every_variable_the_code_reads():
         read |= set(re.findall(r"os\.environ\[\"([A-Z][A-Z0-9_]*)\"\]", text))
     read |= {"CHROMIUM_PATH"}  # read by tests/e2e/conftest.py for browser tests
     assert sorted(read - listed) == []
+
+
+def test_postgresql_gets_a_pool_and_prepared_statements_and_zero_turns_them_off():
+    pg = engine_options("postgresql+psycopg://u@h/db", 10, 20, 5)
+    assert pg["pool_size"] == 10 and pg["max_overflow"] == 20
+    assert pg["connect_args"] == {"prepare_threshold": 5}
+    assert pg["hide_parameters"] and pg["pool_pre_ping"]
+    # 0: never prepare (a PgBouncer in transaction mode)
+    assert engine_options("postgresql+psycopg://u@h/db", 10, 20, 0)["connect_args"] == {
+        "prepare_threshold": None
+    }
+    assert engine_options("sqlite:///x.db", 10, 20, 5) == {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+    }
