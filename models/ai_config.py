@@ -138,13 +138,18 @@ class Setting(db.Model):
 
     @classmethod
     def put(cls, key: str, value: str) -> None:
+        """Set a key: one upsert, so answering threads noting the same platform error at once
+        never collide on the primary key (a plain INSERT of a key read as absent did)."""
         rows = cls._all()
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = cls(key=key, value=value)
-            db.session.add(row)
-        else:
-            row.value = value
+        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
+        now = utcnow()
+        statement = dialect.insert(cls).values(key=key, value=value, updated_at=now)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["key"], set_={"value": value, "updated_at": now}
+            )
+        )
+        rows[key] = db.session.get(cls, key, populate_existing=True)
 
 
 class PlatformAI:
