@@ -57,13 +57,16 @@ def _claimable(now):
 
 
 def claim(limit: int, owner: str | None = None, conversation_id: int | None = None) -> list[Claim]:
-    """Take up to `limit` conversations with unanswered messages (oldest lease first); commits."""
+    """Take up to `limit` conversations with unanswered messages; commits. Those whose lease
+    ran out come first, oldest first (a dead worker's, or a refused reply's retry time come:
+    their messages have waited longest), then the others by id; under a backlog of new
+    conversations a stranded one would otherwise wait behind all of them."""
     owner = owner or worker_id()
     now = utcnow()
     candidates = select(Conversation.id).where(_claimable(now))
     if conversation_id is not None:
         candidates = candidates.where(Conversation.id == conversation_id)
-    candidates = candidates.order_by(Conversation.lease_until.nulls_first(), Conversation.id)
+    candidates = candidates.order_by(Conversation.lease_until.nulls_last(), Conversation.id)
     candidates = candidates.limit(limit)
     if db.engine.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)

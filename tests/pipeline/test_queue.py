@@ -146,6 +146,25 @@ def test_a_worker_that_lost_its_lease_sends_nothing(app, fakes, shop):
     assert tg.sent_messages(chat_id=8080) == []
 
 
+def test_a_dead_workers_conversation_is_claimed_before_a_backlog_of_new_ones(app, fakes, shop):
+    """Under a backlog, a stranded conversation (its lease ran out) is taken first: its
+    messages have waited longest (the 50,000-message run let such ones grow too old)."""
+    with app.app_context():
+        new = [_conversation(shop.id, f"77{i}") for i in range(3)]
+        stranded = _conversation(shop.id, "7799")
+        for i, conv in enumerate([*new, stranded]):
+            _store(conv, f"77{i}01", "Ish vaqti qanday?")
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id == stranded.id)
+            .values(lease_owner="dead-worker", lease_until=utcnow() - timedelta(seconds=5))
+        )
+        db.session.commit()
+        first = queue.claim(1)
+        assert [c.conversation_id for c in first] == [stranded.id]
+        assert [c.conversation_id for c in queue.claim(5)] == [c.id for c in new]
+
+
 def test_one_failing_message_does_not_hold_up_the_next(app, fakes, shop, monkeypatch):
     tg, _ = fakes
     real = worker._answer_and_send
