@@ -62,6 +62,18 @@ def engine_options(url: str, pool_size: int, max_overflow: int, prepare_threshol
     return options
 
 
+def config_engine_options(config) -> dict:
+    """The engine options an app's configuration asks for: its own, or those of its URI."""
+    if config.get("SQLALCHEMY_ENGINE_OPTIONS") is not None:
+        return config["SQLALCHEMY_ENGINE_OPTIONS"]
+    return engine_options(
+        config["SQLALCHEMY_DATABASE_URI"],
+        config["DB_POOL_SIZE"],
+        config["DB_MAX_OVERFLOW"],
+        config["DB_PREPARE_THRESHOLD"],
+    )
+
+
 def database_url(default: str) -> str:
     """DATABASE_URL (normalised), or the default."""
     return normalize_db_url(env("DATABASE_URL") or default)
@@ -79,9 +91,9 @@ class Config:
     # psycopg 3 prepares a statement a connection has run this many times; 0 never does (for a
     # PgBouncer in transaction mode, where a connection's prepared statements are not its own).
     DB_PREPARE_THRESHOLD = env("DB_PREPARE_THRESHOLD", 5, int)
-    SQLALCHEMY_ENGINE_OPTIONS = engine_options(
-        SQLALCHEMY_DATABASE_URI, DB_POOL_SIZE, DB_MAX_OVERFLOW, DB_PREPARE_THRESHOLD
-    )
+    # None: create_app derives them from the URI the app really uses (config_engine_options),
+    # so a subclass that only changes SQLALCHEMY_DATABASE_URI gets the options of its database.
+    SQLALCHEMY_ENGINE_OPTIONS: dict | None = None
     # `or`: an empty value copied from .env.example means the default.
     INSTANCE_DIR = env("INSTANCE_DIR") or str(BASE_DIR / "instance")
     UPLOAD_DIR = env("UPLOAD_DIR") or str(BASE_DIR / "instance" / "uploads")
@@ -256,12 +268,6 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"  # noqa: S105 (tests only)
     FERNET_KEY = "YXJlLXRoZS10ZXN0cy1rZXktMzItYnl0ZXMtbG9uZyE="
     SQLALCHEMY_DATABASE_URI = normalize_db_url(env("TEST_DATABASE_URL") or "sqlite://")
-    SQLALCHEMY_ENGINE_OPTIONS = engine_options(
-        SQLALCHEMY_DATABASE_URI,
-        Config.DB_POOL_SIZE,
-        Config.DB_MAX_OVERFLOW,
-        Config.DB_PREPARE_THRESHOLD,
-    )
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"

@@ -9,7 +9,7 @@ import sys
 from flask import Flask
 from flask_babel import gettext
 
-from config import Config, ProductionConfig, config_from_env
+from config import Config, ProductionConfig, config_engine_options, config_from_env
 from core.proxy import TrustedProxyFix
 from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from kb.extract.errors import set_translator
@@ -40,6 +40,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         config_class.validate()
     app = Flask(__name__)
     app.config.from_object(config_class)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_engine_options(app.config)
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)

@@ -156,3 +156,19 @@ def test_postgresql_gets_a_pool_and_prepared_statements_and_zero_turns_them_off(
         "pool_pre_ping": True,
         "hide_parameters": True,
     }
+
+
+def test_an_app_on_sqlite_gets_sqlite_options_whatever_its_config_class_inherits(tmp_path):
+    from config import TestingConfig
+    from main import create_app
+
+    class OnSqlite(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'x.db'}"
+        DB_PREPARE_THRESHOLD = 7
+
+    class OnPostgres(OnSqlite):
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://u@127.0.0.1:9/none"
+
+    assert "connect_args" not in create_app(OnSqlite).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    options = create_app(OnPostgres).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"prepare_threshold": 7}
