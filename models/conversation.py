@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
     select,
     true,
 )
@@ -89,6 +90,9 @@ class Conversation(db.Model):
     answer_gen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Since when its oldest unanswered message waits (set when it becomes pending, cleared on
+    # release): claims take the longest-waiting conversations first.
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The customer asked for a person: shown to the owner until they reply or clear it.
     needs_human_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # When the owner last opened it: unread while the customer has written since.
@@ -145,6 +149,7 @@ class Conversation(db.Model):
         both move the generation on."""
         self.answer_pending = true()
         self.answer_gen = Conversation.answer_gen + 1
+        self.pending_since = func.coalesce(Conversation.pending_since, utcnow())
 
     def window_open(self, now: datetime | None = None) -> bool:
         """Whether a free-form message may be sent now (Meta's 24-hour customer-service window)."""

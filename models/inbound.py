@@ -17,7 +17,7 @@ from models.base import utcnow
 # What note_conversation writes (reloaded on a conversation already in the session).
 NOTED_COLUMNS = [
     "last_message_at", "last_inbound_at", "customer_name", "message_count", "answer_pending",
-    "answer_gen",
+    "answer_gen", "pending_since",
 ]  # fmt: skip
 
 
@@ -171,6 +171,7 @@ def _note_conversation(table: Table, columns: tuple[str, ...], answer: bool):
     if answer:
         values["answer_pending"] = true()
         values["answer_gen"] = c.answer_gen + 1
+        values["pending_since"] = func.coalesce(c.pending_since, values["last_message_at"])
     return update(table).where(c.id == bindparam("p_row_id")).values(values)
 
 
@@ -206,6 +207,7 @@ def _store_known(conversations: Table, messages: Table, columns: tuple[str, ...]
             message_count=c.message_count + 1,
             answer_pending=true(),
             answer_gen=c.answer_gen + 1,
+            pending_since=func.coalesce(c.pending_since, now),
         )
         .returning(c.id)
         .cte("noted")

@@ -57,16 +57,16 @@ def _claimable(now):
 
 
 def claim(limit: int, owner: str | None = None, conversation_id: int | None = None) -> list[Claim]:
-    """Take up to `limit` conversations with unanswered messages; commits. Those whose lease
-    ran out come first, oldest first (a dead worker's, or a refused reply's retry time come:
-    their messages have waited longest), then the others by id; under a backlog of new
-    conversations a stranded one would otherwise wait behind all of them."""
+    """Take up to `limit` conversations with unanswered messages, those waiting longest first
+    (`pending_since`: a dead worker's, a refused reply's once its retry time has come, and new
+    customers alike); commits. In id order, under a backlog, conversations that kept getting
+    messages were served again and again while newer ones waited past the answering limit."""
     owner = owner or worker_id()
     now = utcnow()
     candidates = select(Conversation.id).where(_claimable(now))
     if conversation_id is not None:
         candidates = candidates.where(Conversation.id == conversation_id)
-    candidates = candidates.order_by(Conversation.lease_until.nulls_last(), Conversation.id)
+    candidates = candidates.order_by(Conversation.pending_since.nulls_last(), Conversation.id)
     candidates = candidates.limit(limit)
     if db.engine.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
@@ -121,7 +121,7 @@ def release(held: Claim, owner: str | None = None) -> int | None:
             Conversation.lease_owner == owner,
             Conversation.answer_gen == held.gen,
         )
-        .values(answer_pending=False, lease_owner=None, lease_until=None)
+        .values(answer_pending=False, lease_owner=None, lease_until=None, pending_since=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     if done:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from extensions import db
 from models.base import utcnow
@@ -38,7 +38,11 @@ def requeue_stale(now=None) -> dict:
     remarked = db.session.execute(
         update(Conversation)
         .where(Conversation.id.in_(orphans), Conversation.answer_pending.is_(False))
-        .values(answer_pending=True, answer_gen=Conversation.answer_gen + 1)
+        .values(
+            answer_pending=True,
+            answer_gen=Conversation.answer_gen + 1,
+            pending_since=func.coalesce(Conversation.pending_since, now),
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     ids = db.session.scalars(

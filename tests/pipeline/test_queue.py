@@ -154,15 +154,37 @@ def test_a_dead_workers_conversation_is_claimed_before_a_backlog_of_new_ones(app
         stranded = _conversation(shop.id, "7799")
         for i, conv in enumerate([*new, stranded]):
             _store(conv, f"77{i}01", "Ish vaqti qanday?")
-        db.session.execute(
+        db.session.execute(  # held by a worker that died; its message waits since before
             update(Conversation)
             .where(Conversation.id == stranded.id)
-            .values(lease_owner="dead-worker", lease_until=utcnow() - timedelta(seconds=5))
+            .values(
+                lease_owner="dead-worker",
+                lease_until=utcnow() - timedelta(seconds=5),
+                pending_since=utcnow() - timedelta(seconds=60),
+            )
         )
         db.session.commit()
         first = queue.claim(1)
         assert [c.conversation_id for c in first] == [stranded.id]
         assert [c.conversation_id for c in queue.claim(5)] == [c.id for c in new]
+
+
+def test_a_new_customer_waiting_longer_is_claimed_before_an_older_conversation(app, fakes, shop):
+    """Claims follow the wait, not the conversation's age: an old chat that keeps writing must
+    not be served again and again while a new customer's first message waits."""
+    with app.app_context():
+        old = _conversation(shop.id, "7601")
+        _store(old, "760101", "Salom")
+        db.session.commit()
+        assert worker.answer_conversation(old.id) == 1  # answered and released
+        newcomer = _conversation(shop.id, "7602")
+        _store(newcomer, "760201", "Ish vaqti qanday?")
+        db.session.commit()
+        _store(old, "760102", "Yana bir savol")  # written after the newcomer's message
+        db.session.commit()
+        assert old.id < newcomer.id
+        assert [c.conversation_id for c in queue.claim(1)] == [newcomer.id]
+        assert [c.conversation_id for c in queue.claim(1)] == [old.id]
 
 
 def test_one_failing_message_does_not_hold_up_the_next(app, fakes, shop, monkeypatch):
