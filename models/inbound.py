@@ -70,7 +70,7 @@ def store_for_known_conversation(
     values = _message_values(key[0], key[1], key[2], message)
     now = utcnow()
     sent = message.get("sent_at") or now
-    bound = _bound(values) | {f"k_{k}": v for k, v in zip(_KEY, key, strict=True)}
+    bound = _bound(values) | _key_bound(key)
     bound |= {"c_now": now, "c_sent": sent, "c_name": (customer_name or "")[:200] or None}
     statement = _store_known(
         db.metadata.tables["conversations"], db.metadata.tables["messages"], tuple(values)
@@ -87,17 +87,31 @@ def find_or_create_conversation(key: tuple[int, str, str, str], customer_name: s
     is none: INSERT … ON CONFLICT DO NOTHING RETURNING, so two first messages of one customer
     delivered at once need no savepoint (the loser reads the winner's row)."""
     table = db.metadata.tables["conversations"]
-    bound = {f"k_{k}": v for k, v in zip(_KEY, key, strict=True)}
-    row = db.session.execute(_find_conversation(table), bound).first()
-    if row is not None:
-        return tuple(row)
+    row = db.session.execute(_find_conversation(table), _key_bound(key)).first()
+    return tuple(row) if row is not None else create_conversation(key, customer_name)
+
+
+def create_conversation(key: tuple[int, str, str, str], customer_name: str | None):
+    """As find_or_create_conversation, for a caller that just saw there is none: the INSERT
+    first, the read only when a concurrent delivery created it meanwhile."""
+    table = db.metadata.tables["conversations"]
     name = (customer_name or "")[:200] or None
     created = db.session.scalar(
-        _create_conversation(table, db.engine.dialect.name), bound | {"k_customer_name": name}
+        _create_conversation(table, db.engine.dialect.name),
+        _key_bound(key) | {"k_customer_name": name},
     )
     if created is not None:
         return created, name, None
-    return tuple(db.session.execute(_find_conversation(table), bound).one())  # a race lost
+    return tuple(db.session.execute(_find_conversation(table), _key_bound(key)).one())
+
+
+def _key_bound(key: tuple[int, str, str, str]) -> dict:
+    return {f"k_{k}": v for k, v in zip(_KEY, key, strict=True)}
+
+
+def _by_key(c):
+    """WHERE a conversation is the one of the bound key (k_user_id, k_platform, …)."""
+    return [c[k] == bindparam(f"k_{k}", type_=c[k].type) for k in _KEY]
 
 
 def note_conversation(
@@ -178,11 +192,7 @@ def _note_conversation(table: Table, columns: tuple[str, ...], answer: bool):
 @cache
 def _store_known(conversations: Table, messages: Table, columns: tuple[str, ...]):
     c, m = conversations.c, messages.c
-    conv = (
-        select(c.id)
-        .where(*(c[k] == bindparam(f"k_{k}", type_=c[k].type) for k in _KEY))
-        .cte("conv")
-    )
+    conv = select(c.id).where(*_by_key(c)).cte("conv")
     inserted = (
         postgresql.insert(messages)
         .from_select(
@@ -221,9 +231,7 @@ def _store_known(conversations: Table, messages: Table, columns: tuple[str, ...]
 @cache
 def _find_conversation(table: Table):
     c = table.c
-    return select(c.id, c.customer_name, c.last_inbound_at).where(
-        *(c[k] == bindparam(f"k_{k}", type_=c[k].type) for k in _KEY)
-    )
+    return select(c.id, c.customer_name, c.last_inbound_at).where(*_by_key(c))
 
 
 @cache

@@ -65,7 +65,7 @@ def _store_message(user_id: int, account_ref: str, customer: str, event: Inbound
     )
     folded = inbound.store_for_known_conversation(key, fields, event.sender_name)
     if folded is not None and folded[0] is None:  # PostgreSQL, the customer's first message
-        inbound.find_or_create_conversation(key, event.sender_name)
+        inbound.create_conversation(key, event.sender_name)
         folded = inbound.store_for_known_conversation(key, fields, event.sender_name)
     if folded is not None:
         conv_id, message_id = folded
