@@ -84,20 +84,14 @@ class OwnerAnswer(db.Model):
         return count, newest or 0, str(changed or "")
 
     @classmethod
-    def questions_of(cls, user_id: int) -> list[tuple[int, str]]:
-        """(id, question) of the owner's pairs, newest first."""
+    def questions_of(cls, user_id: int) -> list[tuple[int, str, str | None]]:
+        """(id, question, its language) of the owner's pairs, newest first."""
         rows = db.session.execute(
-            select(cls.id, cls.question).where(cls.user_id == user_id).order_by(cls.id.desc())
+            select(cls.id, cls.question, cls.language)
+            .where(cls.user_id == user_id)
+            .order_by(cls.id.desc())
         )
         return [tuple(row) for row in rows]
-
-    @classmethod
-    def languages_for(cls, user_id: int) -> list[str]:
-        """The languages the owner's pair questions are written in."""
-        rows = db.session.scalars(
-            select(cls.language).where(cls.user_id == user_id, cls.language.is_not(None)).distinct()
-        ).all()
-        return sorted(rows)
 
 
 class KnowledgeGap(db.Model):
@@ -168,8 +162,9 @@ class KnowledgeGap(db.Model):
                 "resolved_at": None,
                 "answer_id": None,
             },
-        ).returning(cls.id)
-        gap = db.session.get(cls, db.session.scalar(statement), populate_existing=True)
+        ).returning(cls)
+        # The row as the upsert left it, in the session (an ORM upsert: no second read).
+        gap = db.session.scalars(statement, execution_options={"populate_existing": True}).one()
         if platform not in gap.platforms:
             gap.channels = ",".join([*gap.platforms, platform])[:64]
         return gap

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from ai import AIError, AIRequest
+from ai import AIError, AIRequest, ProviderSettings
 from extensions import db
 from kb.index import FALLBACK, Readings
 from kb.service import Passage, index_for, search_fused
@@ -226,12 +226,14 @@ def answer(conversation: Conversation, text: str, cfg: AIConfig | None = None) -
                 gap=gap,
             )
         kb = KnowledgeBase.active_for(conversation.user_id)
-        attempts = providers.attempts(cfg)
+        owner = providers.owner_settings(cfg)
+        attempts = providers.attempts(cfg, owner)
+        pairs = owner_answers.pairs_of(conversation.user_id)
         translations: dict[str, str] = {}
-        if attempts and (languages := owner_answers.languages(kb, conversation.user_id)):
+        if attempts and (languages := owner_answers.languages(kb, pairs)):
             translations = translate(attempts[0], text, targets_for(text, languages))
         readings = _readings(kb, conversation, text, translations)
-        pair = owner_answers.best_match(conversation.user_id, readings)
+        pair = pairs.best_match(readings) if pairs is not None else None
         passages = gather_passages(kb, conversation, text, translations)
         if pair is not None:
             found = Found(pair.answer, owner=True)
@@ -242,7 +244,9 @@ def answer(conversation: Conversation, text: str, cfg: AIConfig | None = None) -
         # End the read transaction: the connection goes back to the pool while the provider
         # answers (seconds), so answering threads need no connection each.
         db.session.commit()
-        return _answer_with_providers(cfg, request, found, passages, language, script, text)
+        return _answer_with_providers(
+            cfg, (owner, attempts), request, found, passages, language, script, text
+        )
     except Exception as exc:  # the customer still gets an apology; the error is stored
         log.exception("answer engine failed for conversation %s", conversation.id)
         return EngineReply(
@@ -272,6 +276,7 @@ def _offline(
 
 def _answer_with_providers(
     cfg: AIConfig,
+    chosen: tuple[ProviderSettings | None, list[ProviderSettings]],
     request: AIRequest,
     found: Found,
     passages: list[Passage],
@@ -279,8 +284,8 @@ def _answer_with_providers(
     script: str = "latn",
     question: str = "",
 ) -> EngineReply:
-    owner = providers.owner_settings(cfg)
-    for settings in providers.attempts(cfg, owner):
+    owner, attempts = chosen  # the owner's own key (or None), and what to try in order
+    for settings in attempts:
         is_owner = settings is owner
         try:
             result = providers.call(settings, request)

@@ -29,7 +29,7 @@ from text.match import content_words
 PASSAGE_BUDGET = 2500
 CANDIDATES = 40  # hits of each reading scored exactly
 _CACHE_SIZE = 256  # owners' indexes kept per process (a pair's question is at most 500 chars)
-_CACHE: OrderedDict[tuple, tuple[RetrievalIndex, list[tuple[int, str]]]] = OrderedDict()
+_CACHE: OrderedDict[tuple, Pairs] = OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -46,9 +46,34 @@ class Match:
         return Passage(self.pair_id, -1, text, self.score, source="owner")
 
 
-def _indexed(user_id: int) -> tuple[RetrievalIndex, list[tuple[int, str]]] | None:
-    """The owner's pair questions, indexed, with (id, question) by index position; None when
-    the owner has no pairs."""
+@dataclass(frozen=True)
+class Pairs:
+    """An owner's pair questions, indexed once per version: (id, question) by index position,
+    and the languages they are written in (what a question is translated into)."""
+
+    index: RetrievalIndex
+    rows: list[tuple[int, str]]
+    languages: list[str]
+
+    def best_match(self, readings: list[str]) -> Match | None:
+        """The pair that best matches any reading of the question, or None; an equal score
+        keeps the most recent pair (the latest correction)."""
+        readings = [r for r in readings if (r or "").strip()]
+        if not readings:
+            return None
+        # Searched by the words text.alike compares, without the fillers ("bormi", "сколько").
+        queries = [" ".join(w.surface for w in content_words(r)) for r in readings]
+        candidates = {i for q in queries for i, _ in self.index.search(q, CANDIDATES)}
+        rows = self.rows
+        scored = [(max(score(r, rows[i][1]) for r in readings), rows[i][0]) for i in candidates]
+        found, pair_id = max(scored, default=(0.0, 0))
+        pair = db.session.get(OwnerAnswer, pair_id) if found > 0 else None
+        return Match(pair.id, pair.question, pair.answer, found) if pair is not None else None
+
+
+def pairs_of(user_id: int) -> Pairs | None:
+    """The owner's pairs, indexed (kept per process and version: one aggregate query), or None
+    when the owner has none."""
     version = OwnerAnswer.version(user_id)
     if not version[0]:
         return None
@@ -58,7 +83,11 @@ def _indexed(user_id: int) -> tuple[RetrievalIndex, list[tuple[int, str]]] | Non
             _CACHE.move_to_end(key)
             return _CACHE[key]
     rows = OwnerAnswer.questions_of(user_id)
-    entry = (RetrievalIndex.build([q for _, q in rows]), rows)
+    entry = Pairs(
+        RetrievalIndex.build([q for _, q, _ in rows]),
+        [(pair_id, q) for pair_id, q, _ in rows],
+        sorted({lang for _, _, lang in rows if lang}),
+    )
     with _LOCK:
         for old in [k for k in _CACHE if k[0] == user_id]:
             del _CACHE[old]  # an older version of this owner's pairs
@@ -69,20 +98,10 @@ def _indexed(user_id: int) -> tuple[RetrievalIndex, list[tuple[int, str]]] | Non
 
 
 def best_match(user_id: int, readings: list[str]) -> Match | None:
-    """The owner's pair that best matches any reading of the question, or None; an equal score
-    keeps the most recent pair (the latest correction)."""
+    """The owner's pair that best matches any reading of the question, or None."""
     readings = [r for r in readings if (r or "").strip()]
-    indexed = _indexed(user_id) if readings else None
-    if indexed is None:
-        return None
-    index, rows = indexed
-    # Searched by the words text.alike compares, without the fillers ("bormi", "сколько").
-    queries = [" ".join(w.surface for w in content_words(r)) for r in readings]
-    candidates = {i for q in queries for i, _ in index.search(q, CANDIDATES)}
-    scored = [(max(score(r, rows[i][1]) for r in readings), rows[i][0]) for i in candidates]
-    found, pair_id = max(scored, default=(0.0, 0))
-    pair = db.session.get(OwnerAnswer, pair_id) if found > 0 else None
-    return Match(pair.id, pair.question, pair.answer, found) if pair is not None else None
+    pairs = pairs_of(user_id) if readings else None
+    return pairs.best_match(readings) if pairs is not None else None
 
 
 def clear_cache() -> None:
@@ -91,10 +110,10 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def languages(kb: KnowledgeBase | None, user_id: int) -> list[str]:
+def languages(kb: KnowledgeBase | None, pairs: Pairs | None) -> list[str]:
     """The languages to translate a question into: the knowledge base's and the owner's pairs'."""
     langs = kb.main_languages() if kb is not None else []
-    return langs + [lang for lang in OwnerAnswer.languages_for(user_id) if lang not in langs]
+    return langs + [lang for lang in (pairs.languages if pairs else []) if lang not in langs]
 
 
 def first(pair: Match | None, passages: list[Passage]) -> list[Passage]:

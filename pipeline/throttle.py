@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from extensions import db
 from models.ai_config import AIUsage, PlatformAI, Setting
@@ -29,29 +29,35 @@ OWNER_LIMITED = "rate limited: more than {n} AI answers for this business in an 
 QUOTA_REACHED = "the platform AI key's daily quota ({n} answers) is used up: answering offline"
 
 
-def _ai_replies(where, since: datetime) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Message)
-        .where(
-            where,
+def _ai_replies(conv: Conversation, now: datetime) -> tuple[int, int]:
+    """The AI's replies to this customer in the last minute and for this owner in the last
+    hour, counted in one query (the owner's hour holds the customer's minute)."""
+    recent = Message.created_at >= now - CUSTOMER_WINDOW
+    to_customer, for_owner = db.session.execute(
+        select(
+            func.count().filter(and_(Message.conversation_id == conv.id, recent)),
+            func.count(),
+        ).where(
+            Message.user_id == conv.user_id,
             Message.direction == "out",
-            Message.created_at >= since,
+            Message.created_at >= now - OWNER_WINDOW,
             Message.provider.in_(AI_PROVIDERS),
         )
-    )
+    ).one()
+    return to_customer, for_owner
 
 
 def over_limit(conv: Conversation) -> tuple[str, timedelta] | None:
     """Why the next question of this conversation may not go to the AI now (the reason and its
     window), or None when it may."""
-    cfg, now = current_app.config, utcnow()
+    cfg = current_app.config
     per_customer, per_owner = cfg["AI_CUSTOMER_PER_MINUTE"], cfg["AI_OWNER_PER_HOUR"]
-    if per_customer and (
-        _ai_replies(Message.conversation_id == conv.id, now - CUSTOMER_WINDOW) >= per_customer
-    ):
+    if not (per_customer or per_owner):
+        return None
+    to_customer, for_owner = _ai_replies(conv, utcnow())
+    if per_customer and to_customer >= per_customer:
         return CUSTOMER_LIMITED.format(n=per_customer), CUSTOMER_WINDOW
-    if per_owner and _ai_replies(Message.user_id == conv.user_id, now - OWNER_WINDOW) >= per_owner:
+    if per_owner and for_owner >= per_owner:
         return OWNER_LIMITED.format(n=per_owner), OWNER_WINDOW
     return None
 

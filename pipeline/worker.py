@@ -14,6 +14,8 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from channels.telegram import parse_language_callback
 from core.tasks import task
@@ -66,12 +68,13 @@ def _work(held: queue.Claim) -> None:
     conv_id = held.conversation_id
     while True:
         settle.take_over(conv_id)
-        while (msg_id := _next_waiting(conv_id)) is not None:
-            db.session.expire_all()  # what the owner or another request changed meanwhile
-            if not _start(msg_id, conv_id):
+        while (waiting := _next_waiting(conv_id)) is not None:
+            msg, owner, cfg = waiting
+            msg_id = msg.id
+            if not _start(msg, conv_id):
                 return  # the lease went to another worker: it answers the rest
             try:
-                _handle(db.session.get(Message, msg_id))
+                _handle(msg, owner, cfg)
             except (queue.LeaseLost, queue.Deferred):
                 raise
             except Exception as exc:
@@ -100,9 +103,16 @@ def _failed(message_id: int, exc: Exception) -> None:
     db.session.commit()
 
 
-def _next_waiting(conv_id: int) -> int | None:
-    return db.session.scalar(
-        select(Message.id)
+def _next_waiting(conv_id: int) -> tuple[Message, User | None, AIConfig | None] | None:
+    """The conversation's oldest unanswered message with its conversation, owner and the
+    owner's AI settings, read afresh in one query (what the owner or another request changed
+    meanwhile is seen)."""
+    db.session.expire_all()
+    row = db.session.execute(
+        select(Message, User, AIConfig)
+        .options(joinedload(Message.conversation))
+        .outerjoin(User, User.id == Message.user_id)
+        .outerjoin(AIConfig, AIConfig.user_id == Message.user_id)
         .where(
             Message.conversation_id == conv_id,
             Message.direction == "in",
@@ -110,10 +120,11 @@ def _next_waiting(conv_id: int) -> int | None:
         )
         .order_by(Message.id)
         .limit(1)
-    )
+    ).first()
+    return None if row is None else tuple(row)
 
 
-def _start(message_id: int, conv_id: int) -> bool:
+def _start(msg: Message, conv_id: int) -> bool:
     """Mark the message as being answered, if this worker still holds the conversation. The
     mark is committed with the first write that matters (before the AI call, or with the reply
     recorded before it is sent): a crash before then leaves it waiting, and it is answered."""
@@ -122,10 +133,11 @@ def _start(message_id: int, conv_id: int) -> bool:
         return False
     db.session.execute(
         update(Message)
-        .where(Message.id == message_id, Message.status == "received")
+        .where(Message.id == msg.id, Message.status == "received")
         .values(status="processing")
         .execution_options(synchronize_session=False)
     )
+    set_committed_value(msg, "status", "processing")
     return True
 
 
@@ -143,11 +155,10 @@ def _send(conv: Conversation, text: str, *, reply_to: Message, status: str | Non
     return out
 
 
-def _handle(msg: Message) -> None:
+def _handle(msg: Message, owner: User | None, cfg: AIConfig | None) -> None:
     """Decide what one claimed message gets, do it, and commit."""
     conv = msg.conversation
-    owner = db.session.get(User, conv.user_id)
-    cfg = AIConfig.for_user(conv.user_id)
+    cfg = cfg or AIConfig.for_user(conv.user_id)
     max_age = timedelta(seconds=current_app.config["INBOUND_MAX_AGE_SECONDS"])
     if owner is None or not owner.can_be_served:
         msg.status = "not_served"
@@ -240,10 +251,12 @@ def _answer_and_send(
     if reply.gap:
         note_gap(conv, KnowledgeGap.record(conv.user_id, reply.gap, conv.platform))
     remember_language(conv, question, reply.language)
-    msg.language = reply.language
     msg.error = reply.error
     status = "answered" if reply.status == "answered" else "failed"
-    out = _send(conv, reply.text, reply_to=msg, engine=reply, status=status)
+    try:
+        out = _send(conv, reply.text, reply_to=msg, engine=reply, status=status)
+    finally:
+        msg.language = reply.language  # written with the question's status, not before
     if reply.status == "failed":
         conv.failed_count = (conv.failed_count or 0) + 1
     log.info(
