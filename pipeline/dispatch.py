@@ -2,7 +2,8 @@
 
 - Tests (`TASKS_EAGER`): the webhook answers its conversations inline, after its commit.
 - With `REDIS_URL`: the RQ workers (worker.AnsweringWorker: long-lived, the app built once)
-  each run a dispatcher; a webhook enqueues one `wake` job so an idle one starts at once.
+  each run a dispatcher; a webhook enqueues a `wake` job, unless one is still queued, so an
+  idle one starts at once.
 - Otherwise: a dispatcher thread in every server process claims conversations from the database
   and answers them on a pool of I/O threads (AI and platform calls wait on the network, so the
   pool is sized for I/O, not for cores: `ANSWER_THREADS`). It renews the leases it holds, wakes
@@ -39,7 +40,8 @@ def notify(conversation_ids: Iterable[int]) -> None:
         return
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL") and not app.config.get("TASKS_EAGER"):
-        enqueue(wake, ids)
+        if _no_wake_pending(app):
+            enqueue(wake, ids)
     elif app.config.get("TASKS_EAGER"):
         for conv_id in ids:
             enqueue(answer_conversation, conv_id)
@@ -48,16 +50,42 @@ def notify(conversation_ids: Iterable[int]) -> None:
     # else the `flask messages work` processes find them at their next poll
 
 
+# One wake-up job waits in RQ at a time: a webhook whose wake-up finds one still queued adds
+# none (that job's dispatcher claims from the database, so it finds this message too). A job
+# lost with its worker holds the mark at most WAKE_PENDING_SECONDS; the dispatchers poll anyway.
+WAKE_KEY = "bilimbot:answer-wake-pending"
+WAKE_PENDING_SECONDS = 5
+# A plain `rq worker` (no dispatcher) answers at most this many conversations per wake-up job;
+# what arrives meanwhile has enqueued another.
+PLAIN_WORKER_BATCH = 100
+
+
+def _no_wake_pending(app: Flask) -> bool:
+    """Mark a wake-up job as queued; False when one already is (this webhook adds none)."""
+    from core.tasks import redis_connection
+
+    redis = redis_connection(app.config["REDIS_URL"])
+    return bool(redis.set(WAKE_KEY, "1", nx=True, ex=WAKE_PENDING_SECONDS))
+
+
 @task
 def wake(conversation_ids: list[int]) -> None:
     """Start answering at once: in an RQ worker its dispatcher claims the conversations; a
-    process without one (a plain `rq worker`) answers them itself."""
-    found = _DISPATCHERS.get(id(current_app._get_current_object()))
+    process without one (a plain `rq worker`) answers them, and whatever else waits, itself.
+    The mark goes first, so a message stored from now on enqueues a wake-up of its own."""
+    from core.tasks import redis_connection
+
+    app = current_app._get_current_object()
+    redis_connection(app.config["REDIS_URL"]).delete(WAKE_KEY)
+    found = _DISPATCHERS.get(id(app))
     if found is not None:
         found.wake()
         return
     for conv_id in conversation_ids:
         answer_conversation(conv_id)
+    for _ in range(PLAIN_WORKER_BATCH):  # the webhooks coalesced into this job
+        if not answer_conversation():
+            return
 
 
 class Dispatcher:

@@ -1,4 +1,5 @@
-"""RQ mode: webhooks enqueue one wake-up job, long-lived workers answer from the database queue."""
+"""RQ mode: webhooks enqueue a wake-up job (one at a time), long-lived workers answer from the
+database queue."""
 
 import time
 
@@ -40,7 +41,7 @@ def test_an_answering_worker_answers_from_its_own_threads(client, app, fakes, sh
     with configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/2", ANSWER_THREADS=4):
         _post(client, shop, (3101, 3102))
         queue = Queue("bilimbot", connection=connection)
-        assert queue.count == 2  # one wake-up per webhook, not the work itself
+        assert queue.count == 1  # one wake-up for both webhooks, not the work itself
         assert tg.sent_messages() == []  # the web process answers nothing in RQ mode
         try:
             worker.AnsweringWorker([queue], connection=connection).work(burst=True)
@@ -70,3 +71,23 @@ def test_a_plain_rq_worker_answers_the_woken_conversations_itself(
         rows,
         dispatch._DISPATCHERS,
     )  # two questions, one reply each
+
+
+def test_a_webhook_adds_no_wake_up_while_one_waits_and_one_again_once_it_ran(
+    client, app, fakes, shop, monkeypatch
+):
+    tg, _ = fakes
+    connection = _redis(monkeypatch)
+    monkeypatch.setattr(worker, "_APP", app)
+    with configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/4"):
+        queue = Queue("bilimbot", connection=connection)
+        _post(client, shop, (3301, 3302, 3303))  # three customers, three conversations
+        assert queue.count == 1
+        # A plain worker answers the woken conversation and the ones coalesced into its job.
+        SimpleWorker([queue], connection=connection).work(burst=True)
+        assert sorted(int(m["chat_id"]) for m in tg.sent_messages()) == [3301, 3302, 3303]
+        _post(client, shop, (3304,))  # the job ran: the next message wakes a worker again
+        assert queue.count == 1
+        SimpleWorker([queue], connection=connection).work(burst=True)
+    assert len(tg.sent_messages(chat_id=3304)) == 1
+    assert queue.count == 0
