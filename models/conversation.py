@@ -16,6 +16,7 @@ from sqlalchemy import (
     false,
     func,
     select,
+    text,
     true,
 )
 from sqlalchemy.exc import IntegrityError
@@ -61,7 +62,16 @@ class Conversation(db.Model):
         # get conversations of their own.
         UniqueConstraint("user_id", "platform", "account_ref", "customer_ref"),
         Index("ix_conversations_user_last", "user_id", "last_message_at"),
-        Index("ix_conversations_answer_pending", "answer_pending", "lease_until"),
+        # The answer queue: the waiting conversations, longest-waiting first (the claims'
+        # order). No lease column is indexed, so a claim or a lease renewal is an in-place
+        # update on PostgreSQL that writes no index (migration e8a4c6f2d9b1).
+        Index(
+            "ix_conversations_waiting",
+            "pending_since",
+            "id",
+            postgresql_where=text("answer_pending IS true"),
+            sqlite_where=text("answer_pending IS 1"),
+        ),
         # The inbox's unread count: the owner's conversations by their customer's last message.
         Index("ix_conversations_user_inbound", "user_id", "last_inbound_at"),
     )
@@ -70,11 +80,13 @@ class Conversation(db.Model):
     # The owner's conversations are found through the unique key and the indexes above, which
     # all lead with user_id: an index of its own would only cost every webhook's UPDATE.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    platform: Mapped[str] = mapped_column(String(16), index=True)
+    # platform and language have a few values each and every query on them also filters on the
+    # owner or a time window: no index of their own (each would cost every write of the row).
+    platform: Mapped[str] = mapped_column(String(16))
     account_ref: Mapped[str] = mapped_column(String(64))
     customer_ref: Mapped[str] = mapped_column(String(128))
     customer_name: Mapped[str | None] = mapped_column(String(200))
-    language: Mapped[str | None] = mapped_column(String(2), index=True)
+    language: Mapped[str | None] = mapped_column(String(2))
     script: Mapped[str | None] = mapped_column(String(4))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -210,7 +222,7 @@ class Message(db.Model):
     language: Mapped[str | None] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(12), index=True)
     error: Mapped[str | None] = mapped_column(String(1000))
-    provider: Mapped[str | None] = mapped_column(String(16), index=True)
+    provider: Mapped[str | None] = mapped_column(String(16))  # a few values: no index
     model: Mapped[str | None] = mapped_column(String(64))
     tokens_in: Mapped[int | None] = mapped_column(Integer)
     tokens_out: Mapped[int | None] = mapped_column(Integer)

@@ -74,11 +74,13 @@ def claim(limit: int, owner: str | None = None, conversation_id: int | None = No
         update(Conversation)
         .where(Conversation.id.in_(candidates.scalar_subquery()), _claimable(now))
         .values(lease_owner=owner, lease_until=now + timedelta(seconds=LEASE_SECONDS))
-        .returning(Conversation.id, Conversation.answer_gen)
+        .returning(Conversation.id, Conversation.answer_gen, Conversation.pending_since)
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    return [Claim(conv_id, gen) for conv_id, gen in rows]
+    # RETURNING comes in the order the rows were updated: put the longest wait first again.
+    rows = sorted(rows, key=lambda r: (r.pending_since is None, r.pending_since or now, r.id))
+    return [Claim(conv_id, gen) for conv_id, gen, _since in rows]
 
 
 def holds(conversation_id: int, owner: str | None = None) -> bool:
