@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
 from models.base import UTCDateTime, utcnow
-from text.alike import score
+from text.alike import scores
 from text.detect import detect
 from text.match import content_words
 
@@ -123,14 +123,23 @@ class KnowledgeGap(db.Model):
     @classmethod
     def alike(cls, user_id: int, question: str, open_only: bool = False) -> list[KnowledgeGap]:
         """The owner's recent gaps worded like the question (text.alike), most alike first."""
-        query = select(cls).where(cls.user_id == user_id)
+        ids = [gap_id for gap_id, _key in cls._alike(user_id, question, open_only)]
+        found = {g.id: g for g in db.session.scalars(select(cls).where(cls.id.in_(ids)))}
+        return [found[i] for i in ids if i in found]
+
+    @classmethod
+    def _alike(cls, user_id: int, question: str, open_only: bool = False) -> list[tuple]:
+        """(id, key) of the recent gaps worded like the question, most alike first: read as
+        plain columns (building GROUPING_WINDOW objects to score each was most of a record)."""
+        query = select(cls.id, cls.key, cls.question).where(cls.user_id == user_id)
         if open_only:
             query = query.where(cls.resolved_at.is_(None))
-        recent = db.session.scalars(
+        recent = db.session.execute(
             query.order_by(cls.last_asked_at.desc()).limit(GROUPING_WINDOW)
         ).all()
-        scored = [(score(question, gap.question), gap) for gap in recent]
-        return [gap for s, gap in sorted(scored, key=lambda x: -x[0]) if s > 0]
+        alike = scores(question, [said for _id, _key, said in recent])
+        scored = [(s, gap_id, key) for s, (gap_id, key, _said) in zip(alike, recent, strict=True)]
+        return [(gap_id, key) for s, gap_id, key in sorted(scored, key=lambda x: -x[0]) if s > 0]
 
     @classmethod
     def record(cls, user_id: int, question: str | None, platform: str) -> KnowledgeGap | None:
@@ -140,8 +149,8 @@ class KnowledgeGap(db.Model):
         key = gap_key(question or "")
         if not key:
             return None
-        group = cls.alike(user_id, question)
-        key = group[0].key if group else key
+        group = cls._alike(user_id, question)
+        key = group[0][1] if group else key
         now = utcnow()
         dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
         insert = dialect.insert(cls).values(

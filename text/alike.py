@@ -34,3 +34,21 @@ def score(asked: str, known: str) -> float:
     if forward < ASKED_SHARE or backward < KNOWN_SHARE:
         return 0.0
     return (forward + backward) / 2
+
+
+def scores(asked: str, known: list[str]) -> list[float]:
+    """score(asked, k) for each known question, the same figures, faster over many: a word
+    can only match one with the same surface, the same stem or the same first three letters,
+    so a known question with too few such words (the KNOWN_SHARE it must reach) is 0 at once."""
+    a = _words(asked or "")
+    if not a:
+        return [0.0] * len(known)
+    surfaces = {w.surface for w in a}
+    stems = {w.stem for w in a}
+    starts = {w.surface[:3] for w in a}
+    found = []
+    for text in known:
+        k = _words(text or "")
+        near = sum(w.surface in surfaces or w.stem in stems or w.surface[:3] in starts for w in k)
+        found.append(score(asked, text) if k and near / len(k) >= KNOWN_SHARE else 0.0)
+    return found
