@@ -41,7 +41,9 @@ class KnowledgeBase(db.Model):
     error: Mapped[str | None] = mapped_column(String(500))
     warnings_json: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    text: Mapped[str | None] = mapped_column(Text)
+    # The whole extracted text (up to ~18 M characters): loaded only where it is read (the
+    # upload page's preview), not with every answer's look at the active knowledge base.
+    text: Mapped[str | None] = mapped_column(Text, deferred=True)
     char_count: Mapped[int] = mapped_column(Integer, default=0)
     page_count: Mapped[int | None] = mapped_column(Integer)
     row_count: Mapped[int | None] = mapped_column(Integer)

@@ -31,6 +31,8 @@ def test_the_question_its_conversation_owner_and_settings_are_read_in_one_statem
 
     joined = [s for s in seen if s.startswith("SELECT messages.id") and "JOIN users" in s]
     assert joined and "JOIN ai_configs" in joined[0] and "JOIN conversations" in joined[0]
+    (kb,) = _reading(seen, "knowledge_bases")
+    assert "knowledge_bases.text" not in kb  # megabytes of extracted text, not read to answer
     for table in ("users", "ai_configs", "conversations"):
         assert not _reading(seen, table), table
     assert len(_reading(seen, "owner_answers")) == 1  # the pairs' version, for the languages too

@@ -56,6 +56,7 @@ def _active(app, user_id):
     with app.app_context():
         kb = KnowledgeBase.active_for(user_id)
         if kb is not None:
+            kb.text  # noqa: B018 -- deferred: read while the row is still in a session
             db.session.expunge(kb)
         return kb
 
