@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -67,6 +67,19 @@ class KnowledgeBase(db.Model):
     @classmethod
     def active_for(cls, user_id: int) -> KnowledgeBase | None:
         return db.session.scalar(select(cls).where(cls.user_id == user_id, cls.is_active.is_(True)))
+
+    PREVIEW_CHARS = 3000
+
+    def preview(self) -> str:
+        """The beginning of the extracted text (the upload page's preview), read alone."""
+        return (
+            db.session.scalar(
+                select(func.substr(KnowledgeBase.text, 1, self.PREVIEW_CHARS)).where(
+                    KnowledgeBase.id == self.id
+                )
+            )
+            or ""
+        )
 
     @classmethod
     def latest_upload_for(cls, user_id: int) -> KnowledgeBase | None:

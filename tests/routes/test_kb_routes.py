@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from werkzeug.datastructures import FileStorage
 
 from extensions import db
@@ -75,6 +75,30 @@ def test_upload_txt_extracts_chunks_and_shows_preview(client, app, owner):
     stored = Path(app.config["UPLOAD_DIR"]) / kb.stored_name
     assert stored.exists() and "narxlar" not in kb.stored_name
     assert not str(stored.resolve()).startswith(str((ROOT / "static").resolve()))
+
+
+def test_the_preview_is_the_texts_beginning_read_without_the_rest(client, app, owner):
+    lines = [f"Mahsulot {i:04d}: narxi {i * 1000} so'm, kafolat bir yil." for i in range(400)]
+    _upload(client, "katalog.txt", "\n".join(lines).encode())
+    kb = _active(app, owner.id)
+    assert kb.char_count > 3 * KnowledgeBase.PREVIEW_CHARS
+    seen = []
+    listen = lambda *args: seen.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        page = client.get("/knowledge-base/").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listen)
+    preview = html.unescape(page.split('id="kb-preview">')[1].split("</div>")[0])
+    assert preview.startswith("Mahsulot 0000") and preview.endswith("…")
+    assert "Mahsulot 0399" not in page
+    assert len(preview) <= KnowledgeBase.PREVIEW_CHARS + 1
+    # The page's reads of the knowledge base leave the whole text in the database.
+    reads = [s for s in seen if "FROM knowledge_bases" in s]
+    columns = [s.split(" FROM ")[0] + "," for s in reads]
+    assert reads and not [c for c in columns if re.search(r", knowledge_bases\.text,", c)]
 
 
 def test_test_search_shows_passages_for_a_question(client, owner):
