@@ -2,8 +2,8 @@
 
 - Tests (`TASKS_EAGER`): the webhook answers its conversations inline, after its commit.
 - With `REDIS_URL`: the RQ workers (worker.AnsweringWorker: long-lived, the app built once)
-  each run a dispatcher; a webhook enqueues a `wake` job, unless one is still queued, so an
-  idle one starts at once.
+  each run a dispatcher polling the database every 0.2 s; a webhook enqueues a `wake` job (at
+  most one a second) so an idle one starts at once.
 - Otherwise: a dispatcher thread in every server process claims conversations from the database
   and answers them on a pool of I/O threads (AI and platform calls wait on the network, so the
   pool is sized for I/O, not for cores: `ANSWER_THREADS`). It renews the leases it holds, wakes
@@ -50,37 +50,40 @@ def notify(conversation_ids: Iterable[int]) -> None:
     # else the `flask messages work` processes find them at their next poll
 
 
-# One wake-up job waits in RQ at a time: a webhook whose wake-up finds one still queued adds
-# none (that job's dispatcher claims from the database, so it finds this message too). A job
-# lost with its worker holds the mark at most WAKE_PENDING_SECONDS; the dispatchers poll anyway.
+# At most one wake-up job a second: a webhook that finds the mark set adds none. An answering
+# worker (worker.AnsweringWorker) polls the database every WORKER_POLL_SECONDS anyway, so a job
+# only spares an idle one that wait; at a few dozen messages a second one job per webhook cost
+# the workers more CPU (RQ's own bookkeeping of each job) than the answers. A plain `rq worker`
+# has no dispatcher and polls nothing: its job clears the mark first, so the next message
+# enqueues a job of its own.
 WAKE_KEY = "bilimbot:answer-wake-pending"
-WAKE_PENDING_SECONDS = 5
-# A plain `rq worker` (no dispatcher) answers at most this many conversations per wake-up job;
-# what arrives meanwhile has enqueued another.
+WAKE_EVERY_MS = 1000
+# A plain `rq worker` answers at most this many conversations per wake-up job; what arrives
+# meanwhile has enqueued another.
 PLAIN_WORKER_BATCH = 100
 
 
 def _no_wake_pending(app: Flask) -> bool:
-    """Mark a wake-up job as queued; False when one already is (this webhook adds none)."""
+    """Mark a wake-up job as queued; False when one was queued less than WAKE_EVERY_MS ago."""
     from core.tasks import redis_connection
 
     redis = redis_connection(app.config["REDIS_URL"])
-    return bool(redis.set(WAKE_KEY, "1", nx=True, ex=WAKE_PENDING_SECONDS))
+    return bool(redis.set(WAKE_KEY, "1", nx=True, px=WAKE_EVERY_MS))
 
 
 @task
 def wake(conversation_ids: list[int]) -> None:
     """Start answering at once: in an RQ worker its dispatcher claims the conversations; a
-    process without one (a plain `rq worker`) answers them, and whatever else waits, itself.
-    The mark goes first, so a message stored from now on enqueues a wake-up of its own."""
+    process without one (a plain `rq worker`) clears the mark, then answers them, and whatever
+    else waits, itself."""
     from core.tasks import redis_connection
 
     app = current_app._get_current_object()
-    redis_connection(app.config["REDIS_URL"]).delete(WAKE_KEY)
     found = _DISPATCHERS.get(id(app))
     if found is not None:
         found.wake()
         return
+    redis_connection(app.config["REDIS_URL"]).delete(WAKE_KEY)
     for conv_id in conversation_ids:
         answer_conversation(conv_id)
     for _ in range(PLAIN_WORKER_BATCH):  # the webhooks coalesced into this job

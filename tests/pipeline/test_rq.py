@@ -86,8 +86,36 @@ def test_a_webhook_adds_no_wake_up_while_one_waits_and_one_again_once_it_ran(
         # A plain worker answers the woken conversation and the ones coalesced into its job.
         SimpleWorker([queue], connection=connection).work(burst=True)
         assert sorted(int(m["chat_id"]) for m in tg.sent_messages()) == [3301, 3302, 3303]
-        _post(client, shop, (3304,))  # the job ran: the next message wakes a worker again
+        # It polls nothing, so its job cleared the mark: the next message wakes a worker again.
+        _post(client, shop, (3304,))
         assert queue.count == 1
         SimpleWorker([queue], connection=connection).work(burst=True)
     assert len(tg.sent_messages(chat_id=3304)) == 1
     assert queue.count == 0
+
+
+def test_with_answering_workers_a_second_of_webhooks_adds_one_wake_up(
+    client, app, fakes, shop, monkeypatch
+):
+    tg, _ = fakes
+    connection = _redis(monkeypatch)
+    monkeypatch.setattr(worker, "_APP", app)
+    monkeypatch.setattr(dispatch, "WAKE_EVERY_MS", 300)
+    with configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/5", ANSWER_THREADS=4):
+        queue = Queue("bilimbot", connection=connection)
+        try:
+            _post(client, shop, (3401,))
+            worker.AnsweringWorker([queue], connection=connection).work(burst=True)
+            _post(client, shop, (3402, 3403))  # the job ran, but its mark still holds
+            assert queue.count == 0
+            time.sleep(0.35)
+            _post(client, shop, (3404,))  # the mark has expired: a job again
+            assert queue.count == 1
+            worker.AnsweringWorker([queue], connection=connection).work(burst=True)
+            # The dispatcher polls: the messages that woke no one are answered too.
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(tg.sent_messages()) < 4:
+                time.sleep(0.05)
+        finally:
+            stop_dispatcher(app)
+    assert sorted(int(m["chat_id"]) for m in tg.sent_messages()) == [3401, 3402, 3403, 3404]
