@@ -28,6 +28,13 @@ def _redis(monkeypatch):
     return connection
 
 
+def _wait_for_replies(tg, count: int) -> None:
+    """A bounded wait for the dispatcher's threads to send `count` replies."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(tg.sent_messages()) < count:
+        time.sleep(0.05)
+
+
 def _post(client, shop, chats):
     for chat in chats:
         update_ = t.telegram_text_update("Ish vaqti qanday?", chat_id=chat)
@@ -45,9 +52,7 @@ def test_an_answering_worker_answers_from_its_own_threads(client, app, fakes, sh
         assert tg.sent_messages() == []  # the web process answers nothing in RQ mode
         try:
             worker.AnsweringWorker([queue], connection=connection).work(burst=True)
-            deadline = time.monotonic() + 30  # bounded wait for the dispatcher's threads
-            while time.monotonic() < deadline and len(tg.sent_messages()) < 2:
-                time.sleep(0.05)
+            _wait_for_replies(tg, 2)
         finally:
             stop_dispatcher(app)
     assert sorted(int(m["chat_id"]) for m in tg.sent_messages()) == [3101, 3102]
@@ -113,9 +118,7 @@ def test_with_answering_workers_a_second_of_webhooks_adds_one_wake_up(
             assert queue.count == 1
             worker.AnsweringWorker([queue], connection=connection).work(burst=True)
             # The dispatcher polls: the messages that woke no one are answered too.
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and len(tg.sent_messages()) < 4:
-                time.sleep(0.05)
+            _wait_for_replies(tg, 4)
         finally:
             stop_dispatcher(app)
     assert sorted(int(m["chat_id"]) for m in tg.sent_messages()) == [3401, 3402, 3403, 3404]
