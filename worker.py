@@ -39,10 +39,9 @@ class AnsweringWorker(SimpleWorker):
     """An RQ worker that keeps the app loaded and answers customers on its own threads."""
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        from pipeline.dispatch import WORKER_POLL_SECONDS, dispatcher_for
+        from pipeline.dispatch import answering_process_dispatcher
 
-        dispatcher = dispatcher_for(application())  # claims from the database, whatever the jobs
-        # A dedicated answering process, like `flask messages work`: a wake-up job reaches one
-        # worker, the others find new messages at their next poll.
-        dispatcher.poll_seconds = WORKER_POLL_SECONDS
+        # Claims from the database, whatever the jobs say: a wake-up job reaches one worker,
+        # the others find new messages at their next poll.
+        answering_process_dispatcher(application())
         return super().work(*args, **kwargs)

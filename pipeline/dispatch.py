@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
-from core.tasks import enqueue, task
+from core.tasks import enqueue, redis_connection, task
 from extensions import db
 from pipeline import queue
 from pipeline.worker import answer_conversation, work
@@ -65,8 +65,6 @@ PLAIN_WORKER_BATCH = 100
 
 def _no_wake_pending(app: Flask) -> bool:
     """Mark a wake-up job as queued; False when one was queued less than WAKE_EVERY_MS ago."""
-    from core.tasks import redis_connection
-
     redis = redis_connection(app.config["REDIS_URL"])
     return bool(redis.set(WAKE_KEY, "1", nx=True, px=WAKE_EVERY_MS))
 
@@ -76,8 +74,6 @@ def wake(conversation_ids: list[int]) -> None:
     """Start answering at once: in an RQ worker its dispatcher claims the conversations; a
     process without one (a plain `rq worker`) clears the mark, then answers them, and whatever
     else waits, itself."""
-    from core.tasks import redis_connection
-
     app = current_app._get_current_object()
     found = _DISPATCHERS.get(id(app))
     if found is not None:
@@ -210,10 +206,17 @@ def start_for_server(app: Flask) -> None:
         dispatcher_for(app)
 
 
+def answering_process_dispatcher(app: Flask) -> Dispatcher:
+    """The dispatcher of a process that only answers (`flask messages work`, an RQ
+    AnsweringWorker): few or no wake-ups reach it, so it polls the database more often."""
+    dispatcher = dispatcher_for(app)
+    dispatcher.poll_seconds = WORKER_POLL_SECONDS
+    return dispatcher
+
+
 def run_until_stopped(app: Flask, stop: threading.Event) -> None:
     """`flask messages work`: this process only answers, until `stop` is set (SIGTERM)."""
-    dispatcher = dispatcher_for(app)
-    dispatcher.poll_seconds = WORKER_POLL_SECONDS  # nobody wakes it: it polls the database
+    dispatcher = answering_process_dispatcher(app)
     dispatcher.wake()
     stop.wait()
     stop_dispatcher(app)

@@ -4,6 +4,7 @@ database queue."""
 import time
 
 import fakeredis
+import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
@@ -20,12 +21,15 @@ from tests.fakes import telegram as t
 OWNER_LANGUAGE = "en"
 
 
-def _redis(monkeypatch):
-    connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
-    # The real redis client is pointed at an in-memory Redis; our enqueue code is unchanged.
-    monkeypatch.setattr("redis.Redis.from_url", classmethod(lambda cls, u, **kw: connection))
+@pytest.fixture
+def connection(app, monkeypatch):
+    """An in-memory Redis the real redis client is pointed at (our enqueue code is unchanged),
+    and the app the RQ worker would otherwise build with create_app()."""
+    redis = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    monkeypatch.setattr("redis.Redis.from_url", classmethod(lambda cls, u, **kw: redis))
     tasks._REDIS.clear()
-    return connection
+    monkeypatch.setattr(worker, "_APP", app)
+    return redis
 
 
 def _wait_for_replies(tg, count: int) -> None:
@@ -41,10 +45,8 @@ def _post(client, shop, chats):
         assert tg_post(client, shop.id, update_, shop.telegram_secret).status_code == 200
 
 
-def test_an_answering_worker_answers_from_its_own_threads(client, app, fakes, shop, monkeypatch):
+def test_an_answering_worker_answers_from_its_own_threads(client, app, fakes, shop, connection):
     tg, _ = fakes
-    connection = _redis(monkeypatch)
-    monkeypatch.setattr(worker, "_APP", app)  # the worker would build it with create_app()
     with configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/2", ANSWER_THREADS=4):
         _post(client, shop, (3101, 3102))
         queue = Queue("bilimbot", connection=connection)
@@ -60,11 +62,9 @@ def test_an_answering_worker_answers_from_its_own_threads(client, app, fakes, sh
 
 
 def test_a_plain_rq_worker_answers_the_woken_conversations_itself(
-    client, app, fakes, shop, monkeypatch
+    client, app, fakes, shop, connection
 ):
     tg, _ = fakes
-    connection = _redis(monkeypatch)
-    monkeypatch.setattr(worker, "_APP", app)
     with configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/3"):
         _post(client, shop, (3201,))
         _post(client, shop, (3201,))  # a second question in the same chat
@@ -79,11 +79,9 @@ def test_a_plain_rq_worker_answers_the_woken_conversations_itself(
 
 
 def test_a_webhook_adds_no_wake_up_while_one_waits_and_one_again_once_it_ran(
-    client, app, fakes, shop, monkeypatch
+    client, app, fakes, shop, connection
 ):
     tg, _ = fakes
-    connection = _redis(monkeypatch)
-    monkeypatch.setattr(worker, "_APP", app)
     with configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/4"):
         queue = Queue("bilimbot", connection=connection)
         _post(client, shop, (3301, 3302, 3303))  # three customers, three conversations
@@ -100,11 +98,9 @@ def test_a_webhook_adds_no_wake_up_while_one_waits_and_one_again_once_it_ran(
 
 
 def test_with_answering_workers_a_second_of_webhooks_adds_one_wake_up(
-    client, app, fakes, shop, monkeypatch
+    client, app, fakes, shop, connection, monkeypatch
 ):
     tg, _ = fakes
-    connection = _redis(monkeypatch)
-    monkeypatch.setattr(worker, "_APP", app)
     monkeypatch.setattr(dispatch, "WAKE_EVERY_MS", 300)
     with configured(app, TASKS_EAGER=False, REDIS_URL="redis://127.0.0.1:6399/5", ANSWER_THREADS=4):
         queue = Queue("bilimbot", connection=connection)
