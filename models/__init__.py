@@ -3,8 +3,8 @@
 One module per aggregate: user, knowledge_base, channel (Telegram, WhatsApp, Instagram accounts,
 the website chat), conversation, ai_config, billing, coupon, announcement, broadcast, marketing,
 admin_log, stats, owner_answer (the owner's question/answer pairs and knowledge gaps),
-canned_reply (the owner's saved replies), owner_alerts (the owner's Telegram alerts: link,
-switches, every alert sent);
+canned_reply (the owner's saved replies), inbox (webhook deliveries not yet stored),
+owner_alerts (the owner's Telegram alerts: link, switches, every alert sent);
 base (column types), search (the message-text indexes) and queries/ (the admin pages' reads).
 """
 
@@ -17,6 +17,7 @@ from models.canned_reply import CannedReply
 from models.channel import InstagramAccount, TelegramBot, WebWidget, WhatsAppAccount
 from models.conversation import Conversation, Message
 from models.coupon import Coupon
+from models.inbox import WebhookDelivery
 from models.knowledge_base import KnowledgeBase, KnowledgeChunk
 from models.marketing import MarketingMessage
 from models.order import Order
@@ -54,5 +55,6 @@ __all__ = [
     "TelegramBot",
     "User",
     "WebWidget",
+    "WebhookDelivery",
     "WhatsAppAccount",
 ]

@@ -1,13 +1,15 @@
 """Who answers the queue (pipeline/queue.py), in each process.
 
-- Tests (`TASKS_EAGER`): the webhook answers its conversations inline, after its commit.
+Each of them first stores the webhook deliveries waiting in the inbox (pipeline/inbox.py).
+
+- Tests (`TASKS_EAGER`): the webhook stores and answers its deliveries inline, after its commit.
 - With `REDIS_URL`: the RQ workers (worker.AnsweringWorker: long-lived, the app built once)
   each run a dispatcher polling the database every 0.2 s; a webhook enqueues a `wake` job (at
   most one a second) so an idle one starts at once.
 - Otherwise: a dispatcher thread in every server process claims conversations from the database
   and answers them on a pool of I/O threads (AI and platform calls wait on the network, so the
   pool is sized for I/O, not for cores: `ANSWER_THREADS`). It renews the leases it holds, wakes
-  at once when a webhook of its own process stores a message, and otherwise polls, so a message
+  at once when a webhook of its own process keeps a delivery, and otherwise polls, so a message
   stored by any process, or left by a dead one, is taken within seconds.
 """
 
@@ -23,7 +25,7 @@ from flask import Flask, current_app
 
 from core.tasks import enqueue, redis_connection, task
 from extensions import db
-from pipeline import queue
+from pipeline import inbox, queue
 from pipeline.worker import answer_conversation, work
 
 log = logging.getLogger(__name__)
@@ -33,18 +35,33 @@ POLL_SECONDS = 1.0
 WORKER_POLL_SECONDS = 0.2
 
 
+def notify_delivery() -> None:
+    """A webhook kept deliveries in the inbox (pipeline/inbox.py; called after its commit):
+    whoever answers stores them first, then answers. Tests store and answer them inline."""
+    app = current_app._get_current_object()
+    if app.config.get("TASKS_EAGER"):
+        notify(inbox.ingest().waiting)
+    else:
+        _wake(app, [])
+
+
 def notify(conversation_ids: Iterable[int]) -> None:
-    """New messages wait in these conversations (called after the webhook's commit)."""
+    """New messages wait in these conversations (called after the commit that stored them)."""
     ids = list(dict.fromkeys(conversation_ids))
     if not ids:
         return
     app = current_app._get_current_object()
-    if app.config.get("REDIS_URL") and not app.config.get("TASKS_EAGER"):
-        if _no_wake_pending(app):
-            enqueue(wake, ids)
-    elif app.config.get("TASKS_EAGER"):
+    if app.config.get("TASKS_EAGER"):
         for conv_id in ids:
             enqueue(answer_conversation, conv_id)
+    else:
+        _wake(app, ids)
+
+
+def _wake(app: Flask, conversation_ids: list[int]) -> None:
+    if app.config.get("REDIS_URL"):
+        if _no_wake_pending(app):
+            enqueue(wake, conversation_ids)
     elif answers_here(app):
         dispatcher_for(app).wake()
     # else the `flask messages work` processes find them at their next poll
@@ -71,16 +88,16 @@ def _no_wake_pending(app: Flask) -> bool:
 
 @task
 def wake(conversation_ids: list[int]) -> None:
-    """Start answering at once: in an RQ worker its dispatcher claims the conversations; a
-    process without one (a plain `rq worker`) clears the mark, then answers them, and whatever
-    else waits, itself."""
+    """Start answering at once: in an RQ worker its dispatcher stores the inbox's deliveries and
+    claims the conversations; a process without one (a plain `rq worker`) clears the mark, then
+    does both itself: these conversations, the deliveries' and whatever else waits."""
     app = current_app._get_current_object()
     found = _DISPATCHERS.get(id(app))
     if found is not None:
         found.wake()
         return
     redis_connection(app.config["REDIS_URL"]).delete(WAKE_KEY)
-    for conv_id in conversation_ids:
+    for conv_id in [*conversation_ids, *sorted(inbox.ingest().waiting)]:
         answer_conversation(conv_id)
     for _ in range(PLAIN_WORKER_BATCH):  # the webhooks coalesced into this job
         if not answer_conversation():
@@ -133,8 +150,11 @@ class Dispatcher:
             self.event.clear()
             try:
                 with self.app.app_context():
-                    while self._fill():
-                        pass
+                    more = True
+                    while more:  # deliveries first (a batch at a time), then claims
+                        more = inbox.ingest(batches=1).more
+                        while self._fill():
+                            pass
                     self._renew()
             except Exception:  # the database may be away for a while: keep trying
                 log.exception("answer dispatcher: claiming failed; retrying")

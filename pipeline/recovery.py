@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select, update
 from extensions import db
 from models.base import utcnow
 from models.conversation import Conversation, Message
+from pipeline import inbox
 from pipeline.dispatch import notify
 from pipeline.send import INTERRUPTED_SEND
 
@@ -89,12 +90,16 @@ def fail_interrupted_sends(now=None) -> int:
 
 
 def recover() -> dict:
-    """Every sweep: unanswered messages, interrupted sends, uploads stuck in processing, and
-    customer broadcasts whose job was lost."""
+    """Every sweep: webhook deliveries nobody stored (no answering process ran), unanswered
+    messages, interrupted sends, uploads stuck in processing, and customer broadcasts whose job
+    was lost."""
     from kb.service import recover_interrupted_uploads
     from outreach.broadcast import resume_unfinished
 
+    stored = inbox.ingest()
+    notify(stored.waiting)
     return {
+        "deliveries_stored": stored.deliveries,
         **requeue_stale(),
         "sends_failed": fail_interrupted_sends(),
         "uploads_failed": recover_interrupted_uploads(),

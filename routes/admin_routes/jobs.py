@@ -1,4 +1,5 @@
-"""Admin: background jobs that failed on the RQ workers (the dead letters), with a retry."""
+"""Admin: background work that failed: jobs of the RQ workers (the dead letters), and webhook
+deliveries that could not be stored (pipeline/inbox.py), each with a retry."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from channels.redact import scrub_tokens
 from core.tasks import failed_jobs, retry_failed_job
 from extensions import db
 from forms.admin import ConfirmForm
+from pipeline import inbox
+from pipeline.dispatch import notify_delivery
 from routes.admin_routes.blueprint import bp, log_action
 
 
@@ -26,8 +29,39 @@ def jobs():
         except RedisError:
             unreachable = True
     return render_template(
-        "admin/jobs.html", jobs=found, unreachable=unreachable, form=ConfirmForm()
+        "admin/jobs.html",
+        jobs=found,
+        unreachable=unreachable,
+        deliveries=[_shown(d) for d in inbox.failed()],
+        form=ConfirmForm(),
     )
+
+
+def _shown(delivery):
+    """A failed delivery as the page shows it: its error with any bot token scrubbed."""
+    return {
+        "id": delivery.id,
+        "platform": delivery.platform,
+        "received_at": delivery.received_at,
+        "attempts": delivery.attempts,
+        "error": scrub_tokens(delivery.error or ""),
+    }
+
+
+@bp.post("/jobs/deliveries/<int:delivery_id>/retry")
+def retry_delivery(delivery_id: int):
+    """Store a failed webhook delivery again (its tries given back); written to the admin log."""
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.jobs"))
+    if inbox.retry(delivery_id):
+        log_action("retry_delivery", delivery=delivery_id)
+        db.session.commit()
+        notify_delivery()
+        flash(_("The delivery will be stored again."), "success")
+    else:
+        db.session.rollback()
+        flash(_("That delivery is no longer among the failed ones."), "warning")
+    return redirect(url_for("admin.jobs"))
 
 
 @bp.post("/jobs/<job_id>/retry")

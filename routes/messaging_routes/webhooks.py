@@ -1,4 +1,7 @@
-"""Webhooks of Telegram, WhatsApp and Instagram: verify, store once, answer 200 at once.
+"""Webhooks of Telegram, WhatsApp and Instagram: verify, keep the delivery, answer 200 at once.
+
+A verified delivery is written to the inbox as it came (pipeline/inbox.py) and acknowledged;
+the answering processes store its messages, exactly once, in arrival order.
 
 They are exempt from CSRF one by one (below) because the platforms sign them instead, and from
 the rate limiter: every delivery comes from the platforms' few addresses (a limit per address
@@ -15,10 +18,8 @@ from sqlalchemy import select
 from channels import CHANNELS, Channel
 from core.crypto import SecretError
 from extensions import csrf, db, limiter
-from outreach import owner_chat
-from pipeline import accounts
-from pipeline.dispatch import notify
-from pipeline.store import store_events
+from pipeline import accounts, inbox
+from pipeline.dispatch import notify_delivery
 from routes.helpers import json_body
 from routes.messaging_routes.blueprint import bp
 
@@ -55,9 +56,11 @@ def _shape(payload: dict) -> str:
     return f"object={str(obj)[:40]!r} keys=[{keys}]"
 
 
-def _commit_and_enqueue(waiting: set[int]) -> None:
-    db.session.commit()
-    notify(waiting)
+def _keep(platform: str, trusted: list[accounts.Account], raw: bytes) -> dict:
+    """Keep the delivery for each account it verified for (committed), and acknowledge."""
+    inbox.receive(platform, trusted, raw)
+    notify_delivery()
+    return {"ok": True}
 
 
 @csrf.exempt
@@ -74,16 +77,8 @@ def telegram_webhook(user_id: int):
     )
     if not trusted:
         abort(403)
-    bot = trusted[0]
-    update = _json_body("telegram")
-    if owner_chat.intercept(bot, update):  # the owner's own chat: never a customer's message
-        db.session.commit()
-        return {"ok": True}
-    events = channel.parse(update, bot.account_ref)
-    if events:
-        accounts.note_message(bot)
-    _commit_and_enqueue(store_events(user_id, bot.account_ref, events))
-    return {"ok": True}
+    _json_body("telegram")  # refused now (400) when it is no JSON object, never kept
+    return _keep(channel.platform, trusted[:1], raw)
 
 
 def _verify_subscription(model):
@@ -130,15 +125,7 @@ def _meta_post(channel: Channel):
             [i[:32] for i in sorted(ids)[:5]],
         )
         abort(403)
-    events = channel.parse(payload, None)
-    stored = []
-    for account in trusted:
-        mine = [e for e in events if e.account_key == account.account_ref]
-        if mine:
-            accounts.note_message(account)
-        stored += store_events(account.user_id, account.account_ref, mine)
-    _commit_and_enqueue(stored)
-    return {"ok": True}
+    return _keep(hook, trusted, raw)
 
 
 def _signed_by(raw: bytes, signature: str | None, account: accounts.Account, verify) -> bool:

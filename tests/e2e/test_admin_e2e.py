@@ -1,21 +1,28 @@
 """In a real browser: the admin finds an owner by phone number and bans them (the owner's next
-login is refused), sees the statistics charts drawn, and publishes an announcement that an owner
-reads in Russian on their dashboard and closes."""
+login is refused), sees the statistics charts drawn, publishes an announcement that an owner
+reads in Russian on their dashboard and closes, and retries a webhook delivery that could not be
+stored, in Russian on a phone."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from extensions import db
 from models.conversation import Conversation, Message
+from models.inbox import WebhookDelivery
+from pipeline import inbox
 from tests.e2e.browser import screenshot
 from tests.factories import PASSWORD
+from tests.fakes import telegram as t
 
 pytestmark = pytest.mark.e2e
 
+PHONE = {"width": 390, "height": 844}
 CHARTS = (
     "chart-registrations",
     "chart-messages",
@@ -167,4 +174,43 @@ def test_announcement_reaches_an_owner_in_russian_and_can_be_closed(
     expect(owner_page.locator(".announcement-banner")).to_have_count(0)
     owner_page.reload()
     expect(owner_page.locator(".announcement-banner")).to_have_count(0)
+    context.close()
+
+
+def test_a_delivery_that_could_not_be_stored_is_retried_from_a_phone_in_russian(
+    browser, live_server, app, fakes, shop, user_factory
+):
+    """The failed-jobs page lists a webhook delivery that was kept but not stored (its error
+    shown), and its Retry stores the customer's message."""
+    admin = user_factory(name="Админ", is_admin=True, language="ru", email="ru-root@bilimbot.uz")
+    update = t.telegram_text_update("Доставка в Самарканд есть?", chat_id=555000888)
+    with app.app_context():
+        db.session.add(
+            WebhookDelivery(
+                platform="telegram",
+                user_id=shop.id,
+                account_ref="987654321",
+                body=json.dumps(update).encode(),
+                attempts=inbox.MAX_ATTEMPTS,
+                error="ValueError: a parser bug",
+            )
+        )
+        db.session.commit()
+    context = browser.new_context(base_url=live_server.url, locale="ru-RU", viewport=PHONE)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    log_in(page, admin.email)
+    page.goto("/admin/jobs")
+    row = page.locator("#deliveries-table tbody tr[data-delivery]")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Telegram")
+    expect(row).to_contain_text("ValueError: a parser bug")
+    expect(page.get_by_role("heading", name="Несохранённые доставки вебхуков")).to_be_visible()
+    screenshot(page, "admin-failed-deliveries-ru-phone")
+    row.get_by_role("button", name="Повторить").click()
+    expect(page.locator(".alert-success")).to_contain_text("Доставка будет сохранена повторно.")
+    expect(page.locator("#deliveries-table")).to_contain_text("Все доставки сохранены.")
+    with app.app_context():
+        texts = db.session.scalars(select(Message.text).where(Message.direction == "in")).all()
+        assert texts == ["Доставка в Самарканд есть?"]
     context.close()

@@ -1,4 +1,7 @@
-"""Admin: the failed RQ jobs (dead letters) page and its retry button."""
+"""Admin: the failed RQ jobs (dead letters) page and its retry button, and the webhook
+deliveries that could not be stored, with theirs."""
+
+import json
 
 import fakeredis
 import pytest
@@ -9,7 +12,11 @@ import core.tasks as tasks
 import worker
 from extensions import db
 from models.admin_log import AdminLog
+from models.conversation import Message
+from models.inbox import WebhookDelivery
+from pipeline import inbox
 from tests.engine_helpers import configured
+from tests.fakes import telegram as t
 
 URL = "redis://127.0.0.1:6399/7"
 
@@ -70,3 +77,52 @@ def test_without_redis_the_page_says_where_failures_are_shown(client, admin):
 def test_owners_cannot_see_or_retry_jobs(client, owner):
     assert client.get("/admin/jobs").status_code == 403
     assert client.post("/admin/jobs/x/retry").status_code == 403
+
+
+@pytest.fixture
+def failed_delivery(app, shop):
+    """A Telegram delivery that could not be stored after its tries (pipeline/inbox.py)."""
+    update = t.telegram_text_update("Saqlanmagan savol", chat_id=555000777)
+    with app.app_context():
+        row = WebhookDelivery(
+            platform="telegram",
+            user_id=shop.id,
+            account_ref="987654321",
+            body=json.dumps(update).encode(),
+            attempts=inbox.MAX_ATTEMPTS,
+            error="RuntimeError: POST https://api.telegram.org/bot123456:AAH-secret-token/x",
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+@pytest.mark.parametrize(
+    "language,title", [("ru", "Несохранённые доставки"), ("uz", "Saqlanmagan webhook")]
+)
+def test_failed_deliveries_are_listed_with_their_error_and_no_token(
+    client, admin, failed_delivery, language, title
+):
+    client.post("/language", data={"lang": language})
+    html = client.get("/admin/jobs").get_data(as_text=True)
+    assert title in html and f'data-delivery="{failed_delivery}"' in html
+    assert "RuntimeError" in html and "AAH-secret-token" not in html
+
+
+def test_retrying_a_delivery_stores_it_and_logs_it(client, app, fakes, admin, failed_delivery):
+    response = client.post(f"/admin/jobs/deliveries/{failed_delivery}/retry")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(WebhookDelivery)).all() == []
+        assert db.session.scalar(select(Message.text).where(Message.direction == "in")) == (
+            "Saqlanmagan savol"
+        )
+        entry = db.session.scalar(select(AdminLog).where(AdminLog.action == "retry_delivery"))
+        assert entry.details["delivery"] == failed_delivery
+    client.post("/language", data={"lang": "en"})
+    again = client.post(f"/admin/jobs/deliveries/{failed_delivery}/retry", follow_redirects=True)
+    assert "no longer among the failed" in again.get_data(as_text=True)
+
+
+def test_owners_cannot_retry_deliveries(client, owner, failed_delivery):
+    assert client.post(f"/admin/jobs/deliveries/{failed_delivery}/retry").status_code == 403
