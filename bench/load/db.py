@@ -164,11 +164,18 @@ class Database:
         return self.query("SELECT count(*) FROM conversations")[0][0]
 
     def clear_messages(self) -> None:
-        """Between ratio trials (app stopped): every trial starts from the same empty tables."""
+        """Between ratio trials (app stopped): every trial starts from the same empty tables
+        (the webhook inbox too, where the app's version has one: nobody stores it then)."""
+        tables = ["messages", "conversations", "bench_bare"]
         if self.kind == "postgres":
-            self.query("TRUNCATE messages, conversations, bench_bare RESTART IDENTITY CASCADE")
+            if self.query("SELECT to_regclass('webhook_deliveries')")[0][0]:
+                tables.append("webhook_deliveries")
+            self.query(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         else:
-            for table in ("messages", "conversations", "bench_bare"):
+            inbox = "SELECT count(*) FROM sqlite_master WHERE name = 'webhook_deliveries'"
+            if self.query(inbox)[0][0]:
+                tables.append("webhook_deliveries")
+            for table in tables:
                 self.query(f"DELETE FROM {table}")
 
     def create_bare_table(self) -> None:

@@ -197,3 +197,55 @@ def test_a_pdf_with_a_300_character_name_keeps_its_type(app, ctx, user_factory):
     kb = kb_service.accept_upload(user, storage)
     assert kb.file_type == "pdf"
     assert len(kb.original_name) == 255 and kb.original_name.endswith(".pdf")
+
+
+def test_a_header_the_view_set_is_kept_whatever_its_case(app):
+    from routes.security import register
+
+    demo = Flask("demo")
+    register(demo)
+
+    @demo.get("/own")
+    def own():
+        response = demo.make_response("o")
+        response.headers["referrer-policy"] = "no-referrer"
+        return response
+
+    response = demo.test_client().get("/own")
+    assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Content-Security-Policy"] == CSP
+
+
+def test_the_session_signer_is_built_once_per_secret_key_and_a_rotation_is_honoured(app):
+    from routes.security import SessionInterface
+
+    sessions = SessionInterface()
+    demo = Flask("demo")
+    demo.secret_key = "k" * 40
+    demo.session_interface = sessions
+
+    @demo.get("/set")
+    def set_value():
+        from flask import session
+
+        session["n"] = 7
+        return "ok"
+
+    @demo.get("/get")
+    def get_value():
+        from flask import session
+
+        return str(session.get("n"))
+
+    client = demo.test_client()
+    client.get("/set")
+    first = sessions.get_signing_serializer(demo)
+    assert sessions.get_signing_serializer(demo) is first
+    assert client.get("/get").text == "7"
+    demo.secret_key = "r" * 40  # rotated, the old key kept as a fallback for a while
+    demo.config["SECRET_KEY_FALLBACKS"] = ["k" * 40]
+    assert sessions.get_signing_serializer(demo) is not first
+    assert client.get("/get").text == "7"  # signed with the old key, still read
+    demo.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/get").text == "None"  # the old key retired: the cookie is refused

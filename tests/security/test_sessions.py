@@ -225,3 +225,23 @@ def test_a_forged_reset_token_with_the_hash_tail_is_refused(app, ctx, user_facto
     old_style = serializer.dumps({"id": user.id, "h": user.password_hash[-16:]})
     assert user_from_reset_token(old_style) is None
     assert user_from_reset_token(serializer.dumps({"id": True, "t": "x"})) is None
+
+
+def test_platform_deliveries_are_never_rate_limited():
+    """The webhooks bypass the limiter (a request filter answers before any limit is resolved)
+    even under a default limit that every other request counts against."""
+    from main import create_app
+    from tests.factories import SuiteConfig
+
+    class DefaultLimit(SuiteConfig):
+        RATELIMIT_ENABLED = True
+        RATELIMIT_DEFAULT = "2 per minute"
+
+    try:
+        client = create_app(DefaultLimit).test_client()
+        pages = [client.get("/auth/login").status_code for _ in range(3)]
+        assert pages[-1] == 429  # the default limit is in force
+        hooks = {client.post("/whatsapp/webhook", data=b"{}").status_code for _ in range(10)}
+        assert 429 not in hooks
+    finally:
+        limiter.reset()
