@@ -31,6 +31,8 @@ from pipeline.worker import answer_conversation, work
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+# The inbox is read at most this often by one dispatcher (a wake-up or poll after that reads it).
+INGEST_EVERY = 0.1
 # A dedicated answering process (`flask messages work`) is woken by nobody: it polls more often.
 WORKER_POLL_SECONDS = 0.2
 
@@ -118,6 +120,7 @@ class Dispatcher:
         self.stopping = False
         self.thread = threading.Thread(target=self._loop, name="bilimbot-dispatch", daemon=True)
         self.last_renewal = 0.0
+        self.last_ingest = 0.0
         self.poll_seconds = POLL_SECONDS
 
     def start(self) -> Dispatcher:
@@ -150,15 +153,23 @@ class Dispatcher:
             self.event.clear()
             try:
                 with self.app.app_context():
-                    more = True
+                    more = self._ingest_due()
                     while more:  # deliveries first (a batch at a time), then claims
                         more = inbox.ingest(batches=1).more
+                        self.last_ingest = time.monotonic()
                         while self._fill():
                             pass
+                    while self._fill():
+                        pass
                     self._renew()
             except Exception:  # the database may be away for a while: keep trying
                 log.exception("answer dispatcher: claiming failed; retrying")
                 time.sleep(POLL_SECONDS)
+
+    def _ingest_due(self) -> bool:
+        """Whether to look at the inbox now: at most every INGEST_EVERY seconds (the loop also
+        runs after every finished answer, dozens of times a second under load)."""
+        return time.monotonic() - self.last_ingest >= INGEST_EVERY
 
     def _fill(self) -> bool:
         """Claim as many conversations as there are free threads; True if all slots filled."""

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 INGEST_BATCH = 100
 MAX_ATTEMPTS = 3
-# pg_advisory_xact_lock key of the one process storing at a time ("bilim" in ASCII).
+# Advisory lock key of the one process storing at a time ("bilim" in ASCII).
 LOCK_KEY = 0x62696C696D
 _local = threading.Lock()  # the same within one process (and the only one on SQLite)
 
@@ -92,10 +92,14 @@ def ingest(batches: int | None = None) -> Ingested:
     return done
 
 
-def _lock() -> None:
-    """Wait for the other processes' batch (a lock held until this transaction ends)."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+def _lock() -> bool:
+    """Take the storing turn until this transaction ends; False when another process has it.
+    That process stores what waits, full batches until none is left; what arrives after its
+    last read is taken at the next poll or wake-up of any answering process. Waiting for the
+    turn instead held every other dispatcher's claims back a batch's time."""
+    if db.engine.dialect.name != "postgresql":
+        return True
+    return bool(db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}))
 
 
 def _waiting_rows() -> list:
@@ -109,25 +113,35 @@ def _waiting_rows() -> list:
 
 
 def _ingest_batch() -> Ingested:
-    with _local:
-        _lock()
-        rows = _waiting_rows()
-        if not rows:
-            db.session.commit()
-            return Ingested()
-        try:
-            waiting: set[int] = set()
-            for row in rows:
-                waiting |= _store(row)
-            _forget([row.id for row in rows])
-            db.session.commit()
-        except OperationalError:
-            db.session.rollback()
-            raise  # the database is away: nothing was stored, no try is counted
-        except Exception:
-            db.session.rollback()
-            waiting = _one_by_one(rows)
-        return Ingested(len(rows), waiting, len(rows) == INGEST_BATCH)
+    if not _local.acquire(blocking=False):
+        return Ingested()  # another thread of this process is storing
+    try:
+        return _ingest_locked()
+    finally:
+        _local.release()
+
+
+def _ingest_locked() -> Ingested:
+    if not _lock():
+        db.session.commit()
+        return Ingested()
+    rows = _waiting_rows()
+    if not rows:
+        db.session.commit()
+        return Ingested()
+    try:
+        waiting: set[int] = set()
+        for row in rows:
+            waiting |= _store(row)
+        _forget([row.id for row in rows])
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        raise  # the database is away: nothing was stored, no try is counted
+    except Exception:
+        db.session.rollback()
+        waiting = _one_by_one(rows)
+    return Ingested(len(rows), waiting, len(rows) == INGEST_BATCH)
 
 
 def _one_by_one(rows: list) -> set[int]:
@@ -135,7 +149,9 @@ def _one_by_one(rows: list) -> set[int]:
     no other; the bad one counts a try and keeps its error."""
     waiting: set[int] = set()
     for row in rows:
-        _lock()
+        if not _lock():
+            db.session.commit()
+            break  # the turn went to another process (after a commit): it takes the rest
         try:
             stored = _store(row)
             _forget([row.id])

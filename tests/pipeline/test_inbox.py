@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from extensions import db
@@ -199,3 +199,17 @@ def test_the_kept_body_is_the_delivery_byte_for_byte(app, client, fakes, shop, n
         assert (kept.platform, kept.user_id, bytes(kept.body)) == ("telegram", shop.id, body)
         inbox.ingest()
         assert _texts() == ["Ўзбекча матн"]
+
+
+def test_while_another_process_stores_this_one_leaves_the_inbox_to_it(
+    app, client, fakes, shop, nobody_answers
+):
+    _say(client, shop, "Navbat")
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":  # one storing process at a time
+            with db.engine.connect() as other:
+                other.execute(text("SELECT pg_advisory_lock(:k)"), {"k": inbox.LOCK_KEY})
+                assert inbox.ingest().deliveries == 0 and inbox.waiting_count() == 1
+                other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": inbox.LOCK_KEY})
+                other.commit()
+        assert inbox.ingest().deliveries == 1 and _texts() == ["Navbat"]
