@@ -154,13 +154,12 @@ class Dispatcher:
             try:
                 with self.app.app_context():
                     more = self._ingest_due()
-                    while more:  # deliveries first (a batch at a time), then claims
-                        more = inbox.ingest(batches=1).more
-                        self.last_ingest = time.monotonic()
+                    while True:  # deliveries first (a batch at a time), then claims
+                        more = more and self._ingest_batch()
                         while self._fill():
                             pass
-                    while self._fill():
-                        pass
+                        if not more:
+                            break
                     self._renew()
             except Exception:  # the database may be away for a while: keep trying
                 log.exception("answer dispatcher: claiming failed; retrying")
@@ -170,6 +169,11 @@ class Dispatcher:
         """Whether to look at the inbox now: at most every INGEST_EVERY seconds (the loop also
         runs after every finished answer, dozens of times a second under load)."""
         return time.monotonic() - self.last_ingest >= INGEST_EVERY
+
+    def _ingest_batch(self) -> bool:
+        """Store one batch of the inbox; True when more may wait."""
+        self.last_ingest = time.monotonic()
+        return inbox.ingest(batches=1).more
 
     def _fill(self) -> bool:
         """Claim as many conversations as there are free threads; True if all slots filled."""
