@@ -48,6 +48,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_security(app)
     register_template_helpers(app)
     register_commands(app)
+    register_webhook_acknowledger(app)
     if app.config["PROXY_FIX_HOPS"]:
         app.wsgi_app = TrustedProxyFix(
             app.wsgi_app, app.config["PROXY_FIX_HOPS"], app.config["TRUSTED_PROXIES"]
@@ -107,6 +108,13 @@ def register_template_helpers(app: Flask) -> None:
     from routes.template_helpers import register
 
     register(app)
+
+
+def register_webhook_acknowledger(app: Flask) -> None:
+    """The webhooks' POSTs are answered in front of Flask's request machinery (see there)."""
+    from routes.messaging_routes.webhooks import Acknowledger
+
+    app.wsgi_app = Acknowledger(app, app.wsgi_app)
 
 
 def register_commands(app: Flask) -> None:

@@ -44,6 +44,26 @@ def _too_large_upload():
     return redirect(url_for("kb.index"))
 
 
+def log_server_error(exc: Exception, method: str, path: str) -> None:
+    """Roll the session back and log an unhandled error (also for the webhooks' acknowledgement,
+    routes/messaging_routes/webhooks.py, which answers without Flask's request machinery)."""
+    db.session.rollback()
+    if isinstance(exc, DBAPIError):
+        # The driver's message can quote the statement with its values filled in (PostgreSQL
+        # shows the failing line): log the error's first line and the traceback, never those.
+        first = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else ""
+        log.error(
+            "unhandled database error on %s %s: %s: %s\n%s",
+            method,
+            path,
+            type(exc.orig).__name__,
+            first,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+    else:
+        log.exception("unhandled error on %s %s", method, path)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -59,21 +79,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
-        db.session.rollback()
-        if isinstance(exc, DBAPIError):
-            # The driver's message can quote the statement with its values filled in (PostgreSQL
-            # shows the failing line): log the error's first line and the traceback, never those.
-            first = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else ""
-            log.error(
-                "unhandled database error on %s %s: %s: %s\n%s",
-                request.method,
-                request.path,
-                type(exc.orig).__name__,
-                first,
-                "".join(traceback.format_tb(exc.__traceback__)),
-            )
-        else:
-            log.exception("unhandled error on %s %s", request.method, request.path)
+        log_server_error(exc, request.method, request.path)
         return render_error(500)
 
     app.register_error_handler(InternalServerError, server_error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, Request, abort, request
 from flask_login import current_user, login_required
 
 from extensions import db
@@ -34,11 +34,12 @@ def get_owned_or_404(model, ident, owner_attr: str = "user_id"):
     return obj
 
 
-def json_body() -> Any:
-    """The parsed JSON body, or None when it is missing, malformed or nested too deeply to
-    parse (Python's json raises RecursionError there, which silent=True does not catch)."""
+def json_body(req: Request | None = None) -> Any:
+    """The parsed JSON body of `req` (this request's by default), or None when it is missing,
+    malformed or nested too deeply to parse (Python's json raises RecursionError there, which
+    silent=True does not catch)."""
     try:
-        return request.get_json(silent=True)
+        return (request if req is None else req).get_json(silent=True)
     except RecursionError:
         return None
 

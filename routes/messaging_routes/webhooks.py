@@ -3,61 +3,58 @@
 A verified delivery is written to the inbox as it came (pipeline/inbox.py) and acknowledged;
 the answering processes store its messages, exactly once, in arrival order.
 
-They are exempt from CSRF one by one (below) because the platforms sign them instead, and from
-the rate limiter: every delivery comes from the platforms' few addresses (a limit per address
-would refuse customers), and the signature is checked before any work.
+Their POSTs are answered by `Acknowledger`, a WSGI layer in front of Flask: the same routes
+and the same code as the views below, within an application context, but without a request
+context and its hooks (session, login, locale, limiter, CSRF, the input guard): none of them
+serves a platform's signed delivery, and at hundreds of deliveries a second they were a third
+of the acknowledgement's CPU. The response carries the same JSON and security headers, and an
+error is logged and answered as the app's error handlers do. Meta's GET handshake is an
+ordinary view.
+
+The views are exempt from CSRF one by one (below) because the platforms sign them instead,
+and from the rate limiter: every delivery comes from the platforms' few addresses (a limit per
+address would refuse customers), and the signature is checked before any work.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, request
+from flask import Flask, Request, Response, abort, current_app, request
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from channels import CHANNELS, Channel
 from core.crypto import SecretError
 from extensions import csrf, db, limiter
 from pipeline import accounts, inbox
 from pipeline.dispatch import notify_delivery
+from routes.errors import log_server_error
 from routes.helpers import json_body
 from routes.messaging_routes.blueprint import bp
+from routes.security import add_security_headers
 
 log = logging.getLogger(__name__)
 
 
-# The endpoints below: exempt from the limiter (their decorators), and said so to it up front.
-WEBHOOK_ENDPOINTS = frozenset(
-    f"{bp.name}.{view}" for view in ("telegram_webhook", "whatsapp_webhook", "instagram_webhook")
-)
-
-
-@limiter.request_filter
-def _platform_delivery() -> bool:
-    """Flask-Limiter resolves every limit of a request before it sees an endpoint's exemption;
-    a request filter answers first, which at hundreds of deliveries a second is a twentieth of
-    the acknowledgement's CPU."""
-    return request.endpoint in WEBHOOK_ENDPOINTS
-
-
-def _capped_body() -> bytes:
+def _capped_body(req: Request) -> bytes:
     """The raw body, read at most WEBHOOK_MAX_BYTES into memory (413 beyond: Meta's and
     Telegram's real payloads are far smaller), before anything parses or looks it up."""
-    request.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
-    return request.get_data(cache=True)
+    req.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
+    return req.get_data(cache=True)
 
 
-def _json_body(hook: str) -> dict:
+def _json_body(req: Request, hook: str) -> dict:
     """The parsed JSON object, or 400 for anything else (never a 500)."""
-    data = json_body()
+    data = json_body(req)
     if not isinstance(data, dict):
         # Sizes and types only: a webhook body carries customers' messages and must not be logged.
         log.warning(
             "%s webhook: body is not a JSON object (%s, %s, %s bytes); answered 400",
             hook,
             "unparseable" if data is None else type(data).__name__,
-            request.mimetype or "no content type",
-            request.content_length or 0,
+            req.mimetype or "no content type",
+            req.content_length or 0,
         )
         abort(400)
     return data
@@ -77,21 +74,18 @@ def _keep(platform: str, trusted: list[accounts.Account], raw: bytes) -> dict:
     return {"ok": True}
 
 
-@csrf.exempt
-@limiter.exempt
-@bp.post("/telegram/webhook/<int:user_id>")
-def telegram_webhook(user_id: int):
+def _telegram_post(req: Request, user_id: int) -> dict:
     """One Telegram update for one owner's bot, authenticated by the secret token header."""
     channel = CHANNELS["telegram"]
-    raw = _capped_body()
-    header = request.headers.get(channel.signature_header)
+    raw = _capped_body(req)
+    header = req.headers.get(channel.signature_header)
     model = channel.model
     trusted, _ = accounts.verified(
         model, model.user_id, [user_id], lambda a: _signed_by(raw, header, a, channel.verify)
     )
     if not trusted:
         abort(403)
-    _json_body("telegram")  # refused now (400) when it is no JSON object, never kept
+    _json_body(req, "telegram")  # refused now (400) when it is no JSON object, never kept
     return _keep(channel.platform, trusted[:1], raw)
 
 
@@ -108,13 +102,13 @@ def _verify_subscription(model):
     return challenge, 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-def _meta_post(channel: Channel):
+def _meta_post(req: Request, channel: Channel) -> dict:
     """Shared by WhatsApp and Instagram: route by account id, verify the tenant's signature over
-    the raw body before acting, then store every event of the batch."""
+    the raw body before acting, then keep the delivery."""
     hook, model = channel.platform, channel.model
     account_column = getattr(model, channel.account_column)
-    raw = _capped_body()
-    payload = _json_body(hook)
+    raw = _capped_body(req)
+    payload = _json_body(req, hook)
     ids = channel.account_ids(payload)
     if len(ids) > current_app.config["WEBHOOK_MAX_ACCOUNTS"]:
         # One app's delivery names a handful of accounts; thousands are an attack on lookups.
@@ -123,7 +117,7 @@ def _meta_post(channel: Channel):
     if not ids:
         log.warning("%s webhook with an unexpected shape (%s); ignored", hook, _shape(payload))
         return {"ok": True}  # nothing Meta could usefully retry
-    signature = request.headers.get(channel.signature_header)
+    signature = req.headers.get(channel.signature_header)
     trusted, known = accounts.verified(
         model, account_column, sorted(ids), lambda a: _signed_by(raw, signature, a, channel.verify)
     )
@@ -151,12 +145,20 @@ def _signed_by(raw: bytes, signature: str | None, account: accounts.Account, ver
 
 @csrf.exempt
 @limiter.exempt
+@bp.post("/telegram/webhook/<int:user_id>")
+def telegram_webhook(user_id: int):
+    """One Telegram update for one owner's bot (answered by Acknowledger in front of Flask)."""
+    return _telegram_post(request, user_id)
+
+
+@csrf.exempt
+@limiter.exempt
 @bp.route("/whatsapp/webhook", methods=["GET", "POST"])
 def whatsapp_webhook():
     """WhatsApp Cloud API webhook shared by every tenant (routed by phone_number_id)."""
     if request.method == "GET":
         return _verify_subscription(CHANNELS["whatsapp"].model)
-    return _meta_post(CHANNELS["whatsapp"])
+    return _meta_post(request, CHANNELS["whatsapp"])
 
 
 @csrf.exempt
@@ -166,4 +168,50 @@ def instagram_webhook():
     """Instagram messaging webhook shared by every tenant (routed by entry.id)."""
     if request.method == "GET":
         return _verify_subscription(CHANNELS["instagram"].model)
-    return _meta_post(CHANNELS["instagram"])
+    return _meta_post(request, CHANNELS["instagram"])
+
+
+# What each webhook's POST runs, by endpoint: the views above and Acknowledger alike.
+POSTS = {
+    f"{bp.name}.telegram_webhook": _telegram_post,
+    f"{bp.name}.whatsapp_webhook": lambda req: _meta_post(req, CHANNELS["whatsapp"]),
+    f"{bp.name}.instagram_webhook": lambda req: _meta_post(req, CHANNELS["instagram"]),
+}
+
+
+class Acknowledger:
+    """WSGI middleware: answers the webhooks' POSTs (POSTS) in an application context only, and
+    passes every other request to Flask. Routing is Flask's own URL map, so a path or method
+    the views would not take (a user id that is no number, a PUT) gets Flask's answer."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict, start_response):
+        # Cheap tests first: every other request passes with two dictionary reads.
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") != "POST" or "/webhook" not in path:
+            return self.wsgi_app(environ, start_response)
+        req = self.app.request_class(environ)
+        try:
+            endpoint, args = self.app.create_url_adapter(req).match()
+        except HTTPException:
+            endpoint, args = None, {}
+        post = POSTS.get(endpoint)
+        if post is None:
+            return self.wsgi_app(environ, start_response)
+        with self.app.app_context():
+            return self._respond(req, post, args)(environ, start_response)
+
+    def _respond(self, req: Request, post, args: dict) -> Response:
+        try:
+            payload, status = post(req, **args), 200
+        except HTTPException as exc:  # 400, 403, 413: as routes/errors.py answers a webhook
+            payload, status = {"error": exc.code}, exc.code
+        except Exception as exc:  # a database outage: 500, and the platform delivers it again
+            log_server_error(exc, req.method, req.path)
+            payload, status = {"error": 500}, 500
+        response = self.app.json.response(payload)
+        response.status_code = status
+        return add_security_headers(response)

@@ -5,10 +5,13 @@ decide something the database would decide otherwise."""
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 
 import pytest
+from flask import request, request_started
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import OperationalError
 
 from core.crypto import encrypt
 from extensions import db
@@ -219,3 +222,103 @@ def _bot_ref(user_id: int) -> str:
 
 def _texts_of_chat(app, chat_id: int) -> list[str]:
     return _texts(app, chat_id)
+
+
+# --- the acknowledgement in front of Flask (routes/messaging_routes/webhooks.py) -----------------
+@contextmanager
+def flask_requests(app):
+    """The requests Flask's own machinery handled inside the block (its request_started)."""
+    seen: list[str] = []
+
+    def receiver(_sender, **_extra):
+        seen.append(request.path)
+
+    request_started.connect(receiver, app)
+    try:
+        yield seen
+    finally:
+        request_started.disconnect(receiver, app)
+
+
+@pytest.mark.parametrize("platform", ["telegram", "whatsapp", "instagram"])
+def test_a_delivery_is_acknowledged_in_front_of_flask_with_the_apps_headers(
+    app, client, fakes, shop, ack_only, platform
+):
+    with flask_requests(app) as handled:
+        if platform == "telegram":
+            response = tg_post(
+                client, shop.id, t.telegram_text_update("Salom"), shop.telegram_secret
+            )
+        elif platform == "whatsapp":
+            response = meta_post(client, platform, g.whatsapp_text_payload("Salom"))
+        else:
+            response = meta_post(client, platform, g.instagram_text_payload("Salom"))
+    assert (response.status_code, response.get_json()) == (200, {"ok": True})
+    assert handled == []  # no request context, no session, login, locale or limiter hooks
+    assert response.mimetype == "application/json"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "Set-Cookie" not in response.headers
+    with app.app_context():
+        assert inbox.waiting_count() == 1
+
+
+def test_refusals_in_front_of_flask_are_the_error_handlers_json(app, client, fakes, shop, ack_only):
+    with flask_requests(app) as handled:
+        forged = tg_post(client, shop.id, t.telegram_text_update("Salom"), "not-the-secret")
+        unsigned = meta_post(client, "whatsapp", g.whatsapp_text_payload("Salom"), secret="x")
+        not_json = client.post(
+            f"/telegram/webhook/{shop.id}",
+            data=b"[1, 2]",
+            content_type="application/json",
+            headers={"X-Telegram-Bot-Api-Secret-Token": shop.telegram_secret},
+        )
+    assert handled == []
+    for response, code in ((forged, 403), (unsigned, 403), (not_json, 400)):
+        assert (response.status_code, response.get_json()) == (code, {"error": code})
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    with app.app_context():
+        assert inbox.waiting_count() == 0
+
+
+def test_paths_and_methods_the_webhooks_do_not_take_get_flasks_own_answer(
+    app, client, fakes, shop, ack_only
+):
+    with flask_requests(app) as handled:
+        not_a_user = client.post("/telegram/webhook/abc", json={"update_id": 1})
+        wrong_method = client.put("/whatsapp/webhook", json={})
+        handshake = client.get("/whatsapp/webhook?hub.mode=subscribe&hub.verify_token=nope")
+    assert (not_a_user.status_code, not_a_user.get_json()) == (404, {"error": 404})
+    assert wrong_method.status_code == 405
+    assert handshake.status_code == 403
+    assert handled == ["/telegram/webhook/abc", "/whatsapp/webhook", "/whatsapp/webhook"]
+
+
+def test_a_database_outage_at_the_acknowledgement_is_a_logged_500_the_platform_retries(
+    app, client, fakes, shop, ack_only, monkeypatch, caplog
+):
+    _say(client, shop, "Salom")  # the account is kept: the outage hits the INSERT itself
+
+    def unreachable(*_args):
+        raise OperationalError("INSERT INTO webhook_deliveries", {}, Exception("server closed"))
+
+    monkeypatch.setattr(inbox, "receive", unreachable)
+    logger = logging.getLogger("bilimbot")
+    logger.addHandler(caplog.handler)
+    try:
+        response = _raw_post(client, shop, "Narxlar qancha?")
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert (response.status_code, response.get_json()) == (500, {"error": 500})
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert f"unhandled database error on POST /telegram/webhook/{shop.id}" in caplog.text
+    assert "Narxlar" not in caplog.text  # the customer's words are never logged
+    monkeypatch.undo()
+    _say(client, shop, "Narxlar qancha?")  # Telegram's redelivery is kept and stored
+    assert _texts(app, CUSTOMER) == ["Salom", "Narxlar qancha?"]
+
+
+def _raw_post(client, shop, text):
+    return tg_post(
+        client, shop.id, t.telegram_text_update(text, chat_id=CUSTOMER), shop.telegram_secret
+    )
