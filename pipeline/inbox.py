@@ -75,7 +75,7 @@ def receive(platform: str, trusted: list[accounts.Account], raw: bytes) -> None:
 def _insert():
     t = WebhookDelivery.__table__
     columns = ("platform", "user_id", "account_ref", "body", "received_at")
-    return insert(t).values({c: bindparam(f"p_{c}", type_=t.c[c].type) for c in columns})
+    return insert(t).inline().values({c: bindparam(f"p_{c}", type_=t.c[c].type) for c in columns})
 
 
 def ingest(batches: int | None = None) -> Ingested:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Request, Response, abort, current_app, request
+from flask import Flask, Request, abort, current_app, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -187,6 +187,9 @@ class Acknowledger:
     def __init__(self, app: Flask, wsgi_app) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
+        # (status, body, HSTS) -> what the app's response machinery made of it: the handful of
+        # answers a webhook gives ({"ok": true}, {"error": 403}...) are built once, not per call.
+        self.responses: dict[tuple, tuple[str, list, bytes]] = {}
 
     def __call__(self, environ: dict, start_response):
         # Cheap tests first: every other request passes with two dictionary reads.
@@ -202,9 +205,11 @@ class Acknowledger:
         if post is None:
             return self.wsgi_app(environ, start_response)
         with self.app.app_context():
-            return self._respond(req, post, args)(environ, start_response)
+            status, headers, body = self._respond(req, post, args)
+        start_response(status, list(headers))  # a copy: a server may extend it
+        return [body]
 
-    def _respond(self, req: Request, post, args: dict) -> Response:
+    def _respond(self, req: Request, post, args: dict) -> tuple[str, list, bytes]:
         try:
             payload, status = post(req, **args), 200
         except HTTPException as exc:  # 400, 403, 413: as routes/errors.py answers a webhook
@@ -212,6 +217,12 @@ class Acknowledger:
         except Exception as exc:  # a database outage: 500, and the platform delivers it again
             log_server_error(exc, req.method, req.path)
             payload, status = {"error": 500}, 500
-        response = self.app.json.response(payload)
-        response.status_code = status
-        return add_security_headers(response)
+        key = (status, self.app.json.dumps(payload), self.app.config.get("HSTS_ENABLED"))
+        found = self.responses.get(key)
+        if found is None:
+            response = self.app.json.response(payload)
+            response.status_code = status
+            add_security_headers(response)
+            found = (response.status, list(response.headers.items()), response.get_data())
+            self.responses[key] = found
+        return found
