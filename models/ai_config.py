@@ -235,17 +235,23 @@ class AIUsage(db.Model):
         every other answering thread queued on it (issue 12: five sessions waiting on average
         at 25 answers a second). The call was made, so it counts even if recording the reply
         fails afterwards. On SQLite, one writer at a time, a second connection would wait on
-        the session's own write: it is counted in the session there."""
-        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
-        insert = dialect.insert(cls).values(day=day, platform_answers=1)
-        upsert = insert.on_conflict_do_update(
-            index_elements=["day"], set_={"platform_answers": cls.platform_answers + 1}
-        )
-        if dialect is sqlite:
-            db.session.execute(upsert)
+        the session's own write: it is counted in the session there. Its one caller
+        (pipeline/engine.py, after the provider answered) holds no connection then: a caller
+        inside an open transaction would hold one connection of the pool while taking a second."""
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(cls.counting(day))
             return
         with db.engine.begin() as connection:
-            connection.execute(upsert)
+            connection.execute(cls.counting(day))
+
+    @classmethod
+    def counting(cls, day: date):
+        """The statement counting one more answer on `day`: an atomic upsert of its row."""
+        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
+        insert = dialect.insert(cls).values(day=day, platform_answers=1)
+        return insert.on_conflict_do_update(
+            index_elements=["day"], set_={"platform_answers": cls.platform_answers + 1}
+        )
 
     @classmethod
     def platform_answers_on(cls, day: date) -> int:

@@ -145,7 +145,9 @@ def _signed_by(raw: bytes, signature: str | None, account: accounts.Account, ver
 
 @csrf.exempt
 @limiter.exempt
-@bp.post("/telegram/webhook/<int:user_id>")
+# A user id beyond the column's range is no account of ours: 404 from the router, never an
+# integer overflow in the lookup (before any signature could be checked).
+@bp.post(f"/telegram/webhook/<int(max={2**31 - 1}):user_id>")
 def telegram_webhook(user_id: int):
     """One Telegram update for one owner's bot (answered by Acknowledger in front of Flask)."""
     return _telegram_post(request, user_id)
@@ -190,6 +192,8 @@ class Acknowledger:
         # (status, body, HSTS) -> what the app's response machinery made of it: the handful of
         # answers a webhook gives ({"ok": true}, {"error": 403}...) are built once, not per call.
         self.responses: dict[tuple, tuple[str, list, bytes]] = {}
+        with app.app_context():  # the last resort, built while nothing can fail yet
+            self.failed = self._built({"error": 500}, 500)
 
     def __call__(self, environ: dict, start_response):
         # Cheap tests first: every other request passes with two dictionary reads.
@@ -204,8 +208,12 @@ class Acknowledger:
         post = POSTS.get(endpoint)
         if post is None:
             return self.wsgi_app(environ, start_response)
-        with self.app.app_context():
-            status, headers, body = self._respond(req, post, args)
+        try:
+            with self.app.app_context():
+                status, headers, body = self._respond(req, post, args)
+        except Exception:  # the error handling itself failed (a rollback on a dead connection)
+            log.exception("webhook %s: the error could not be handled; answered 500", path)
+            status, headers, body = self.failed
         start_response(status, list(headers))  # a copy: a server may extend it
         return [body]
 
@@ -217,6 +225,9 @@ class Acknowledger:
         except Exception as exc:  # a database outage: 500, and the platform delivers it again
             log_server_error(exc, req.method, req.path)
             payload, status = {"error": 500}, 500
+        return self._built(payload, status)
+
+    def _built(self, payload: dict, status: int) -> tuple[str, list, bytes]:
         key = (status, self.app.json.dumps(payload), self.app.config.get("HSTS_ENABLED"))
         found = self.responses.get(key)
         if found is None:

@@ -286,12 +286,19 @@ def test_paths_and_methods_the_webhooks_do_not_take_get_flasks_own_answer(
 ):
     with flask_requests(app) as handled:
         not_a_user = client.post("/telegram/webhook/abc", json={"update_id": 1})
+        beyond_ids = client.post(f"/telegram/webhook/{2**31}", json={"update_id": 1})
         wrong_method = client.put("/whatsapp/webhook", json={})
         handshake = client.get("/whatsapp/webhook?hub.mode=subscribe&hub.verify_token=nope")
     assert (not_a_user.status_code, not_a_user.get_json()) == (404, {"error": 404})
+    assert (beyond_ids.status_code, beyond_ids.get_json()) == (404, {"error": 404})
     assert wrong_method.status_code == 405
     assert handshake.status_code == 403
-    assert handled == ["/telegram/webhook/abc", "/whatsapp/webhook", "/whatsapp/webhook"]
+    assert handled == [
+        "/telegram/webhook/abc",
+        f"/telegram/webhook/{2**31}",
+        "/whatsapp/webhook",
+        "/whatsapp/webhook",
+    ]
 
 
 def test_a_database_outage_at_the_acknowledgement_is_a_logged_500_the_platform_retries(
@@ -316,6 +323,30 @@ def test_a_database_outage_at_the_acknowledgement_is_a_logged_500_the_platform_r
     monkeypatch.undo()
     _say(client, shop, "Narxlar qancha?")  # Telegram's redelivery is kept and stored
     assert _texts(app, CUSTOMER) == ["Salom", "Narxlar qancha?"]
+
+
+def test_an_error_in_the_error_handling_is_still_a_json_500_with_the_headers(
+    app, client, fakes, shop, ack_only, monkeypatch, caplog
+):
+    from routes.messaging_routes import webhooks
+
+    def unreachable(*_args):
+        raise OperationalError("INSERT INTO webhook_deliveries", {}, Exception("server closed"))
+
+    def rollback_fails(*_args):
+        raise OperationalError("ROLLBACK", {}, Exception("connection already closed"))
+
+    monkeypatch.setattr(inbox, "receive", unreachable)
+    monkeypatch.setattr(webhooks, "log_server_error", rollback_fails)
+    logger = logging.getLogger("bilimbot")
+    logger.addHandler(caplog.handler)
+    try:
+        response = _raw_post(client, shop, "Narxlar qancha?")
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert (response.status_code, response.get_json()) == (500, {"error": 500})
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "the error could not be handled; answered 500" in caplog.text
 
 
 def _raw_post(client, shop, text):

@@ -172,7 +172,8 @@ def test_answers_on_the_owners_own_key_do_not_use_the_platform_quota(
 def test_counting_an_answer_leaves_the_days_row_free_for_the_other_workers(app, ctx):
     """On PostgreSQL the count is committed at once, in a transaction of its own: another
     worker's count does not wait for the end of this answer's transaction (the day's row is
-    every answer's). On SQLite it is part of the answer's transaction."""
+    every answer's), and it stays counted when the answer is rolled back (the call was made).
+    On SQLite, one writer at a time, it is part of the answer's transaction."""
     from sqlalchemy import text
 
     from models.ai_config import AIUsage
@@ -180,23 +181,18 @@ def test_counting_an_answer_leaves_the_days_row_free_for_the_other_workers(app, 
     from pipeline import throttle
 
     today = utcnow().date()
-    throttle.count_platform_answer()  # the answer's transaction stays open
+    throttle.count_platform_answer()  # an earlier answer: the day's row exists
+    db.session.commit()
+    assert AIUsage.platform_answers_on(today) == 1  # the answer's transaction is open
+    throttle.count_platform_answer()
     if db.engine.dialect.name != "postgresql":
+        assert AIUsage.platform_answers_on(today) == 2
+        db.session.rollback()
         assert AIUsage.platform_answers_on(today) == 1
-        db.session.commit()
         return
-    with db.engine.connect() as other:  # another worker, while this one has not committed
-        other.execute(text("SET lock_timeout = '2s'"))
-        other.execute(
-            text(
-                "UPDATE ai_usage_daily SET platform_answers = platform_answers + 1 WHERE day = :d"
-            ),
-            {"d": today},
-        )
+    with db.engine.connect() as other:  # another worker counts meanwhile
+        other.execute(text("SET lock_timeout = '2s'"))  # raises LockNotAvailable if it waits
+        other.execute(AIUsage.counting(today))
         other.commit()
-        seen = other.execute(
-            text("SELECT platform_answers FROM ai_usage_daily WHERE day = :d"), {"d": today}
-        ).scalar()
-    assert seen == 2
-    db.session.rollback()  # the answer failed to be recorded: the call was made, it counts
-    assert AIUsage.platform_answers_on(today) == 2
+    db.session.rollback()
+    assert AIUsage.platform_answers_on(today) == 3
