@@ -72,9 +72,11 @@ def deliver(alert_ids: list[int]) -> Counter:
             log.exception("owner alert %s failed", alert_id)
             db.session.rollback()
             alert = db.session.get(OwnerAlert, alert_id)
-            alert.status, alert.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
-            db.session.commit()
-        stats[db.session.get(OwnerAlert, alert_id).status] += 1
+            if alert is not None:  # None: the owner, and their alerts, were deleted meanwhile
+                alert.status, alert.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+                db.session.commit()
+        now = db.session.get(OwnerAlert, alert_id)
+        stats["gone" if now is None else now.status] += 1
     return stats
 
 

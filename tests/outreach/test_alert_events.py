@@ -236,3 +236,27 @@ def test_a_summary_switched_off_or_outside_its_window_is_not_sent(client, app, f
     with app.app_context():
         assert run_daily_summaries(late - timedelta(hours=3)) == {"noted": 0}
     assert alerts(app, shop.id, "summary") == []
+
+
+def test_an_alert_whose_owner_was_deleted_while_it_was_sent_is_counted_gone(
+    client, app, fakes, shop, monkeypatch
+):
+    from outreach import alert_jobs
+
+    link(client, shop)
+    with app.app_context():
+        alert = OwnerAlert(user_id=shop.id, kind="human", key="human:gone", chat_id=str(OWNER_CHAT))
+        db.session.add(alert)
+        db.session.commit()
+        alert_id = alert.id
+
+    def owner_deleted_meanwhile(row):
+        db.session.rollback()
+        db.session.delete(db.session.get(OwnerAlert, row.id))  # as the owner's cascade does
+        db.session.commit()
+        raise RuntimeError("Telegram connection reset")
+
+    monkeypatch.setattr(alert_jobs, "send_alert", owner_deleted_meanwhile)
+    with app.app_context():
+        assert alert_jobs.deliver([alert_id]) == {"gone": 1}
+        assert db.session.get(OwnerAlert, alert_id) is None
