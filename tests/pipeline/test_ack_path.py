@@ -305,17 +305,7 @@ def test_a_database_outage_at_the_acknowledgement_is_a_logged_500_the_platform_r
     app, client, fakes, shop, ack_only, monkeypatch, caplog
 ):
     _say(client, shop, "Salom")  # the account is kept: the outage hits the INSERT itself
-
-    def unreachable(*_args):
-        raise OperationalError("INSERT INTO webhook_deliveries", {}, Exception("server closed"))
-
-    monkeypatch.setattr(inbox, "receive", unreachable)
-    logger = logging.getLogger("bilimbot")
-    logger.addHandler(caplog.handler)
-    try:
-        response = _raw_post(client, shop, "Narxlar qancha?")
-    finally:
-        logger.removeHandler(caplog.handler)
+    response = _post_in_an_outage(client, shop, monkeypatch, caplog)
     assert (response.status_code, response.get_json()) == (500, {"error": 500})
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert f"unhandled database error on POST /telegram/webhook/{shop.id}" in caplog.text
@@ -330,26 +320,28 @@ def test_an_error_in_the_error_handling_is_still_a_json_500_with_the_headers(
 ):
     from routes.messaging_routes import webhooks
 
-    def unreachable(*_args):
-        raise OperationalError("INSERT INTO webhook_deliveries", {}, Exception("server closed"))
-
     def rollback_fails(*_args):
         raise OperationalError("ROLLBACK", {}, Exception("connection already closed"))
 
-    monkeypatch.setattr(inbox, "receive", unreachable)
     monkeypatch.setattr(webhooks, "log_server_error", rollback_fails)
-    logger = logging.getLogger("bilimbot")
-    logger.addHandler(caplog.handler)
-    try:
-        response = _raw_post(client, shop, "Narxlar qancha?")
-    finally:
-        logger.removeHandler(caplog.handler)
+    response = _post_in_an_outage(client, shop, monkeypatch, caplog)
     assert (response.status_code, response.get_json()) == (500, {"error": 500})
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "the error could not be handled; answered 500" in caplog.text
 
 
-def _raw_post(client, shop, text):
-    return tg_post(
-        client, shop.id, t.telegram_text_update(text, chat_id=CUSTOMER), shop.telegram_secret
-    )
+def _post_in_an_outage(client, shop, monkeypatch, caplog):
+    """A customer's update while the inbox INSERT fails as with the database away, with the
+    app's log captured."""
+
+    def unreachable(*_args):
+        raise OperationalError("INSERT INTO webhook_deliveries", {}, Exception("server closed"))
+
+    monkeypatch.setattr(inbox, "receive", unreachable)
+    update = t.telegram_text_update("Narxlar qancha?", chat_id=CUSTOMER)
+    logger = logging.getLogger("bilimbot")
+    logger.addHandler(caplog.handler)
+    try:
+        return tg_post(client, shop.id, update, shop.telegram_secret)
+    finally:
+        logger.removeHandler(caplog.handler)
