@@ -75,8 +75,8 @@ def deliver(alert_ids: list[int]) -> Counter:
             if alert is not None:  # None: the owner, and their alerts, were deleted meanwhile
                 alert.status, alert.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
                 db.session.commit()
-        now = db.session.get(OwnerAlert, alert_id)
-        stats["gone" if now is None else now.status] += 1
+        stored = db.session.get(OwnerAlert, alert_id)
+        stats["gone" if stored is None else stored.status] += 1
     return stats
 
 
