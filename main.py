@@ -87,7 +87,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from routes import BLUEPRINTS
+    from routes.security import BigIdConverter, IdConverter
 
+    # Before any rule is added: ids beyond their column's range are 404 from the router.
+    app.url_map.converters.update(int=IdConverter, bigint=BigIdConverter)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
 

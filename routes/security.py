@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.routing import IntegerConverter
 
 # Only our own static files: no inline script or style, no other origin, never framed.
 CSP = (
@@ -36,6 +37,30 @@ _DEFAULTS = [(n, n.lower(), v) for n, v in [("Content-Security-Policy", CSP), *H
 # ?page= beyond this is no page anyone reached by clicking "next": 400, not an SQL overflow.
 MAX_PAGE = 100_000
 _PAGE = re.compile(r"[0-9]{1,6}")
+
+
+# The largest id of a row of ours: PostgreSQL's INTEGER, the type of every id column except the
+# webhook inbox's (BIGINT: `<bigint:...>`). A larger number in a URL is no row of ours.
+MAX_ID = 2**31 - 1
+MAX_BIGINT_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """The app's `<int:...>`: at most MAX_ID unless a rule says otherwise, so a larger number is
+    404 from the router. Unbounded, it reached the database and failed there, a 500: "integer
+    out of range" on PostgreSQL, an overflow past 2**63 on SQLite."""
+
+    limit = MAX_ID
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", self.limit)
+        super().__init__(map, *args, **kwargs)
+
+
+class BigIdConverter(IdConverter):
+    """`<bigint:...>`: the id of a BIGINT column."""
+
+    limit = MAX_BIGINT_ID
 
 
 def relax_framing(response: Response, ancestors: str) -> Response:

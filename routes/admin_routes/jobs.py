@@ -48,7 +48,7 @@ def _shown(delivery):
     }
 
 
-@bp.post("/jobs/deliveries/<int:delivery_id>/retry")
+@bp.post("/jobs/deliveries/<bigint:delivery_id>/retry")
 def retry_delivery(delivery_id: int):
     """Store a failed webhook delivery again (its tries given back); written to the admin log."""
     if not ConfirmForm().validate_on_submit():

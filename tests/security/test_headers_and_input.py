@@ -249,3 +249,12 @@ def test_the_session_signer_is_built_once_per_secret_key_and_a_rotation_is_honou
     assert client.get("/get").text == "7"  # signed with the old key, still read
     demo.config["SECRET_KEY_FALLBACKS"] = []
     assert client.get("/get").text == "None"  # the old key retired: the cookie is refused
+
+
+@pytest.mark.parametrize("number", [2**31, 10**20])  # beyond INTEGER; beyond SQLite's 64 bits
+def test_an_id_beyond_any_row_in_a_url_is_404_never_500(client, owner, admin, number):
+    """Owner and admin pages alike (admin is logged in last): the router refuses the number."""
+    for path in (f"/conversations/{number}", f"/admin/users/{number}"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert b"Traceback" not in response.data

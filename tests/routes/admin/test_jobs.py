@@ -126,3 +126,11 @@ def test_retrying_a_delivery_stores_it_and_logs_it(client, app, fakes, admin, fa
 
 def test_owners_cannot_retry_deliveries(client, owner, failed_delivery):
     assert client.post(f"/admin/jobs/deliveries/{failed_delivery}/retry").status_code == 403
+
+
+def test_a_delivery_id_is_a_bigint_in_the_url(client, admin):
+    """The inbox's ids are BIGINT: past INTEGER the route is still taken, past BIGINT it is 404."""
+    client.post("/language", data={"lang": "en"})
+    beyond_integer = client.post(f"/admin/jobs/deliveries/{2**31}/retry", follow_redirects=True)
+    assert "no longer among the failed" in beyond_integer.get_data(as_text=True)
+    assert client.post(f"/admin/jobs/deliveries/{2**63}/retry").status_code == 404
