@@ -129,6 +129,47 @@ def test_a_message_stored_as_its_worker_releases_the_conversation_is_not_strande
         assert queue.claim(1, conversation_id=conv.id) != []
 
 
+def test_the_heartbeat_skips_a_conversation_locked_just_now_instead_of_waiting(app, shop):
+    """The heartbeat renews the leases it can take at once: one row locked by another
+    transaction (its worker recording a reply, the inbox storing a message for it) is renewed
+    at the next beat. Waiting for it, the heartbeat deadlocked with the inbox under load."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        free, busy = _conversation(shop.id, "7272"), _conversation(shop.id, "7373")
+        _store(free, "9171", "a"), _store(busy, "9172", "b")
+        db.session.commit()
+        held = queue.claim(2)
+        assert {h.conversation_id for h in held} == {free.id, busy.id}
+        soon = utcnow() + timedelta(seconds=1)
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id.in_([free.id, busy.id]))
+            .values(lease_until=soon)
+        )
+        db.session.commit()
+        postgres = db.engine.dialect.name == "postgresql"
+        with db.engine.connect() as other:
+            if postgres:  # another transaction holds the busy row
+                other.execute(
+                    text("SELECT id FROM conversations WHERE id = :id FOR UPDATE"), {"id": busy.id}
+                )
+                db.session.execute(text("SET lock_timeout = '2s'"))  # LockNotAvailable if it waits
+            queue.renew([free.id, busy.id])
+            other.rollback()
+        db.session.expire_all()
+        leases = {c.id: c.lease_until for c in db.session.scalars(select(Conversation))}
+        assert leases[free.id] > soon + timedelta(seconds=queue.LEASE_SECONDS / 2)
+        if postgres:
+            assert leases[busy.id] == soon  # skipped this beat, renewed at the next
+            queue.renew([free.id, busy.id])
+            db.session.expire_all()
+            busy_lease = db.session.get(Conversation, busy.id).lease_until
+            assert busy_lease > soon + timedelta(seconds=queue.LEASE_SECONDS / 2)
+        else:  # SQLite: one writer at a time, nothing to skip
+            assert leases[busy.id] > soon + timedelta(seconds=queue.LEASE_SECONDS / 2)
+
+
 def test_a_worker_that_lost_its_lease_sends_nothing(app, fakes, shop):
     tg, _ = fakes
     with app.app_context():
@@ -334,3 +375,20 @@ def test_with_answering_off_in_the_web_a_messages_work_process_answers(client, a
         answering.join(10)
     assert not answering.is_alive() and id(app) not in dispatch._DISPATCHERS
     assert len(tg.sent_messages(chat_id=1301)) == 1
+
+
+def test_a_forked_process_names_itself_in_leases():
+    """gunicorn forks its workers from one loaded app: each must hold leases in its own name."""
+    import os
+
+    parent = queue.worker_id()
+    assert queue.worker_id() == parent  # one name for the process's life
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.write(write, queue.worker_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 200).decode()
+    os.close(read), os.close(write)
+    assert child != parent and f":{pid}:" in child
