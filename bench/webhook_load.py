@@ -26,6 +26,7 @@ import json
 import os
 import random
 import signal
+import statistics
 import sys
 import threading
 import time
@@ -478,6 +479,54 @@ def run_faults(stack_args) -> int:
 
 
 # --- command line --------------------------------------------------------------------------------
+def run_answer_cpu(args) -> int:
+    """CPU and SQL statements per answer, inside one process (bench/load/answer_probe.py), for
+    each of --refs in turn, --repeats times interleaved; a fresh database and fakes each time.
+    (Not set_defaults on the subparser: the parents' actions are shared, so it would change
+    the other modes' defaults too.)"""
+    refs = [r.strip() for r in args.refs.split(",") if r.strip()] or [None]
+    figures: dict[str, list[dict]] = {ref or "checkout": [] for ref in refs}
+    for repeat in range(args.repeats):
+        for ref in refs:
+            # No LLM latency: the figure is CPU, and waiting would only make the run longer.
+            trial = argparse.Namespace(**{**vars(args), "app_ref": ref, "llm_latency": 0.0})
+            stack = Stack(trial)
+            try:
+                if repeat == 0 and ref == refs[0]:
+                    header(stack, "answer-cpu")
+                stack.prepare()
+                got = stack.probe(args.messages, args.per_chat, args.seed + repeat)
+            finally:
+                stack.close()
+            figures[ref or "checkout"].append(got)
+            say(
+                f"  {ref or 'checkout'} #{repeat + 1}: answer {got['answer_cpu_ms']:.1f} ms CPU, "
+                f"{got['answer_sql']:.1f} statements; ingest {got['ingest_cpu_ms']:.2f} ms, "
+                f"{got['ingest_sql']:.1f} statements per delivery; {got['messages']} messages "
+                f"{got['statuses']}; load average {_load()}"
+            )
+    say("per answered message (median, range over repeats):")
+    for name, runs in figures.items():
+        parts = []
+        for key, label in (
+            ("answer_cpu_ms", "CPU ms"),
+            ("answer_sql", "statements"),
+            ("ingest_cpu_ms", "ingest CPU ms/delivery"),
+        ):
+            values = [r[key] for r in runs]
+            parts.append(
+                f"{label} {statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+            )
+        say(f"  {name}: " + "; ".join(parts))
+    if len(figures) == 2:
+        (a, ra), (b, rb) = figures.items()
+        ratio = statistics.median(r["answer_cpu_ms"] for r in rb) / statistics.median(
+            r["answer_cpu_ms"] for r in ra
+        )
+        say(f"  CPU per answer {b} / {a}: {ratio:.2f}")
+    return 0
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     common = argparse.ArgumentParser(add_help=False)
     g = common.add_argument_group("common")
@@ -596,6 +645,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="append",
         help="inject a fault mid-run; repeat for several in one run, spread over the schedule",
     )
+    p = sub.add_parser(
+        "answer-cpu", parents=[common], help="CPU and SQL per answer in one process, per ref"
+    )
+    p.add_argument("--refs", default="", help="comma-separated git refs (default: the checkout)")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--messages", type=int, default=600)
+    p.add_argument("--per-chat", type=int, default=2, help="average messages per customer chat")
     p = sub.add_parser("fault", parents=[common, e2e], help="one e2e run per fault")
     p.add_argument(
         "--faults",
@@ -615,6 +671,8 @@ def main(argv=None) -> int:
         except KeyboardInterrupt as exc:
             say(f"stopped: {str(exc) or 'Ctrl-C'}")
             return 130
+    if args.mode == "answer-cpu":
+        return run_answer_cpu(args)
     stack = Stack(args)
     try:
         if args.mode == "ratio":

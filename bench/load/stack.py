@@ -298,6 +298,32 @@ class Stack:
             self.children.start(name, argv, env=self.env(), cwd=self.app_dir)
             self.rq_names.append(name)
 
+    def probe(self, messages: int, per_chat: int, seed: int) -> dict:
+        """bench/load/answer_probe.py against this stack's database and fakes: its JSON line."""
+        env = {**self.env(), "ANSWER_IN_WEB": "false"}
+        argv = [
+            sys.executable,
+            str(ROOT / "bench" / "load" / "answer_probe.py"),
+            "--app-dir",
+            str(self.app_dir),
+            "--owners",
+            str(self.run_dir / "owners.json"),
+            "--messages",
+            str(messages),
+            "--per-chat",
+            str(per_chat),
+            "--seed",
+            str(seed),
+        ]
+        with open(self.run_dir / "probe.log", "ab") as log:
+            done = subprocess.run(
+                argv, cwd=self.app_dir, env=env, stdout=subprocess.PIPE, stderr=log, timeout=1800
+            )
+        if done.returncode:
+            tail = (self.run_dir / "probe.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"answer probe failed ({done.returncode}):\n{tail}")
+        return json.loads(done.stdout.decode().strip().splitlines()[-1])
+
     def start_answerers(self) -> None:
         """What answers: the RQ workers with --redis, else --answerers `flask messages work`
         processes (the web then only acks), else the web processes themselves."""
