@@ -155,8 +155,11 @@ def passages_for(
     translations: dict[str, str] | None = None,
 ) -> list[Passage]:
     """The passages the bot puts in its prompt for a question (also the KB page's test search):
-    the TOP_K best of the fused readings, within the prompt's KB_BUDGET."""
-    languages = kb.main_languages() if kb is not None else []
+    the TOP_K best of the fused readings, within the prompt's KB_BUDGET. None without a
+    knowledge base (the readings, glossary expansion included, would search nothing)."""
+    if kb is None or not kb.chunk_count:
+        return []
+    languages = kb.main_languages()
     queries = queries_for(text, previous, translations, languages)
     return within_budget(search_fused(kb, queries, k=TOP_K))
 

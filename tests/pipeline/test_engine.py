@@ -506,3 +506,15 @@ def test_admin_notice_about_another_provider_stays(client, app, gemini, kb_owner
     assert _ask(client, "Do you have a warranty?")["text"] == gemini.reply_text
     with app.app_context():
         assert "OpenAI model was not found" in Setting.get("ai.last_error")
+
+
+def test_without_a_knowledge_base_the_question_is_not_read_for_retrieval(monkeypatch):
+    """Nothing to search: the question's readings (glossary expansion, both scripts) are not
+    built for every answer of an owner who has uploaded nothing yet."""
+    import pipeline.engine as engine
+
+    def readings(*args, **kwargs):
+        raise AssertionError("retrieval readings built without a knowledge base")
+
+    monkeypatch.setattr(engine, "queries_for", readings)
+    assert engine.passages_for(None, "Yetkazib berish bormi?", "narxi?") == []
