@@ -121,20 +121,20 @@ class Setting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @classmethod
-    def _all(cls) -> dict[str, Setting]:
-        """Every setting, read once per transaction: there are few, most keys are absent (env
-        defaults), and the answering path asks for several each message."""
+    def _all(cls) -> dict[str, str]:
+        """Every setting's value, read once per transaction: there are few, most keys are
+        absent (env defaults), and the answering path asks for several each message. Plain
+        columns: building an object per row was most of the read."""
         cache = db.session.info.get("settings")
         if cache is None:
-            cache = db.session.info["settings"] = {
-                row.key: row for row in db.session.scalars(select(cls))
-            }
+            rows = db.session.execute(select(cls.key, cls.value))
+            cache = db.session.info["settings"] = {key: value for key, value in rows}
         return cache
 
     @classmethod
     def get(cls, key: str, default: str | None = None) -> str | None:
-        row = cls._all().get(key)
-        return row.value if row is not None else default
+        value = cls._all().get(key)
+        return value if value is not None else default
 
     @classmethod
     def put(cls, key: str, value: str) -> None:
@@ -149,7 +149,7 @@ class Setting(db.Model):
                 index_elements=["key"], set_={"value": value, "updated_at": now}
             )
         )
-        rows[key] = db.session.get(cls, key, populate_existing=True)
+        rows[key] = value
 
 
 class PlatformAI:

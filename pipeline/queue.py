@@ -89,6 +89,17 @@ def claim(limit: int, owner: str | None = None, conversation_id: int | None = No
     return [Claim(conv_id, gen) for conv_id, gen, _since in rows]
 
 
+def held(conversation_id: int, owner: str | None = None):
+    """A condition for another table's statement: this worker holds the conversation."""
+    return (
+        select(Conversation.id)
+        .where(
+            Conversation.id == conversation_id, Conversation.lease_owner == (owner or worker_id())
+        )
+        .exists()
+    )
+
+
 def holds(conversation_id: int, owner: str | None = None) -> bool:
     """Renew the lease on one conversation; False when this worker no longer holds it (another
     worker took it over after the lease ran out). Part of the caller's transaction."""

@@ -71,7 +71,10 @@ def _work(held: queue.Claim) -> None:
         while (waiting := _next_waiting(conv_id)) is not None:
             msg, owner, cfg = waiting
             msg_id = msg.id
-            if not _start(msg, conv_id):
+            started = _start(msg, conv_id)
+            if started is None:
+                continue  # settled meanwhile by someone else: the next one
+            if not started:
                 return  # the lease went to another worker: it answers the rest
             try:
                 _handle(msg, owner, cfg)
@@ -124,19 +127,21 @@ def _next_waiting(conv_id: int) -> tuple[Message, User | None, AIConfig | None] 
     return None if row is None else tuple(row)
 
 
-def _start(msg: Message, conv_id: int) -> bool:
-    """Mark the message as being answered, if this worker still holds the conversation. The
+def _start(msg: Message, conv_id: int) -> bool | None:
+    """Mark the message as being answered, if this worker still holds the conversation (one
+    statement: the lease is renewed by the heartbeat and before each reply is recorded). False
+    when the lease went to another worker, None when the message is no longer waiting. The
     mark is committed with the first write that matters (before the AI call, or with the reply
     recorded before it is sent): a crash before then leaves it waiting, and it is answered."""
-    if not queue.holds(conv_id):
-        db.session.rollback()
-        return False
-    db.session.execute(
+    started = db.session.execute(
         update(Message)
-        .where(Message.id == msg.id, Message.status == "received")
+        .where(Message.id == msg.id, Message.status == "received", queue.held(conv_id))
         .values(status="processing")
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
+    if not started:
+        db.session.rollback()
+        return None if queue.holds(conv_id) else False
     set_committed_value(msg, "status", "processing")
     return True
 

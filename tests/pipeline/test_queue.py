@@ -392,3 +392,25 @@ def test_a_forked_process_names_itself_in_leases():
     child = os.read(read, 200).decode()
     os.close(read), os.close(write)
     assert child != parent and f":{pid}:" in child
+
+
+def test_a_message_is_marked_in_progress_only_while_its_worker_holds_the_conversation(app, shop):
+    with app.app_context():
+        conv = _conversation(shop.id, "7474")
+        first, second = _store(conv, "9181", "a"), _store(conv, "9182", "b")
+        db.session.commit()
+        queue.claim(1, conversation_id=conv.id)
+        assert worker._start(first, conv.id) is True
+        db.session.commit()
+        assert _statuses([first.id]) == ["processing"]
+        # Settled meanwhile by someone else (still this worker's conversation): skipped.
+        db.session.execute(update(Message).where(Message.id == second.id).values(status="ignored"))
+        db.session.commit()
+        assert worker._start(db.session.get(Message, second.id), conv.id) is None
+        third = _store(db.session.get(Conversation, conv.id), "9183", "c")
+        db.session.execute(
+            update(Conversation).where(Conversation.id == conv.id).values(lease_owner="other")
+        )
+        db.session.commit()
+        assert worker._start(third, conv.id) is False  # the lease went to another worker
+        assert _statuses([second.id, third.id]) == ["ignored", "received"]
