@@ -59,6 +59,20 @@ def header(stack: Stack, mode: str) -> None:
         f"app={stack.app_dir}{f' ({a.app_ref})' if a.app_ref else ''} env overrides: {extra}"
     )
     say(f"   logs: {stack.run_dir}   load average: {_load()}")
+    say(f"   this machine's speed: {_calibration()}")
+
+
+def _calibration() -> str:
+    """A fixed pure-Python loop timed on this thread (best of three): CPU figures of runs on
+    different days or machines compare only after dividing by it (the same commit's answering
+    CPU a message differed threefold between two days on the shared 2-core machine)."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.thread_time(), 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.thread_time() - started)
+    return f"2,000,000-step Python loop {best * 1000:.0f} ms CPU (best of 3)"
 
 
 def _load() -> str:
