@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from channels.telegram import parse_language_callback
@@ -68,8 +68,9 @@ def _work(held: queue.Claim) -> None:
     conv_id = held.conversation_id
     while True:
         settle.take_over(conv_id)
-        while (waiting := _next_waiting(conv_id)) is not None:
-            msg, owner, cfg = waiting
+        more = True
+        while more and (waiting := _next_waiting(conv_id)) is not None:
+            msg, owner, cfg, more = waiting
             msg_id = msg.id
             started = _start(msg, conv_id)
             if started is None:
@@ -106,25 +107,39 @@ def _failed(message_id: int, exc: Exception) -> None:
     db.session.commit()
 
 
-def _next_waiting(conv_id: int) -> tuple[Message, User | None, AIConfig | None] | None:
+def _waiting(message, conv_id: int) -> tuple:
+    """The conversation's inbound messages still waiting (of `message`, an alias or Message)."""
+    return (
+        message.conversation_id == conv_id,
+        message.direction == "in",
+        message.status == "received",
+    )
+
+
+def _next_waiting(conv_id: int) -> tuple[Message, User | None, AIConfig | None, bool] | None:
     """The conversation's oldest unanswered message with its conversation, owner and the
     owner's AI settings, read afresh in one query (what the owner or another request changed
-    meanwhile is seen)."""
+    meanwhile is seen), and whether another waits after it: when none does, the worker goes
+    straight to releasing the conversation (which sees a message stored meanwhile) instead of
+    asking again."""
     db.session.expire_all()
+    later = aliased(Message)
+    another = (
+        select(later.id)
+        .where(*_waiting(later, conv_id), later.id > Message.id)
+        .correlate(Message)
+        .exists()
+    )
     row = db.session.execute(
-        select(Message, User, AIConfig)
+        select(Message, User, AIConfig, another.label("more"))
         .options(joinedload(Message.conversation))
         .outerjoin(User, User.id == Message.user_id)
         .outerjoin(AIConfig, AIConfig.user_id == Message.user_id)
-        .where(
-            Message.conversation_id == conv_id,
-            Message.direction == "in",
-            Message.status == "received",
-        )
+        .where(*_waiting(Message, conv_id))
         .order_by(Message.id)
         .limit(1)
     ).first()
-    return None if row is None else tuple(row)
+    return None if row is None else (row[0], row[1], row[2], bool(row[3]))
 
 
 def _start(msg: Message, conv_id: int) -> bool | None:

@@ -41,3 +41,25 @@ def test_the_question_its_conversation_owner_and_settings_are_read_in_one_statem
     assert len(limits) == 1  # the customer's minute and the owner's hour together
     tg, _graph = fakes
     assert len(tg.sent_messages(chat_id=CUSTOMER)) == 2  # both questions answered, once each
+
+
+def _waiting_reads(seen: list[str]) -> int:
+    return len([s for s in seen if s.startswith("SELECT messages.id") and "JOIN users" in s])
+
+
+def test_the_last_waiting_message_is_not_followed_by_one_more_read(
+    app, client, fakes, shop, ack_only, gemini
+):
+    """Each read of the next waiting message also says whether another waits after it: after
+    the last one the worker releases the conversation (which sees a message stored meanwhile)
+    without asking once more."""
+    _say(client, shop, "Yetkazib berish qancha turadi?")
+    conv = _conversation(app, CUSTOMER)
+    _answer(app, conv.id)  # caches warm
+    _say(client, shop, "Qaytarish qanday ishlaydi?")
+    assert _waiting_reads(_answer(app, conv.id)) == 1
+    _say(client, shop, "Kafolat bormi?")
+    _say(client, shop, "Do'kon qayerda joylashgan?")
+    assert _waiting_reads(_answer(app, conv.id)) == 2
+    tg, _graph = fakes
+    assert len(tg.sent_messages(chat_id=CUSTOMER)) == 4  # every question answered, once
