@@ -527,10 +527,7 @@ def run_answer_cpu(args) -> int:
             ("answer_sql", "statements"),
             ("ingest_cpu_ms", "ingest CPU ms/delivery"),
         ):
-            values = [r[key] for r in runs]
-            parts.append(
-                f"{label} {statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
-            )
+            parts.append(f"{label} {report.median_range([r[key] for r in runs], '{:.2f}')}")
         say(f"  {name}: " + "; ".join(parts))
     if len(figures) == 2:
         (a, ra), (b, rb) = figures.items()

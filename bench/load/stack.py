@@ -129,20 +129,25 @@ class Stack:
             env[key] = value
         return env
 
-    def _run(self, name: str, argv: list[str], timeout: float) -> None:
+    def _run(
+        self, name: str, argv: list[str], timeout: float, env: dict | None = None
+    ) -> bytes | None:
+        """Run a set-up step in the app's directory and environment, its output in its log;
+        with `env`, that environment and its standard output returned (stderr to the log)."""
         with open(self.run_dir / f"{name}.log", "ab") as log:
             done = subprocess.run(
                 argv,
                 cwd=self.app_dir,
-                env=self.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                env=env or self.env(),
+                stdout=subprocess.PIPE if env else log,
+                stderr=log if env else subprocess.STDOUT,
                 timeout=timeout,
                 check=False,
             )
         if done.returncode:
             tail = (self.run_dir / f"{name}.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"{name} failed ({done.returncode}):\n{tail}")
+        return done.stdout
 
     def prepare(self, proxy: bool = False) -> None:
         """Fresh database with the real migrations, seeded owners, fakes knowing them."""
@@ -315,14 +320,8 @@ class Stack:
             "--seed",
             str(seed),
         ]
-        with open(self.run_dir / "probe.log", "ab") as log:
-            done = subprocess.run(
-                argv, cwd=self.app_dir, env=env, stdout=subprocess.PIPE, stderr=log, timeout=1800
-            )
-        if done.returncode:
-            tail = (self.run_dir / "probe.log").read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"answer probe failed ({done.returncode}):\n{tail}")
-        return json.loads(done.stdout.decode().strip().splitlines()[-1])
+        out = self._run("probe", argv, timeout=1800, env=env)
+        return json.loads(out.decode().strip().splitlines()[-1])
 
     def start_answerers(self) -> None:
         """What answers: the RQ workers with --redis, else --answerers `flask messages work`
