@@ -35,19 +35,21 @@ def generate(settings: ProviderSettings, request: AIRequest) -> tuple[str, int |
     from google.genai import types
 
     client = cached_client(settings, build)  # kept referenced: genai.Client closes when collected
-    contents = [
-        types.Content(
-            role="model" if t.role == "assistant" else "user", parts=[types.Part(text=t.text)]
-        )
+    # The SDK's typed dicts, not its pydantic models: the same request on the wire, but the SDK
+    # walks a model's fields far more slowly than a dict's keys when it converts the request
+    # (about 6.9 vs 4.1 ms of CPU a call for a seven-turn prompt, ad hoc against a local fake).
+    contents: list[types.ContentDict] = [
+        {"role": "model" if t.role == "assistant" else "user", "parts": [{"text": t.text}]}
         for t in turns_with_text(request)
     ]
-    config = types.GenerateContentConfig(
-        system_instruction=request.system if request.system.strip() else None,
-        max_output_tokens=request.max_output_tokens,
-        temperature=request.temperature,
+    config: types.GenerateContentConfigDict = {
+        "max_output_tokens": request.max_output_tokens,
+        "temperature": request.temperature,
         # Continuation would send more requests, each with a full timeout: unbounded latency.
-        automatic_continuation=False,
-    )
+        "automatic_continuation": False,
+    }
+    if request.system.strip():
+        config["system_instruction"] = request.system
     try:
         response = client.models.generate_content(
             model=settings.model, contents=contents, config=config
