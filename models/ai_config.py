@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date, datetime
 
-from flask import current_app
+from cachetools import TTLCache
+from flask import current_app, has_request_context
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -111,6 +113,41 @@ class AIConfig(db.Model):
 _MODEL_FAILURE = re.compile(r"\[model:(?P<model>[^\]]*)\] ?(?P<reason>.*)", re.S)
 
 
+# The answering side (worker threads, RQ jobs: no request) asks for several settings and
+# today's platform answer count with every message; they change rarely (the admin's page) or
+# only grow. It reads them through this process's cache, at most every KEPT_SECONDS; a page
+# reads them afresh (the admin sees what they saved whichever process serves the next page,
+# and that read refreshes the cache). A change made in this process is seen here at once; one
+# made in another process within KEPT_SECONDS.
+KEPT_SECONDS = 5
+_kept: TTLCache = TTLCache(maxsize=8, ttl=KEPT_SECONDS)
+_kept_lock = threading.Lock()
+
+
+def _kept_value(key, read):
+    """The value kept under `key`, or read now (always when serving a request) and kept."""
+    if not has_request_context():
+        with _kept_lock:
+            found = _kept.get(key)
+        if found is not None:
+            return found
+    value = read()
+    with _kept_lock:
+        _kept[key] = value
+    return value
+
+
+def _keep(key, value) -> None:
+    with _kept_lock:
+        _kept[key] = value
+
+
+def forget_kept(*_args) -> None:
+    """Read the settings and the count afresh next time (a change here; tests)."""
+    with _kept_lock:
+        _kept.clear()
+
+
 class Setting(db.Model):
     """Platform settings the admin can change at run time (env values are the defaults)."""
 
@@ -122,13 +159,15 @@ class Setting(db.Model):
 
     @classmethod
     def _all(cls) -> dict[str, str]:
-        """Every setting's value, read once per transaction: there are few, most keys are
-        absent (env defaults), and the answering path asks for several each message. Plain
-        columns: building an object per row was most of the read."""
+        """Every setting's value, once per transaction (there are few, most keys are absent:
+        env defaults), through the answering side's cache above. Plain columns: building an
+        object per row was most of the read."""
         cache = db.session.info.get("settings")
         if cache is None:
-            rows = db.session.execute(select(cls.key, cls.value))
-            cache = db.session.info["settings"] = {key: value for key, value in rows}
+            kept = _kept_value(
+                "settings", lambda: dict(db.session.execute(select(cls.key, cls.value)).all())
+            )
+            cache = db.session.info["settings"] = dict(kept)  # put() changes only this copy
         return cache
 
     @classmethod
@@ -150,6 +189,11 @@ class Setting(db.Model):
             )
         )
         rows[key] = value
+        forget_kept()
+
+
+for _name in ("after_insert", "after_update", "after_delete"):
+    event.listen(Setting, _name, forget_kept)
 
 
 class PlatformAI:
@@ -234,15 +278,18 @@ class AIUsage(db.Model):
         locked until that transaction committed (the reply recorded, a lease renewed), and
         every other answering thread queued on it (issue 12: five sessions waiting on average
         at 25 answers a second). The call was made, so it counts even if recording the reply
-        fails afterwards. On SQLite, one writer at a time, a second connection would wait on
-        the session's own write: it is counted in the session there. Its one caller
+        fails afterwards. The count it returns is what this process's quota check reads next
+        (platform_answers_on). On SQLite, one writer at a time, a second connection would wait
+        on the session's own write: it is counted in the session there. Its one caller
         (pipeline/engine.py, after the provider answered) holds no connection then: a caller
         inside an open transaction would hold one connection of the pool while taking a second."""
+        counting = cls.counting(day).returning(cls.platform_answers)
         if db.engine.dialect.name == "sqlite":
-            db.session.execute(cls.counting(day))
-            return
-        with db.engine.begin() as connection:
-            connection.execute(cls.counting(day))
+            used = db.session.scalar(counting)
+        else:
+            with db.engine.begin() as connection:
+                used = connection.scalar(counting)
+        _keep(("platform_answers", day), used)  # the day's count, every instance's answers in it
 
     @classmethod
     def counting(cls, day: date):
@@ -255,7 +302,12 @@ class AIUsage(db.Model):
 
     @classmethod
     def platform_answers_on(cls, day: date) -> int:
-        return db.session.scalar(select(cls.platform_answers).where(cls.day == day)) or 0
+        """The day's count; on the answering side as this process last read or counted it,
+        at most KEPT_SECONDS ago (under load, its own last answer's count)."""
+        return _kept_value(
+            ("platform_answers", day),
+            lambda: db.session.scalar(select(cls.platform_answers).where(cls.day == day)) or 0,
+        )
 
 
 @event.listens_for(Session, "after_commit")

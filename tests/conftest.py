@@ -32,9 +32,11 @@ def app():
 def _clean_tables(request):
     """Each test starts with empty tables (cheaper than re-migrating)."""
     yield
+    from models.ai_config import forget_kept
     from pipeline import accounts
 
     accounts.forget_all()  # ids are reused once the tables are emptied
+    forget_kept()  # the answering side's settings and count: the tables are emptied
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

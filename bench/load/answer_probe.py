@@ -24,6 +24,7 @@ import os
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 WARM_UP = 10  # conversations answered before measuring
@@ -57,13 +58,14 @@ def _probe(owners: list[dict], messages: int, per_chat: int, seed: int) -> dict:
         if reply.status_code != 200:
             raise SystemExit(f"webhook answered {reply.status_code}: {reply.get_data()[:300]!r}")
     statements = [0]
+    shapes: Counter[str] = Counter()
+
+    def count(conn, cursor, statement, *rest) -> None:
+        statements[0] += 1
+        shapes[" ".join(statement.split())[:110]] += 1
 
     with app.app_context():
-        event.listen(
-            db.engine,
-            "before_cursor_execute",
-            lambda *a: statements.__setitem__(0, statements[0] + 1),
-        )
+        event.listen(db.engine, "before_cursor_execute", count)
         started = time.thread_time()
         stored = inbox.ingest().deliveries
         ingest_cpu, ingest_sql = time.thread_time() - started, statements[0]
@@ -72,7 +74,8 @@ def _probe(owners: list[dict], messages: int, per_chat: int, seed: int) -> dict:
             warm += answer_conversation()
         before = _settled(db, Message)
         statements[0] = 0
-        profile = cProfile.Profile() if os.environ.get("ANSWER_PROBE_PROFILE") else None
+        shapes.clear()
+        profile = cProfile.Profile(time.thread_time) if os.environ.get("ANSWER_PROBE_PROFILE") else None
         started, wall, worked = time.thread_time(), time.monotonic(), 0
         if profile is not None:
             profile.enable()
@@ -89,6 +92,10 @@ def _probe(owners: list[dict], messages: int, per_chat: int, seed: int) -> dict:
             .group_by(Message.status)
         ).all()
         answered = _settled(db, Message) - before
+    if os.environ.get("ANSWER_PROBE_SQL"):  # statements by shape, per message answered
+        Path(os.environ["ANSWER_PROBE_SQL"]).write_text(
+            "".join(f"{n / max(1, answered):6.2f} {shape}\n" for shape, n in shapes.most_common())
+        )
     statuses = {status: count for status, count in rows}
     return {
         "deliveries": stored,

@@ -1,4 +1,5 @@
-"""Platform settings (models/ai_config.Setting): read once per transaction, written by upsert."""
+"""Platform settings (models/ai_config.Setting): read once per transaction (on the answering side
+through a short process cache), written by upsert."""
 
 from __future__ import annotations
 
@@ -28,3 +29,54 @@ def test_a_key_written_meanwhile_by_another_thread_is_updated_not_inserted_twice
         db.session.commit()
         assert db.session.scalar(text("SELECT count(*) FROM settings")) == 3
         assert Setting.get("ai.last_error_kind") == ""
+
+
+def test_the_answering_side_reads_the_settings_at_most_every_few_seconds(app, monkeypatch):
+    """Answering threads ask for several settings with every message: they read the table at
+    most every KEPT_SECONDS. A change made in this process is seen at once, one made by another
+    process within KEPT_SECONDS; a page always reads the table (the admin sees what they saved
+    whichever process serves the next page)."""
+    from cachetools import TTLCache
+    from sqlalchemy import event
+
+    from models import ai_config
+
+    now = [0.0]
+    monkeypatch.setattr(ai_config, "_kept", TTLCache(8, ai_config.KEPT_SECONDS, lambda: now[0]))
+    statements = []
+    count = lambda *args: statements.append(args[2])  # noqa: E731
+
+    def elsewhere(model: str) -> None:  # the admin's page served by another process
+        with db.engine.begin() as other:
+            other.execute(
+                text(
+                    "INSERT INTO settings (key, value, updated_at) VALUES ('ai.gemini_model', :v,"
+                    " '2026-12-03 00:00:00') ON CONFLICT (key) DO UPDATE SET value = :v"
+                ),
+                {"v": model},
+            )
+
+    def answering_reads() -> str:  # a new transaction of an answering thread
+        with app.app_context():
+            return PlatformAI.gemini_model()
+
+    with app.app_context():  # for the engine; each read below is a transaction of its own
+        elsewhere("model-a")
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert answering_reads() == "model-a"
+            elsewhere("model-b")
+            statements.clear()
+            assert answering_reads() == "model-a"  # kept
+            assert not [s for s in statements if "settings" in s]
+            with app.test_request_context("/admin/settings"):
+                assert PlatformAI.gemini_model() == "model-b"  # a page reads the table
+            elsewhere("model-c")
+            now[0] += ai_config.KEPT_SECONDS + 1
+            assert answering_reads() == "model-c"  # read again
+            with app.app_context():  # a change made here is seen here at once
+                Setting.put("ai.gemini_model", "model-d")
+                db.session.commit()
+            assert answering_reads() == "model-d"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)

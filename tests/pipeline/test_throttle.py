@@ -144,6 +144,48 @@ def test_the_daily_quota_reads_one_counter_shared_by_every_worker(app, ctx):
         assert not throttle.platform_quota_reached()
 
 
+def test_the_answering_side_reads_the_days_count_at_most_every_few_seconds(app, ctx, monkeypatch):
+    """Answering threads check the quota before every answer: they read the day's row at most
+    every KEPT_SECONDS, and in between take the count their own last answer returned (every
+    instance's answers are in it); a page reads the row."""
+    from cachetools import TTLCache
+    from sqlalchemy import text
+
+    from models import ai_config
+    from models.ai_config import AIUsage
+    from models.base import utcnow
+    from pipeline import throttle
+
+    now = [0.0]
+    monkeypatch.setattr(ai_config, "_kept", TTLCache(8, ai_config.KEPT_SECONDS, lambda: now[0]))
+    today = utcnow().date()
+
+    def elsewhere(*statements) -> None:  # another instance, on a connection of its own
+        db.session.rollback()  # (SQLite: no read transaction of ours in its way)
+        with db.engine.begin() as other:
+            for statement in statements:
+                other.execute(statement)
+
+    elsewhere(AIUsage.counting(today), AIUsage.counting(today))  # answered twice today
+    with configured(app, PLATFORM_AI_DAILY_QUOTA=3):
+        assert not throttle.platform_quota_reached()  # read: 2
+        elsewhere(AIUsage.counting(today))
+        assert not throttle.platform_quota_reached()  # kept: 2
+        with app.test_request_context("/admin"):
+            assert AIUsage.platform_answers_on(today) == 3  # a page reads the row
+        now[0] += ai_config.KEPT_SECONDS + 1
+        assert throttle.platform_quota_reached()  # kept (by the page) or read again: 3
+        now[0] += ai_config.KEPT_SECONDS + 1
+        elsewhere(text("DELETE FROM ai_usage_daily"))
+        assert not throttle.platform_quota_reached()  # read again: 0
+        throttle.count_platform_answer()
+        db.session.commit()
+        elsewhere(AIUsage.counting(today), AIUsage.counting(today))
+        throttle.count_platform_answer()  # returns 4: another instance's two are in it
+        db.session.commit()
+        assert throttle.platform_quota_reached()
+
+
 def test_answers_on_the_owners_own_key_do_not_use_the_platform_quota(
     app, client, fakes, shop, gemini
 ):
@@ -181,18 +223,22 @@ def test_counting_an_answer_leaves_the_days_row_free_for_the_other_workers(app, 
     from pipeline import throttle
 
     today = utcnow().date()
+
+    def stored() -> int:  # the row itself (the quota check reads this process's kept count)
+        return db.session.scalar(select(AIUsage.platform_answers).where(AIUsage.day == today))
+
     throttle.count_platform_answer()  # an earlier answer: the day's row exists
     db.session.commit()
-    assert AIUsage.platform_answers_on(today) == 1  # the answer's transaction is open
+    assert stored() == 1  # the answer's transaction is open
     throttle.count_platform_answer()
     if db.engine.dialect.name != "postgresql":
-        assert AIUsage.platform_answers_on(today) == 2
+        assert stored() == 2
         db.session.rollback()
-        assert AIUsage.platform_answers_on(today) == 1
+        assert stored() == 1
         return
     with db.engine.connect() as other:  # another worker counts meanwhile
         other.execute(text("SET lock_timeout = '2s'"))  # raises LockNotAvailable if it waits
         other.execute(AIUsage.counting(today))
         other.commit()
     db.session.rollback()
-    assert AIUsage.platform_answers_on(today) == 3
+    assert stored() == 3
