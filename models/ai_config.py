@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from cachetools import TTLCache
-from flask import current_app, has_request_context
+from flask import current_app
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -113,20 +114,32 @@ class AIConfig(db.Model):
 _MODEL_FAILURE = re.compile(r"\[model:(?P<model>[^\]]*)\] ?(?P<reason>.*)", re.S)
 
 
-# The answering side (worker threads, RQ jobs: no request) asks for several settings and
-# today's platform answer count with every message; they change rarely (the admin's page) or
-# only grow. It reads them through this process's cache, at most every KEPT_SECONDS; a page
-# reads them afresh (the admin sees what they saved whichever process serves the next page,
-# and that read refreshes the cache). A change made in this process is seen here at once; one
-# made in another process within KEPT_SECONDS.
+# The answering worker (pipeline/worker.py) asks for several settings and today's platform
+# answer count with every message; they change rarely (the admin's page) or only grow. Within
+# kept_reads() a session reads them through this process's cache, at most every KEPT_SECONDS;
+# everything else (pages, commands, the scheduler's jobs) reads them afresh, and that read
+# refreshes the cache. A change made in this process is seen here at once; one made in another
+# process within KEPT_SECONDS.
 KEPT_SECONDS = 5
 _kept: TTLCache = TTLCache(maxsize=8, ttl=KEPT_SECONDS)
 _kept_lock = threading.Lock()
+_KEPT_READS = "kept_reads"
+
+
+@contextmanager
+def kept_reads():
+    """Within this block the session reads the settings and the count through the cache."""
+    info = db.session.info
+    before, info[_KEPT_READS] = info.get(_KEPT_READS, False), True
+    try:
+        yield
+    finally:
+        info[_KEPT_READS] = before
 
 
 def _kept_value(key, read):
-    """The value kept under `key`, or read now (always when serving a request) and kept."""
-    if not has_request_context():
+    """The value kept under `key` (within kept_reads()), or read now and kept."""
+    if db.session.info.get(_KEPT_READS):
         with _kept_lock:
             found = _kept.get(key)
         if found is not None:
@@ -160,7 +173,7 @@ class Setting(db.Model):
     @classmethod
     def _all(cls) -> dict[str, str]:
         """Every setting's value, once per transaction (there are few, most keys are absent:
-        env defaults), through the answering side's cache above. Plain columns: building an
+        env defaults); within kept_reads() through the cache above. Plain columns: building an
         object per row was most of the read."""
         cache = db.session.info.get("settings")
         if cache is None:
@@ -302,8 +315,8 @@ class AIUsage(db.Model):
 
     @classmethod
     def platform_answers_on(cls, day: date) -> int:
-        """The day's count; on the answering side as this process last read or counted it,
-        at most KEPT_SECONDS ago (under load, its own last answer's count)."""
+        """The day's count; within kept_reads() as this process last read or counted it, at
+        most KEPT_SECONDS ago (under load, its own last answer's count)."""
         return _kept_value(
             ("platform_answers", day),
             lambda: db.session.scalar(select(cls.platform_answers).where(cls.day == day)) or 0,

@@ -76,12 +76,22 @@ class OwnerAnswer(db.Model):
     def version(cls, user_id: int) -> tuple[int, int, str]:
         """(count, newest id, last change) of the owner's pairs: changes whenever a pair is
         added, edited or deleted."""
-        count, newest, changed = db.session.execute(
-            select(func.count(cls.id), func.max(cls.id), func.max(cls.updated_at)).where(
-                cls.user_id == user_id
-            )
-        ).one()
-        return count, newest or 0, str(changed or "")
+        return cls.version_of(db.session.execute(select(*cls.version_columns(user_id))).one())
+
+    @classmethod
+    def version_columns(cls, user_id) -> tuple:
+        """The version's parts as scalar subqueries, for `user_id` a value or a column (the
+        answering worker reads them with the message: pipeline/worker.py)."""
+        mine = cls.user_id == user_id
+        return tuple(
+            select(part).where(mine).scalar_subquery()
+            for part in (func.count(cls.id), func.max(cls.id), func.max(cls.updated_at))
+        )
+
+    @staticmethod
+    def version_of(parts) -> tuple[int, int, str]:
+        count, newest, changed = parts
+        return count or 0, newest or 0, str(changed or "")
 
     @classmethod
     def questions_of(cls, user_id: int) -> list[tuple[int, str, str | None]]:

@@ -205,7 +205,22 @@ def _readings(
     return readings
 
 
-def answer(conversation: Conversation, text: str, cfg: AIConfig | None = None) -> EngineReply:
+@dataclass(frozen=True)
+class Known:
+    """What the answering worker read about the owner with the message (pipeline/worker.py),
+    so that the engine need not ask again: the active knowledge base (or None) and the version
+    of the owner's answers."""
+
+    kb: KnowledgeBase | None
+    pairs_version: tuple[int, int, str] | None  # None: read it
+
+
+def answer(
+    conversation: Conversation,
+    text: str,
+    cfg: AIConfig | None = None,
+    known: Known | None = None,
+) -> EngineReply:
     """Answer one customer question; never raises (failures come back as status failed)."""
     language, script = conversation.language or "uz", conversation.script or "latn"
     try:
@@ -228,10 +243,12 @@ def answer(conversation: Conversation, text: str, cfg: AIConfig | None = None) -
                 latency_ms=0,
                 gap=gap,
             )
-        kb = KnowledgeBase.active_for(conversation.user_id)
+        if known is None:
+            known = Known(KnowledgeBase.active_for(conversation.user_id), None)
+        kb = known.kb
         owner = providers.owner_settings(cfg)
         attempts = providers.attempts(cfg, owner)
-        pairs = owner_answers.pairs_of(conversation.user_id)
+        pairs = owner_answers.pairs_of(conversation.user_id, known.pairs_version)
         translations: dict[str, str] = {}
         if attempts and (languages := owner_answers.languages(kb, pairs)):
             translations = translate(attempts[0], text, targets_for(text, languages))

@@ -71,10 +71,10 @@ class Pairs:
         return Match(pair.id, pair.question, pair.answer, found) if pair is not None else None
 
 
-def pairs_of(user_id: int) -> Pairs | None:
-    """The owner's pairs, indexed (kept per process and version: one aggregate query), or None
-    when the owner has none."""
-    version = OwnerAnswer.version(user_id)
+def pairs_of(user_id: int, version: tuple[int, int, str] | None = None) -> Pairs | None:
+    """The owner's pairs, indexed (kept per process and version: one aggregate query, or the
+    version the worker read with the message), or None when the owner has none."""
+    version = OwnerAnswer.version(user_id) if version is None else version
     if not version[0]:
         return None
     key = (user_id, *version)

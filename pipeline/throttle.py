@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from extensions import db
 from models.ai_config import AIUsage, PlatformAI, Setting
-from models.base import utcnow
+from models.base import UTCDateTime, utcnow
 from models.conversation import Conversation, Message
 from pipeline import replies
 
@@ -29,32 +30,45 @@ OWNER_LIMITED = "rate limited: more than {n} AI answers for this business in an 
 QUOTA_REACHED = "the platform AI key's daily quota ({n} answers) is used up: answering offline"
 
 
-def _ai_replies(conv: Conversation, now: datetime) -> tuple[int, int]:
+def ai_replies(conv_id, user_id, now: datetime | None = None) -> tuple:
     """The AI's replies to this customer in the last minute and for this owner in the last
-    hour, counted in one query (the owner's hour holds the customer's minute)."""
-    recent = Message.created_at >= now - CUSTOMER_WINDOW
-    to_customer, for_owner = db.session.execute(
-        select(
-            func.count().filter(and_(Message.conversation_id == conv.id, recent)),
-            func.count(),
-        ).where(
-            Message.user_id == conv.user_id,
-            Message.direction == "out",
-            Message.created_at >= now - OWNER_WINDOW,
-            Message.provider.in_(AI_PROVIDERS),
-        )
-    ).one()
-    return to_customer, for_owner
+    hour, as two scalar subqueries (the answering worker reads them with the message:
+    pipeline/worker.py); `conv_id` and `user_id` are values or columns, and without `now` the
+    windows' starts are the bound parameters of windows()."""
+    if now is None:
+        minute_ago = bindparam("minute_ago", type_=UTCDateTime)
+        hour_ago = bindparam("hour_ago", type_=UTCDateTime)
+    else:
+        minute_ago, hour_ago = now - CUSTOMER_WINDOW, now - OWNER_WINDOW
+    reply = aliased(Message)  # `user_id` may be a column of messages in the outer query
+    ai = (reply.direction == "out", reply.provider.in_(AI_PROVIDERS))
+    return (
+        select(func.count())
+        .where(reply.conversation_id == conv_id, reply.created_at >= minute_ago, *ai)
+        .scalar_subquery(),
+        select(func.count())
+        .where(reply.user_id == user_id, reply.created_at >= hour_ago, *ai)
+        .scalar_subquery(),
+    )
 
 
-def over_limit(conv: Conversation) -> tuple[str, timedelta] | None:
+def windows(now: datetime) -> dict:
+    """The bound parameters of ai_replies() without `now`."""
+    return {"minute_ago": now - CUSTOMER_WINDOW, "hour_ago": now - OWNER_WINDOW}
+
+
+def over_limit(
+    conv: Conversation, counts: tuple[int, int] | None = None
+) -> tuple[str, timedelta] | None:
     """Why the next question of this conversation may not go to the AI now (the reason and its
-    window), or None when it may."""
+    window), or None when it may; `counts` as ai_replies() read them, else read now."""
     cfg = current_app.config
     per_customer, per_owner = cfg["AI_CUSTOMER_PER_MINUTE"], cfg["AI_OWNER_PER_HOUR"]
     if not (per_customer or per_owner):
         return None
-    to_customer, for_owner = _ai_replies(conv, utcnow())
+    if counts is None:
+        counts = db.session.execute(select(*ai_replies(conv.id, conv.user_id, utcnow()))).one()
+    to_customer, for_owner = counts
     if per_customer and to_customer >= per_customer:
         return CUSTOMER_LIMITED.format(n=per_customer), CUSTOMER_WINDOW
     if per_owner and for_owner >= per_owner:

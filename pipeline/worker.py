@@ -12,23 +12,25 @@ import logging
 import time
 from datetime import timedelta
 from functools import cache
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy import Integer, and_, bindparam, select, update
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from channels.telegram import parse_language_callback
 from core.tasks import task
 from extensions import db
-from models.ai_config import AIConfig
+from models.ai_config import AIConfig, kept_reads
 from models.base import database_away, utcnow
 from models.conversation import Conversation, Message
+from models.knowledge_base import KnowledgeBase
 from models.owner_alerts import note_gap
-from models.owner_answer import KnowledgeGap
+from models.owner_answer import KnowledgeGap, OwnerAnswer
 from models.user import User
 from pipeline import media, queue, replies, settle, throttle
-from pipeline.engine import answer
+from pipeline.engine import Known, answer
 from pipeline.language import remember_language, reply_language
 from pipeline.send import send_reply
 
@@ -50,10 +52,12 @@ def work(held: queue.Claim) -> None:
     """Answer every waiting message of a claimed conversation, oldest first, then release it."""
     # Rows stay loaded across this worker's commits (each message reloads them once, in
     # _work): reloading every object after every commit was most of the answering queries.
+    # The settings and the day's answer count are read through a short process cache.
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
-        _work(held)
+        with kept_reads():
+            _work(held)
     except queue.LeaseLost:
         db.session.rollback()
         log.warning("conversation %s was taken over by another worker", held.conversation_id)
@@ -71,7 +75,7 @@ def _work(held: queue.Claim) -> None:
         settle.take_over(conv_id)
         more = True
         while more and (waiting := _next_waiting(conv_id)) is not None:
-            msg, owner, cfg, more = waiting
+            msg, more = waiting.message, waiting.more
             msg_id = msg.id
             started = _start(msg, conv_id)
             if started is None:
@@ -79,7 +83,7 @@ def _work(held: queue.Claim) -> None:
             if not started:
                 return  # the lease went to another worker: it answers the rest
             try:
-                _handle(msg, owner, cfg)
+                _handle(waiting)
             except (queue.LeaseLost, queue.Deferred):
                 raise
             except Exception as exc:
@@ -118,21 +122,38 @@ def _waiting(message, conv_id) -> tuple:
     )
 
 
-def _next_waiting(conv_id: int) -> tuple[Message, User | None, AIConfig | None, bool] | None:
-    """The conversation's oldest unanswered message with its conversation, owner and the
-    owner's AI settings, read afresh in one query (what the owner or another request changed
-    meanwhile is seen), and whether another waits after it: when none does, the worker goes
-    straight to releasing the conversation (which sees a message stored meanwhile) instead of
-    asking again."""
+class Waiting(NamedTuple):
+    """A conversation's next message to answer, with what answering it reads: its owner, the
+    owner's AI settings, what the engine would ask about the owner (engine.Known), the AI's
+    recent replies (throttle.ai_replies), and whether another message waits after it."""
+
+    message: Message
+    owner: User | None
+    cfg: AIConfig | None
+    known: Known
+    ai_replies: tuple[int, int]
+    more: bool
+
+
+def _next_waiting(conv_id: int) -> Waiting | None:
+    """The conversation's oldest unanswered message and what answering it reads (Waiting),
+    read afresh in one query (what the owner or another request changed meanwhile is seen).
+    When no other message waits after it, the worker goes straight to releasing the
+    conversation (which sees a message stored meanwhile) instead of asking again."""
     db.session.expire_all()
-    row = db.session.execute(_next_waiting_query(), {"conv_id": conv_id}).first()
-    return None if row is None else (row[0], row[1], row[2], bool(row[3]))
+    params = {"conv_id": conv_id, **throttle.windows(utcnow())}
+    row = db.session.execute(_next_waiting_query(), params).first()
+    if row is None:
+        return None
+    msg, owner, cfg, kb, more, to_customer, for_owner, *version = row
+    known = Known(kb, OwnerAnswer.version_of(version))
+    return Waiting(msg, owner, cfg, known, (to_customer, for_owner), bool(more))
 
 
 @cache
 def _next_waiting_query():
-    """_next_waiting's statement, built once: building it (an alias, joins, an EXISTS) cost
-    more CPU than running it."""
+    """_next_waiting's statement, built once: building it (an alias, joins, subqueries) cost
+    more CPU than running it. One round trip instead of one for each thing it reads."""
     conv_id = bindparam("conv_id", type_=Integer)
     later = aliased(Message)
     another = (
@@ -141,11 +162,21 @@ def _next_waiting_query():
         .correlate(Message)
         .exists()
     )
+    active_kb = and_(KnowledgeBase.user_id == Message.user_id, KnowledgeBase.is_active.is_(True))
     return (
-        select(Message, User, AIConfig, another.label("more"))
+        select(
+            Message,
+            User,
+            AIConfig,
+            KnowledgeBase,
+            another.label("more"),
+            *throttle.ai_replies(conv_id, Message.user_id),
+            *OwnerAnswer.version_columns(Message.user_id),
+        )
         .options(joinedload(Message.conversation))
         .outerjoin(User, User.id == Message.user_id)
         .outerjoin(AIConfig, AIConfig.user_id == Message.user_id)
+        .outerjoin(KnowledgeBase, active_kb)
         .where(*_waiting(Message, conv_id))
         .order_by(Message.id)
         .limit(1)
@@ -185,8 +216,9 @@ def _send(conv: Conversation, text: str, *, reply_to: Message, status: str | Non
     return out
 
 
-def _handle(msg: Message, owner: User | None, cfg: AIConfig | None) -> None:
+def _handle(waiting: Waiting) -> None:
     """Decide what one claimed message gets, do it, and commit."""
+    msg, owner, cfg, known = waiting.message, waiting.owner, waiting.cfg, waiting.known
     conv = msg.conversation
     cfg = cfg or AIConfig.for_user(conv.user_id)
     max_age = timedelta(seconds=current_app.config["INBOUND_MAX_AGE_SECONDS"])
@@ -209,12 +241,12 @@ def _handle(msg: Message, owner: User | None, cfg: AIConfig | None) -> None:
     elif msg.kind == "media" and not media.readable(msg, cfg):
         language, script = reply_language(conv, None, cfg.default_language)
         _send(conv, replies.text_only(language, script), reply_to=msg)
-    elif (limited := throttle.over_limit(conv)) is not None:
+    elif (limited := throttle.over_limit(conv, waiting.ai_replies)) is not None:
         _rate_limited(conv, msg, cfg, *limited)
     elif msg.kind == "media":
-        _answer_media(conv, msg, cfg)
+        _answer_media(conv, msg, cfg, known)
     else:
-        _answer_and_send(conv, msg, cfg)
+        _answer_and_send(conv, msg, cfg, known=known)
     db.session.commit()
     if msg.kind == "callback" and msg.callback_id:
         _answer_callback(msg.id, msg.callback_id)  # whatever we did with the press
@@ -256,12 +288,12 @@ def _set_language(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
         msg.status = "ignored"
 
 
-def _answer_media(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
+def _answer_media(conv: Conversation, msg: Message, cfg: AIConfig, known: Known) -> None:
     """A voice note or photo: its transcript or description is the question, answered like a
     typed one; or the reply pipeline/media.py chose (too long, unreadable)."""
     heard = media.read(conv, msg, cfg)
     if heard.text is not None:
-        _answer_and_send(conv, msg, cfg, question=heard.text)
+        _answer_and_send(conv, msg, cfg, question=heard.text, known=known)
         return
     msg.error = heard.error
     if heard.status == "failed":
@@ -271,13 +303,17 @@ def _answer_media(conv: Conversation, msg: Message, cfg: AIConfig) -> None:
 
 
 def _answer_and_send(
-    conv: Conversation, msg: Message, cfg: AIConfig | None = None, question: str | None = None
+    conv: Conversation,
+    msg: Message,
+    cfg: AIConfig | None = None,
+    question: str | None = None,
+    known: Known | None = None,
 ) -> Message:
     """Answer one question (the message's text, or what its media said), record language,
     status and error on it, send the reply."""
     started = time.monotonic()
     question = (msg.text or "") if question is None else question
-    reply = answer(conv, question, cfg)
+    reply = answer(conv, question, cfg, known)
     if reply.gap:
         note_gap(conv, KnowledgeGap.record(conv.user_id, reply.gap, conv.platform))
     remember_language(conv, question, reply.language)

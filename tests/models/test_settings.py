@@ -1,5 +1,5 @@
-"""Platform settings (models/ai_config.Setting): read once per transaction (on the answering side
-through a short process cache), written by upsert."""
+"""Platform settings (models/ai_config.Setting): read once per transaction (by the answering
+worker through a short process cache), written by upsert."""
 
 from __future__ import annotations
 
@@ -31,11 +31,11 @@ def test_a_key_written_meanwhile_by_another_thread_is_updated_not_inserted_twice
         assert Setting.get("ai.last_error_kind") == ""
 
 
-def test_the_answering_side_reads_the_settings_at_most_every_few_seconds(app, monkeypatch):
-    """Answering threads ask for several settings with every message: they read the table at
-    most every KEPT_SECONDS. A change made in this process is seen at once, one made by another
-    process within KEPT_SECONDS; a page always reads the table (the admin sees what they saved
-    whichever process serves the next page)."""
+def test_the_answering_worker_reads_the_settings_at_most_every_few_seconds(app, monkeypatch):
+    """The answering worker asks for several settings with every message: within kept_reads()
+    the table is read at most every KEPT_SECONDS. A change made in this process is seen at
+    once, one made by another process within KEPT_SECONDS; a page always reads the table (the
+    admin sees what they saved whichever process serves the next page)."""
     from cachetools import TTLCache
     from sqlalchemy import event
 
@@ -57,7 +57,7 @@ def test_the_answering_side_reads_the_settings_at_most_every_few_seconds(app, mo
             )
 
     def answering_reads() -> str:  # a new transaction of an answering thread
-        with app.app_context():
+        with app.app_context(), ai_config.kept_reads():
             return PlatformAI.gemini_model()
 
     with app.app_context():  # for the engine; each read below is a transaction of its own
@@ -69,8 +69,8 @@ def test_the_answering_side_reads_the_settings_at_most_every_few_seconds(app, mo
             statements.clear()
             assert answering_reads() == "model-a"  # kept
             assert not [s for s in statements if "settings" in s]
-            with app.test_request_context("/admin/settings"):
-                assert PlatformAI.gemini_model() == "model-b"  # a page reads the table
+            with app.app_context():  # a page, a command: outside kept_reads()
+                assert PlatformAI.gemini_model() == "model-b"  # the table, read
             elsewhere("model-c")
             now[0] += ai_config.KEPT_SECONDS + 1
             assert answering_reads() == "model-c"  # read again

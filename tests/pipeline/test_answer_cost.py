@@ -20,9 +20,12 @@ def _reading(seen: list[str], table: str) -> list[str]:
     return [s for s in seen if s.startswith("SELECT") and f"FROM {table}" in s.split(" WHERE")[0]]
 
 
-def test_the_question_its_conversation_owner_and_settings_are_read_in_one_statement(
+def test_the_question_and_what_answering_it_reads_come_in_one_statement(
     app, client, fakes, shop, ack_only, gemini
 ):
+    """The question, its conversation, the owner, the AI settings, the active knowledge base,
+    the version of the owner's answers and the AI's recent replies (the rate limits): one
+    query, not one each."""
     _say(client, shop, "Yetkazib berish qancha turadi?")
     conv = _conversation(app, CUSTOMER)
     _answer(app, conv.id)  # the first answer: caches warm, the AI settings row exists
@@ -30,15 +33,18 @@ def test_the_question_its_conversation_owner_and_settings_are_read_in_one_statem
     seen = _answer(app, conv.id)
 
     joined = [s for s in seen if s.startswith("SELECT messages.id") and "JOIN users" in s]
-    assert joined and "JOIN ai_configs" in joined[0] and "JOIN conversations" in joined[0]
-    (kb,) = _reading(seen, "knowledge_bases")
-    assert "knowledge_bases.text" not in kb  # megabytes of extracted text, not read to answer
-    for table in ("users", "ai_configs", "conversations"):
+    assert len(joined) == 1
+    for part in ("JOIN ai_configs", "JOIN conversations", "JOIN knowledge_bases"):
+        assert part in joined[0], part
+    assert "knowledge_bases.text" not in joined[0]  # megabytes of extracted text, not read
+    assert "FROM owner_answers" in joined[0]  # the pairs' version
+    assert joined[0].count("count(*)") == 2  # the customer's minute and the owner's hour
+    for table in ("users", "ai_configs", "conversations", "knowledge_bases", "owner_answers"):
         assert not _reading(seen, table), table
-    assert len(_reading(seen, "owner_answers")) == 1  # the pairs' version, for the languages too
-    assert len(_reading(seen, "ai_usage_daily")) <= 1  # the daily quota, once
+    assert not _reading(seen, "settings")  # kept for a few seconds on the answering side
+    assert not _reading(seen, "ai_usage_daily")  # the daily quota: the count kept, then counted
     limits = [s for s in seen if "count(*)" in s and "FROM messages" in s]
-    assert len(limits) == 1  # the customer's minute and the owner's hour together
+    assert limits == joined
     tg, _graph = fakes
     assert len(tg.sent_messages(chat_id=CUSTOMER)) == 2  # both questions answered, once each
 

@@ -232,10 +232,10 @@ def test_one_failing_message_does_not_hold_up_the_next(app, fakes, shop, monkeyp
     tg, _ = fakes
     real = worker._answer_and_send
 
-    def flaky(conv, msg, *args):
+    def flaky(conv, msg, *args, **kwargs):
         if msg.text == "boom":
             raise RuntimeError("engine exploded")
-        return real(conv, msg, *args)
+        return real(conv, msg, *args, **kwargs)
 
     monkeypatch.setattr(worker, "_answer_and_send", flaky)
     with app.app_context():
@@ -257,11 +257,11 @@ def test_a_database_gone_mid_answer_leaves_the_message_to_be_answered_not_failed
     tg, _ = fakes
     real, calls = worker._answer_and_send, []
 
-    def database_drops(conv, msg, *args):
+    def database_drops(conv, msg, *args, **kwargs):
         calls.append(msg.id)
         if len(calls) == 1:
             raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
-        return real(conv, msg, *args)
+        return real(conv, msg, *args, **kwargs)
 
     monkeypatch.setattr(worker, "_answer_and_send", database_drops)
     with app.app_context():
