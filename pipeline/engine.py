@@ -16,15 +16,16 @@ from sqlalchemy import func, select
 from ai import AIError, AIRequest, ProviderSettings
 from extensions import db
 from kb.index import FALLBACK, Readings
-from kb.service import Passage, index_for, search_fused
+from kb.service import Passage, search_fused
 from models.ai_config import AIConfig
 from models.conversation import Conversation, Message
 from models.knowledge_base import KnowledgeBase
 from pipeline import owner_answers, providers, replies
 from pipeline.language import reply_language
-from pipeline.offline import best_units
+from pipeline.offline import Found, offline_text
 from pipeline.prompt import TOP_K, build_prompt, said_no_answer, within_budget
 from pipeline.translate import targets_for, translate
+from pipeline.waiting import Known
 from text.detect import detect
 from text.glossary import expand
 from text.match import content_words, script_variants
@@ -165,34 +166,6 @@ def passages_for(
 
 
 # --- answering -------------------------------------------------------------------------------
-def offline_text(
-    kb: KnowledgeBase | None, readings: list[str], passages: list[Passage]
-) -> str | None:
-    """The answering sentences/rows of the best passages, or None when nothing is relevant."""
-    index = index_for(kb) if kb is not None else None
-    found = best_units(readings, passages, index)
-    return "\n".join(found) if found else None
-
-
-def offline_answer(text: str | None, language: str, script: str = "latn") -> str:
-    """No AI key: the answering units, introduced in the customer's language, or don't know."""
-    if text is None:
-        return replies.dont_know(language, script)
-    return f"{replies.found_intro(language, script)}\n{text}"
-
-
-@dataclass
-class Found:
-    """What the engine can say without the AI: the owner's own answer (verbatim), the answering
-    units of the knowledge base (introduced), or nothing (don't know)."""
-
-    text: str | None
-    owner: bool = False
-
-    def reply(self, language: str, script: str) -> str:
-        return self.text if self.owner else offline_answer(self.text, language, script)
-
-
 def _readings(
     kb: KnowledgeBase | None, conv: Conversation, text: str, translations: dict[str, str]
 ) -> list[str]:
@@ -203,16 +176,6 @@ def _readings(
         previous = previous_questions(conv, text)
         readings += [f"{previous} {text}"] if previous else []
     return readings
-
-
-@dataclass(frozen=True)
-class Known:
-    """What the answering worker read about the owner with the message (pipeline/worker.py),
-    so that the engine need not ask again: the active knowledge base (or None) and the version
-    of the owner's answers."""
-
-    kb: KnowledgeBase | None
-    pairs_version: tuple[int, int, str] | None  # None: read it
 
 
 def answer(
@@ -243,8 +206,7 @@ def answer(
                 latency_ms=0,
                 gap=gap,
             )
-        if known is None:
-            known = Known(KnowledgeBase.active_for(conversation.user_id), None)
+        known = known or Known(KnowledgeBase.active_for(conversation.user_id), None)
         kb = known.kb
         owner = providers.owner_settings(cfg)
         attempts = providers.attempts(cfg, owner)

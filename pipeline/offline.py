@@ -12,12 +12,17 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kb.index import RetrievalIndex
-from kb.service import Passage
+from kb.service import Passage, index_for
+from pipeline import replies
 from text.alphabet import wordset
 from text.glossary import Concept, mentioned
 from text.match import Word, content_words, words
+
+if TYPE_CHECKING:
+    from models.knowledge_base import KnowledgeBase
 
 # A unit answers when it holds at least this share of the question's (weighted) slots, by the
 # number of slots: 1, 2, 3, 4, 5 or more.
@@ -243,3 +248,32 @@ def best_units(
         out.append(unit.text)
         used += len(unit.text)
     return out
+
+
+# --- what the engine says without the AI ----------------------------------------------------
+def offline_text(
+    kb: KnowledgeBase | None, readings: list[str], passages: list[Passage]
+) -> str | None:
+    """The answering sentences/rows of the best passages, or None when nothing is relevant."""
+    index = index_for(kb) if kb is not None else None
+    found = best_units(readings, passages, index)
+    return "\n".join(found) if found else None
+
+
+def offline_answer(text: str | None, language: str, script: str = "latn") -> str:
+    """No AI key: the answering units, introduced in the customer's language, or don't know."""
+    if text is None:
+        return replies.dont_know(language, script)
+    return f"{replies.found_intro(language, script)}\n{text}"
+
+
+@dataclass
+class Found:
+    """What the engine can say without the AI: the owner's own answer (verbatim), the answering
+    units of the knowledge base (introduced), or nothing (don't know)."""
+
+    text: str | None
+    owner: bool = False
+
+    def reply(self, language: str, script: str) -> str:
+        return self.text if self.owner else offline_answer(self.text, language, script)

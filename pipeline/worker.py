@@ -11,12 +11,9 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
-from functools import cache
-from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Integer, and_, bindparam, select, update
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from channels.telegram import parse_language_callback
@@ -25,14 +22,13 @@ from extensions import db
 from models.ai_config import AIConfig, kept_reads
 from models.base import database_away, utcnow
 from models.conversation import Conversation, Message
-from models.knowledge_base import KnowledgeBase
 from models.owner_alerts import note_gap
-from models.owner_answer import KnowledgeGap, OwnerAnswer
-from models.user import User
+from models.owner_answer import KnowledgeGap
 from pipeline import media, queue, replies, settle, throttle
 from pipeline.engine import Known, answer
 from pipeline.language import remember_language, reply_language
 from pipeline.send import send_reply
+from pipeline.waiting import Waiting, next_waiting
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +70,7 @@ def _work(held: queue.Claim) -> None:
     while True:
         settle.take_over(conv_id)
         more = True
-        while more and (waiting := _next_waiting(conv_id)) is not None:
+        while more and (waiting := next_waiting(conv_id)) is not None:
             msg, more = waiting.message, waiting.more
             msg_id = msg.id
             started = _start(msg, conv_id)
@@ -110,77 +106,6 @@ def _failed(message_id: int, exc: Exception) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-
-
-def _waiting(message, conv_id) -> tuple:
-    """The conversation's inbound messages still waiting (of `message`, an alias or Message;
-    `conv_id` a value or a bound parameter)."""
-    return (
-        message.conversation_id == conv_id,
-        message.direction == "in",
-        message.status == "received",
-    )
-
-
-class Waiting(NamedTuple):
-    """A conversation's next message to answer, with what answering it reads: its owner, the
-    owner's AI settings, what the engine would ask about the owner (engine.Known), the AI's
-    recent replies (throttle.ai_replies), and whether another message waits after it."""
-
-    message: Message
-    owner: User | None
-    cfg: AIConfig | None
-    known: Known
-    ai_replies: tuple[int, int]
-    more: bool
-
-
-def _next_waiting(conv_id: int) -> Waiting | None:
-    """The conversation's oldest unanswered message and what answering it reads (Waiting),
-    read afresh in one query (what the owner or another request changed meanwhile is seen).
-    When no other message waits after it, the worker goes straight to releasing the
-    conversation (which sees a message stored meanwhile) instead of asking again."""
-    db.session.expire_all()
-    params = {"conv_id": conv_id, **throttle.windows(utcnow())}
-    row = db.session.execute(_next_waiting_query(), params).first()
-    if row is None:
-        return None
-    msg, owner, cfg, kb, more, to_customer, for_owner, *version = row
-    known = Known(kb, OwnerAnswer.version_of(version))
-    return Waiting(msg, owner, cfg, known, (to_customer, for_owner), bool(more))
-
-
-@cache
-def _next_waiting_query():
-    """_next_waiting's statement, built once: building it (an alias, joins, subqueries) cost
-    more CPU than running it. One round trip instead of one for each thing it reads."""
-    conv_id = bindparam("conv_id", type_=Integer)
-    later = aliased(Message)
-    another = (
-        select(later.id)
-        .where(*_waiting(later, conv_id), later.id > Message.id)
-        .correlate(Message)
-        .exists()
-    )
-    active_kb = and_(KnowledgeBase.user_id == Message.user_id, KnowledgeBase.is_active.is_(True))
-    return (
-        select(
-            Message,
-            User,
-            AIConfig,
-            KnowledgeBase,
-            another.label("more"),
-            *throttle.ai_replies(conv_id, Message.user_id),
-            *OwnerAnswer.version_columns(Message.user_id),
-        )
-        .options(joinedload(Message.conversation))
-        .outerjoin(User, User.id == Message.user_id)
-        .outerjoin(AIConfig, AIConfig.user_id == Message.user_id)
-        .outerjoin(KnowledgeBase, active_kb)
-        .where(*_waiting(Message, conv_id))
-        .order_by(Message.id)
-        .limit(1)
-    )
 
 
 def _start(msg: Message, conv_id: int) -> bool | None:
