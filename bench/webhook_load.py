@@ -222,6 +222,7 @@ def run_e2e(stack: Stack, faults: list[str]) -> dict:
         )
     boot = stack.start_app()
     stack.start_answerers()
+    stack.pg_cpu_at_start = procs.postgres_cpu_seconds() if a.db == "postgres" else None
     rq = f", {a.rq_workers} x `{' '.join(stack.rq_command()[1:])}`" if a.redis else ""
     rq += f", {a.answerers} x `flask messages work`" if a.answerers and not a.redis else ""
     say(f"   app up in {boot:.1f} s with {len(stack.web_workers())} web workers{rq}")
@@ -404,6 +405,9 @@ def _print_e2e(stack, msgs, driver, res, sampler, events, start, sent_end, drain
     stats = stack.control("GET", "/stats")
     say(f"fakes: {stats}")
     _print_rss(stack)
+    started, now = stack.pg_cpu_at_start, procs.postgres_cpu_seconds()
+    if started is not None and now is not None:
+        say(f"  PostgreSQL server (all its processes) over the run: CPU {now - started:.1f} s")
     say(
         f"after the run: GET /healthz {procs.http_ok(stack.app_port, '/healthz')}, "
         f"GET / {procs.http_ok(stack.app_port, '/')}; load average {_load()}"

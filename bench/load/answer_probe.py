@@ -75,7 +75,9 @@ def _probe(owners: list[dict], messages: int, per_chat: int, seed: int) -> dict:
         before = _settled(db, Message)
         statements[0] = 0
         shapes.clear()
-        profile = cProfile.Profile(time.thread_time) if os.environ.get("ANSWER_PROBE_PROFILE") else None
+        profile = (
+            cProfile.Profile(time.thread_time) if os.environ.get("ANSWER_PROBE_PROFILE") else None
+        )
         started, wall, worked = time.thread_time(), time.monotonic(), 0
         if profile is not None:
             profile.enable()

@@ -153,6 +153,22 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def postgres_cpu_seconds() -> float | None:
+    """CPU time of the local PostgreSQL server so far, its exited backends included (the
+    postmaster's own and its reaped children's, plus its live children's); None without a
+    readable postmaster pid file. Other databases' work on the server counts too."""
+    for pid_file in sorted(Path("/var/run/postgresql").glob("*.pid")):
+        try:
+            pid = int(pid_file.read_text().split()[0])
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().decode(errors="replace").rsplit(")", 1)[-1].split()
+        except (OSError, ValueError, IndexError):
+            continue
+        ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        return ticks / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(c) for c in children_of(pid))
+    return None
+
+
 class RssTracker:
     """Peak resident memory (VmHWM, the kernel's own per-process peak) and CPU time per process,
     sampled every second so that processes killed or replaced mid-run are counted too."""

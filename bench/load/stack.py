@@ -71,6 +71,7 @@ class Stack:
         self.urls: dict[str, str] = {}
         self.owners: list[dict] = []
         self.rss = procs.RssTracker()
+        self.pg_cpu_at_start: float | None = None  # procs.postgres_cpu_seconds(), e2e runs
         self.proxy_port: int | None = None
         self.app_port: int | None = None
         self.rq_names: list[str] = []
