@@ -77,7 +77,7 @@ def _config_in_a_fresh_process(**environ: str) -> dict:
     from pathlib import Path
 
     names = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME")
-    names += ("MAIL_PASSWORD", "PORT", "LOCAL_BASE_URL")
+    names += ("MAIL_PASSWORD", "PORT", "LOCAL_BASE_URL", "DB_POOL_SIZE", "DB_MAX_OVERFLOW")
     # Explicit empty values, so a developer's .env cannot fill them in (dotenv never overrides).
     env = {k: v for k, v in os.environ.items() if k not in names}
     env |= {"MAIL_SERVER": "", "MAIL_USERNAME": "", "MAIL_PASSWORD": "", "PORT": "5000"}
@@ -141,6 +141,15 @@ def test_env_example_lists_every_variable_the_code_reads():
         read |= set(re.findall(r"os\.environ\[\"([A-Z][A-Z0-9_]*)\"\]", text))
     read |= {"CHROMIUM_PATH"}  # read by tests/e2e/conftest.py for browser tests
     assert sorted(read - listed) == []
+
+
+def test_the_connection_pool_has_room_for_every_thread_that_answers():
+    """An overflow connection is closed when given back: a pool smaller than the threads using
+    it opens a new PostgreSQL backend per transaction under load (issue 12)."""
+    assert _config_in_a_fresh_process(ANSWER_THREADS="8")["DB_POOL_SIZE"] == 14
+    fresh = _config_in_a_fresh_process(ANSWER_THREADS="32", DB_MAX_OVERFLOW="3")
+    assert (fresh["DB_POOL_SIZE"], fresh["DB_MAX_OVERFLOW"]) == (38, 3)
+    assert _config_in_a_fresh_process(DB_POOL_SIZE="5")["DB_POOL_SIZE"] == 5
 
 
 def test_postgresql_gets_a_pool_and_prepared_statements_and_zero_turns_them_off():
