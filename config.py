@@ -88,12 +88,14 @@ class Config:
     # Connections per process (PostgreSQL), opened as they are needed and then kept: room for
     # every thread that may use the database at once (the answering threads, which hold one
     # only between AI and platform calls, the dispatcher, the heartbeat, the web's threads), so
-    # that none is opened and closed per transaction. SQLAlchemy closes an overflow connection
-    # when it is given back: with 10 + 20 at 50 messages a second, that churn (a new backend
-    # per transaction, its caches cold, nothing prepared) cost PostgreSQL about a third of its
-    # CPU (bench/webhook_load.py e2e, README's figures). The overflow is for rare peaks.
+    # that none is opened and closed per transaction, and no overflow: SQLAlchemy closes an
+    # overflow connection when it is given back, and with 10 + 20 at 50 messages a second that
+    # churn (a new backend per transaction, its caches cold, nothing prepared) cost PostgreSQL
+    # about a third of its CPU (bench/webhook_load.py e2e, README's figures). Every process may
+    # open DB_POOL_SIZE + DB_MAX_OVERFLOW: their sum over the processes must fit the database
+    # plan's connection limit (README, Configuration).
     DB_POOL_SIZE = env("DB_POOL_SIZE", env("ANSWER_THREADS", 32, int) + 6, int)
-    DB_MAX_OVERFLOW = env("DB_MAX_OVERFLOW", 10, int)
+    DB_MAX_OVERFLOW = env("DB_MAX_OVERFLOW", 0, int)
     # psycopg 3 prepares a statement a connection has run this many times; 0 never does (for a
     # PgBouncer in transaction mode, where a connection's prepared statements are not its own).
     DB_PREPARE_THRESHOLD = env("DB_PREPARE_THRESHOLD", 5, int)
