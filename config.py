@@ -51,10 +51,12 @@ def normalize_db_url(url: str) -> str:
 def engine_options(url: str, pool_size: int, max_overflow: int, prepare_threshold: int) -> dict:
     """SQLAlchemy engine options. hide_parameters: a failed statement's error (and so the log)
     never shows the values bound to it, which are customers' messages, tokens or password
-    hashes."""
+    hashes. PostgreSQL's connections are pinged only after sitting idle
+    (extensions.ping_idle_connections, installed by create_app), not on every checkout."""
     options = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("postgresql"):
         options |= {
+            "pool_pre_ping": False,
             "pool_size": pool_size,
             "max_overflow": max_overflow,
             "connect_args": {"prepare_threshold": prepare_threshold or None},

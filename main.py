@@ -11,7 +11,7 @@ from flask_babel import gettext
 
 from config import Config, ProductionConfig, config_engine_options, config_from_env
 from core.proxy import TrustedProxyFix
-from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from extensions import babel, csrf, db, limiter, login_manager, mail, migrate, ping_idle_connections
 from kb.extract.errors import set_translator
 from models import search
 
@@ -74,6 +74,9 @@ def register_extensions(app: Flask) -> None:
     from routes.main_routes import select_locale, select_timezone
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        with app.app_context():
+            ping_idle_connections(db.engine)
     migrate.init_app(app, db, render_as_batch=True, include_name=search.include_name)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

@@ -157,7 +157,7 @@ def test_postgresql_gets_a_pool_and_prepared_statements_and_zero_turns_them_off(
     pg = engine_options("postgresql+psycopg://u@h/db", 10, 20, 5)
     assert pg["pool_size"] == 10 and pg["max_overflow"] == 20
     assert pg["connect_args"] == {"prepare_threshold": 5}
-    assert pg["hide_parameters"] and pg["pool_pre_ping"]
+    assert pg["hide_parameters"] and not pg["pool_pre_ping"]  # pinged when idle (below)
     # 0: never prepare (a PgBouncer in transaction mode)
     assert engine_options("postgresql+psycopg://u@h/db", 10, 20, 0)["connect_args"] == {
         "prepare_threshold": None
@@ -182,3 +182,63 @@ def test_an_app_on_sqlite_gets_sqlite_options_whatever_its_config_class_inherits
     assert "connect_args" not in create_app(OnSqlite).config["SQLALCHEMY_ENGINE_OPTIONS"]
     options = create_app(OnPostgres).config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["connect_args"] == {"prepare_threshold": 7}
+
+
+def test_a_pooled_connection_is_pinged_only_after_sitting_idle(app, monkeypatch):
+    """No round trip per transaction (pool_pre_ping's): a connection given back a moment ago is
+    handed out as it is; one idle for IDLE_PING_SECONDS is pinged first, and replaced by a new
+    one when the ping fails (the database restarted meanwhile), without an error."""
+    from sqlalchemy import create_engine, text
+
+    import extensions
+
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    extensions.ping_idle_connections(engine)
+    pings, broken = [], []
+    real_ping = engine.dialect.do_ping
+
+    def ping(dbapi_connection):
+        pings.append(dbapi_connection)
+        if dbapi_connection in broken:
+            raise engine.dialect.loaded_dbapi.OperationalError("server closed the connection")
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", ping)
+    now = [1000.0]
+    monkeypatch.setattr(extensions.time, "monotonic", lambda: now[0])
+    try:
+        with engine.connect() as conn:  # a new connection: nothing to ping
+            first = conn.connection.dbapi_connection
+            conn.execute(text("SELECT 1"))
+        now[0] += extensions.IDLE_PING_SECONDS - 1
+        with engine.connect() as conn:  # given back a moment ago: handed out as it is
+            assert conn.connection.dbapi_connection is first
+        assert pings == []
+        now[0] += extensions.IDLE_PING_SECONDS
+        with engine.connect() as conn:  # idle long enough: pinged, and it answers
+            assert conn.connection.dbapi_connection is first
+        assert pings == [first]
+        broken.append(first)
+        now[0] += extensions.IDLE_PING_SECONDS
+        with engine.connect() as conn:  # its ping fails: a fresh connection, no error
+            assert conn.connection.dbapi_connection is not first
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+        assert pings == [first, first]
+    finally:
+        engine.dispose()
+
+
+def test_the_apps_postgresql_engine_pings_idle_connections_only():
+    from main import create_app
+    from tests.factories import SuiteConfig
+
+    class OnPostgres(SuiteConfig):
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://u@127.0.0.1:1/never-connected"
+
+    app = create_app(OnPostgres)
+    with app.app_context():
+        from extensions import db
+
+        assert not db.engine.pool._pre_ping
+        hooks = [fn.__name__ for fn in db.engine.pool.dispatch.checkout]
+        assert hooks == ["_ping_if_idle"]
