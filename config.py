@@ -205,8 +205,11 @@ class Config:
     AI_CUSTOMER_PER_MINUTE = env("AI_CUSTOMER_PER_MINUTE", 8, int)
     AI_OWNER_PER_HOUR = env("AI_OWNER_PER_HOUR", 1000, int)
     PLATFORM_AI_DAILY_QUOTA = env("PLATFORM_AI_DAILY_QUOTA", 20000, int)
-    # Calls at once to one AI provider from one process (the answering threads wait beyond it).
-    AI_CONCURRENCY = env("AI_CONCURRENCY", 24, int)
+    # Calls at once to one AI provider from one process (the answering threads wait beyond it);
+    # by default every answering thread may call. It bounds the throughput per process at
+    # AI_CONCURRENCY / the provider's latency: at 24, two processes held 48 calls of 0.8 s
+    # and fell behind 50 messages a second (bench/webhook_load.py e2e, README's figures).
+    AI_CONCURRENCY = env("AI_CONCURRENCY", env("ANSWER_THREADS", 32, int), int)
     # The question is translated into the knowledge base's languages before retrieval with a
     # light model (empty: the answering model) and a short timeout; failure → no translation.
     AI_TRANSLATE_GEMINI_MODEL = env("AI_TRANSLATE_GEMINI_MODEL", "")
