@@ -46,7 +46,7 @@ def waiting(message, conv_id) -> tuple:
 
 class Waiting(NamedTuple):
     """A conversation's next message to answer, with what answering it reads: its owner, the
-    owner's AI settings, what the engine would ask about the owner (engine.Known), the AI's
+    owner's AI settings, what the engine would ask about the owner (Known), the AI's
     recent replies (throttle.ai_replies), and whether another message waits after it."""
 
     message: Message
