@@ -87,15 +87,10 @@ class Config:
     SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
     FERNET_KEY = env("FERNET_KEY", "")  # comma-separated, newest first (MultiFernet)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'bilimbot.db'}")
-    # Connections per process (PostgreSQL), opened as they are needed and then kept: room for
-    # every thread that may use the database at once (the answering threads, which hold one
-    # only between AI and platform calls, the dispatcher, the heartbeat, the web's threads), so
-    # that none is opened and closed per transaction, and no overflow: SQLAlchemy closes an
-    # overflow connection when it is given back, and with 10 + 20 at 50 messages a second that
-    # churn (a new backend per transaction, its caches cold, nothing prepared) cost PostgreSQL
-    # about a third of its CPU (bench/webhook_load.py e2e, README's figures). Every process may
-    # open DB_POOL_SIZE + DB_MAX_OVERFLOW: their sum over the processes must fit the database
-    # plan's connection limit (README, Configuration).
+    # Connections per process (PostgreSQL), opened as needed and kept: room for every thread
+    # that may use the database at once, and no overflow (an overflow connection is closed when
+    # given back: with 10 + 20 under load, that churn cost PostgreSQL a third of its CPU). Each
+    # process may open both: their sum must fit the plan's connection limit (README).
     DB_POOL_SIZE = env("DB_POOL_SIZE", env("ANSWER_THREADS", 32, int) + 6, int)
     DB_MAX_OVERFLOW = env("DB_MAX_OVERFLOW", 0, int)
     # psycopg 3 prepares a statement a connection has run this many times; 0 never does (for a
@@ -205,10 +200,8 @@ class Config:
     AI_CUSTOMER_PER_MINUTE = env("AI_CUSTOMER_PER_MINUTE", 8, int)
     AI_OWNER_PER_HOUR = env("AI_OWNER_PER_HOUR", 1000, int)
     PLATFORM_AI_DAILY_QUOTA = env("PLATFORM_AI_DAILY_QUOTA", 20000, int)
-    # Calls at once to one AI provider from one process (the answering threads wait beyond it);
-    # by default every answering thread may call. It bounds the throughput per process at
-    # AI_CONCURRENCY / the provider's latency: at 24, two processes held 48 calls of 0.8 s
-    # and fell behind 50 messages a second (bench/webhook_load.py e2e, README's figures).
+    # Calls at once to one AI provider from one process (the answering threads wait beyond it):
+    # a process answers at most AI_CONCURRENCY / the provider's latency a second.
     AI_CONCURRENCY = env("AI_CONCURRENCY", env("ANSWER_THREADS", 32, int), int)
     # The question is translated into the knowledge base's languages before retrieval with a
     # light model (empty: the answering model) and a short timeout; failure → no translation.
