@@ -2,8 +2,10 @@
 platform's key. A flood of messages (one chat typing 25 in a second, an owner posting signed
 webhooks in a loop) must not turn into as many paid calls.
 
-The counts come from the database (the bot's replies that an AI provider wrote), so every worker
-of every instance sees the same numbers, and nothing has to be kept anywhere else.
+The counts come from the database, so every worker of every instance sees the same numbers: the
+per-customer and per-owner ones from the bot's replies that an AI provider wrote (read with the
+message, pipeline/waiting.py), the daily one from its counter row (the answering worker reads it
+at most every few seconds: models.ai_config.kept_reads).
 """
 
 from __future__ import annotations
