@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.types import TypeDecorator
 
 
@@ -18,8 +19,10 @@ def utcnow() -> datetime:
 
 def database_away(exc: BaseException) -> bool:
     """Whether a database error means the server could not be reached or dropped the
-    connection (worth another try once it is back), not that the statement was wrong."""
-    return isinstance(exc, (OperationalError, InterfaceError)) or bool(
+    connection (worth another try once it is back), not that the statement was wrong. A pool
+    with no connection free for its timeout (SQLAlchemy's TimeoutError) means every one of
+    them is stuck on a server that does not answer."""
+    return isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)) or bool(
         getattr(exc, "connection_invalidated", False)
     )
 
