@@ -81,17 +81,19 @@ def database_url(default: str) -> str:
     return normalize_db_url(env("DATABASE_URL") or default)
 
 
+_ANSWER_THREADS = env("ANSWER_THREADS", 32, int)  # Config.ANSWER_THREADS; pool and AI size by it
+
+
 class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
     FERNET_KEY = env("FERNET_KEY", "")  # comma-separated, newest first (MultiFernet)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'bilimbot.db'}")
-    # Connections per process (PostgreSQL), opened as needed and kept: room for every thread
-    # that may use the database at once, and no overflow (an overflow connection is closed when
-    # given back: with 10 + 20 under load, that churn cost PostgreSQL a third of its CPU). Each
-    # process may open both: their sum must fit the plan's connection limit (README).
-    DB_POOL_SIZE = env("DB_POOL_SIZE", env("ANSWER_THREADS", 32, int) + 6, int)
+    # Connections per process (PostgreSQL), opened as needed and kept, for every thread at once;
+    # no overflow (closed when given back: with 10 + 20 that churn cost PostgreSQL a third of its
+    # CPU under load). Processes x (pool + overflow) must fit the plan's limit (README).
+    DB_POOL_SIZE = env("DB_POOL_SIZE", _ANSWER_THREADS + 6, int)
     DB_MAX_OVERFLOW = env("DB_MAX_OVERFLOW", 0, int)
     # psycopg 3 prepares a statement a connection has run this many times; 0 never does (for a
     # PgBouncer in transaction mode, where a connection's prepared statements are not its own).
@@ -180,7 +182,7 @@ class Config:
     TASK_WORKERS = env("TASK_WORKERS", 4, int)
     # Threads answering customers in each server process: they wait on AI and platform calls,
     # so there are many more of them than cores.
-    ANSWER_THREADS = env("ANSWER_THREADS", 32, int)
+    ANSWER_THREADS = _ANSWER_THREADS
     # False: web processes only store and acknowledge; `flask messages work` processes answer
     # (without Redis; with REDIS_URL the RQ workers answer and this is not consulted).
     ANSWER_IN_WEB = env("ANSWER_IN_WEB", True, bool)
@@ -202,7 +204,7 @@ class Config:
     PLATFORM_AI_DAILY_QUOTA = env("PLATFORM_AI_DAILY_QUOTA", 20000, int)
     # Calls at once to one AI provider from one process (the answering threads wait beyond it):
     # a process answers at most AI_CONCURRENCY / the provider's latency a second.
-    AI_CONCURRENCY = env("AI_CONCURRENCY", env("ANSWER_THREADS", 32, int), int)
+    AI_CONCURRENCY = env("AI_CONCURRENCY", _ANSWER_THREADS, int)
     # The question is translated into the knowledge base's languages before retrieval with a
     # light model (empty: the answering model) and a short timeout; failure → no translation.
     AI_TRANSLATE_GEMINI_MODEL = env("AI_TRANSLATE_GEMINI_MODEL", "")

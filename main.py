@@ -74,8 +74,8 @@ def register_extensions(app: Flask) -> None:
     from routes.main_routes import select_locale, select_timezone
 
     db.init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        with app.app_context():
+    if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        with app.app_context():  # a pool that does not ping on every checkout (PostgreSQL's)
             ping_idle_connections(db.engine)
     migrate.init_app(app, db, render_as_batch=True, include_name=search.include_name)
     login_manager.init_app(app)

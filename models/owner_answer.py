@@ -81,7 +81,7 @@ class OwnerAnswer(db.Model):
     @classmethod
     def version_columns(cls, user_id) -> tuple:
         """The version's parts as scalar subqueries, for `user_id` a value or a column (the
-        answering worker reads them with the message: pipeline/worker.py)."""
+        answering worker reads them with the message: pipeline/waiting.py)."""
         mine = cls.user_id == user_id
         return tuple(
             select(part).where(mine).scalar_subquery()

@@ -32,16 +32,13 @@ OWNER_LIMITED = "rate limited: more than {n} AI answers for this business in an 
 QUOTA_REACHED = "the platform AI key's daily quota ({n} answers) is used up: answering offline"
 
 
-def ai_replies(conv_id, user_id, now: datetime | None = None) -> tuple:
+def ai_replies(conv_id, user_id) -> tuple:
     """The AI's replies to this customer in the last minute and for this owner in the last
     hour, as two scalar subqueries (the answering worker reads them with the message:
-    pipeline/worker.py); `conv_id` and `user_id` are values or columns, and without `now` the
-    windows' starts are the bound parameters of windows()."""
-    if now is None:
-        minute_ago = bindparam("minute_ago", type_=UTCDateTime)
-        hour_ago = bindparam("hour_ago", type_=UTCDateTime)
-    else:
-        minute_ago, hour_ago = now - CUSTOMER_WINDOW, now - OWNER_WINDOW
+    pipeline/waiting.py); `conv_id` and `user_id` are values or columns, the windows' starts
+    the bound parameters of windows()."""
+    minute_ago = bindparam("minute_ago", type_=UTCDateTime)
+    hour_ago = bindparam("hour_ago", type_=UTCDateTime)
     reply = aliased(Message)  # `user_id` may be a column of messages in the outer query
     ai = (reply.direction == "out", reply.provider.in_(AI_PROVIDERS))
     return (
@@ -55,7 +52,7 @@ def ai_replies(conv_id, user_id, now: datetime | None = None) -> tuple:
 
 
 def windows(now: datetime) -> dict:
-    """The bound parameters of ai_replies() without `now`."""
+    """The bound parameters of ai_replies()."""
     return {"minute_ago": now - CUSTOMER_WINDOW, "hour_ago": now - OWNER_WINDOW}
 
 
@@ -69,7 +66,8 @@ def over_limit(
     if not (per_customer or per_owner):
         return None
     if counts is None:
-        counts = db.session.execute(select(*ai_replies(conv.id, conv.user_id, utcnow()))).one()
+        query = select(*ai_replies(conv.id, conv.user_id))
+        counts = db.session.execute(query, windows(utcnow())).one()
     to_customer, for_owner = counts
     if per_customer and to_customer >= per_customer:
         return CUSTOMER_LIMITED.format(n=per_customer), CUSTOMER_WINDOW

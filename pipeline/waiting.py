@@ -26,8 +26,8 @@ from pipeline import throttle
 
 @dataclass(frozen=True)
 class Known:
-    """What the answering worker read about the owner with the message (pipeline/worker.py),
-    so that the engine need not ask again: the active knowledge base (or None) and the version
+    """What the answering worker read about the owner with the message (next_waiting), so
+    that the engine need not ask again: the active knowledge base (or None) and the version
     of the owner's answers."""
 
     kb: KnowledgeBase | None

@@ -25,10 +25,10 @@ from models.conversation import Conversation, Message
 from models.owner_alerts import note_gap
 from models.owner_answer import KnowledgeGap
 from pipeline import media, queue, replies, settle, throttle
-from pipeline.engine import Known, answer
+from pipeline.engine import answer
 from pipeline.language import remember_language, reply_language
 from pipeline.send import send_reply
-from pipeline.waiting import Waiting, next_waiting
+from pipeline.waiting import Known, Waiting, next_waiting
 
 log = logging.getLogger(__name__)
 

@@ -143,14 +143,20 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return rss, hwm
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process so far (0 when gone)."""
+def _cpu_ticks(pid: int, fields: slice) -> float | None:
+    """The sum of these /proc/PID/stat fields (after the command name) in seconds; None when
+    the process is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
-            fields = f.read().decode(errors="replace").rsplit(")", 1)[-1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            stat = f.read().decode(errors="replace").rsplit(")", 1)[-1].split()
+        return sum(int(v) for v in stat[fields]) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
-        return 0.0
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 when gone)."""
+    return _cpu_ticks(pid, slice(11, 13)) or 0.0
 
 
 def postgres_cpu_seconds() -> float | None:
@@ -160,12 +166,11 @@ def postgres_cpu_seconds() -> float | None:
     for pid_file in sorted(Path("/var/run/postgresql").glob("*.pid")):
         try:
             pid = int(pid_file.read_text().split()[0])
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                fields = f.read().decode(errors="replace").rsplit(")", 1)[-1].split()
         except (OSError, ValueError, IndexError):
             continue
-        ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
-        return ticks / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(c) for c in children_of(pid))
+        own = _cpu_ticks(pid, slice(11, 15))  # utime, stime, cutime, cstime (reaped backends)
+        if own is not None:
+            return own + sum(cpu_seconds(c) for c in children_of(pid))
     return None
 
 
