@@ -134,16 +134,34 @@ def _record(msg: Message, result: SendResult) -> Message:
 
 
 _RESULT_COLUMNS = ("status", "external_id", "error", "retry_at", "attempts", "parts_sent")
+# What a question takes from its reply's result (pipeline/worker.py sets its language with it).
+_QUESTION_COLUMNS = ("status", "error", "language")
 
 
-def _commit_result(msg: Message) -> None:
-    """Record what the platform answered at once, and hold on to it through a short database
-    outage (RESULT_WRITE_SECONDS): a reply that went out but was never recorded is settled as
-    not confirmed and shown as failed, although the customer got it. Written again only over
-    the pending row this worker left, never over what a settling worker decided meanwhile."""
+def follow(question: Message, reply: Message, status: str | None = None) -> None:
+    """Mark the question by what really happened to its reply (kept in processing while the
+    reply waits for another try). `status` is what a delivered reply makes of it."""
+    if reply.status == "retrying":
+        question.status = "processing"
+    elif reply.status == "failed":
+        question.status = "failed"
+        question.error = question.error or reply.error
+    else:  # an engine failure (the customer got the apology) keeps its error on the question
+        question.status = status or ("failed" if question.error else "answered")
+
+
+def _commit_result(msg: Message, question: Message | None = None) -> None:
+    """Record what the platform answered, and the question's status that follows from it, at
+    once and in one transaction; and hold on to it through a short database outage
+    (RESULT_WRITE_SECONDS): a reply that went out but was never recorded is settled as not
+    confirmed and shown as failed, although the customer got it. Written again only over the
+    pending row this worker left, never over what a settling worker decided meanwhile."""
     if msg.platform == "web":
         return  # the test chat's request commits it with the rest
     result = {name: getattr(msg, name) for name in _RESULT_COLUMNS}
+    settled = None
+    if question is not None:
+        settled = (question.id, {name: getattr(question, name) for name in _QUESTION_COLUMNS})
     blocked = msg.conversation.blocked_at if msg.status == "failed" else None
     try:
         db.session.commit()
@@ -155,21 +173,29 @@ def _commit_result(msg: Message) -> None:
     log.warning("recording the send of message %s: the database is away; retrying", msg.id)
     cfg = current_app.config
     call_with_retries(
-        lambda: _write_result(msg.id, msg.conversation_id, result, blocked),
+        lambda: _write_result(msg.id, msg.conversation_id, result, blocked, settled),
         attempts=cfg["RESULT_WRITE_ATTEMPTS"],
         retry_on=lambda out: isinstance(out, DBAPIError) and database_away(out),
         wait=backoff(0.5, 5.0),
     )
 
 
-def _write_result(msg_id: int, conv_id: int, result: dict, blocked) -> None:
+def _write_result(msg_id: int, conv_id: int, result: dict, blocked, settled) -> None:
     try:
-        db.session.execute(
+        written = db.session.execute(
             update(Message)
             .where(Message.id == msg_id, Message.status == "pending")
             .values(**result)
             .execution_options(synchronize_session=False)
-        )
+        ).rowcount
+        if written and settled is not None:
+            question_id, values = settled
+            db.session.execute(
+                update(Message)
+                .where(Message.id == question_id, Message.status == "processing")
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
         if blocked is not None:
             db.session.execute(
                 update(Conversation)
@@ -188,12 +214,14 @@ def send_reply(
     text: str,
     *,
     reply_to: Message | None = None,
+    status: str | None = None,
     engine: EngineReply | None = None,
     language_picker: bool = False,
     deferrable: bool = False,
 ) -> Message:
-    """Store and send the bot's reply (with the engine's figures); failures are recorded. A
-    deferrable reply the platform refuses for now is kept as "retrying" instead of failing."""
+    """Store and send the bot's reply (with the engine's figures); failures are recorded, and
+    the question it answers (`reply_to`) is marked with the result (`follow`). A deferrable
+    reply the platform refuses for now is kept as "retrying" instead of failing."""
     msg = Message.new_outbound(conv, text, sender="bot", reply_to=reply_to)
     if engine is not None:
         msg.language, msg.provider, msg.model = engine.language, engine.provider, engine.model
@@ -209,14 +237,20 @@ def send_reply(
     result = _deliver(conv, text, language_picker, durable=deferrable)
     if not (deferrable and _defer(msg, result)):
         _record(msg, result)
-    if engine is not None and engine.status == "failed":
-        msg.error = engine.error  # the customer got the apology; the cause is kept for the admin
-    _commit_result(msg)
+    if engine is not None:
+        if engine.status == "failed":
+            msg.error = engine.error  # the customer got the apology; the cause is for the admin
+        if reply_to is not None:
+            reply_to.language = engine.language
+    if reply_to is not None:
+        follow(reply_to, msg, status)
+    _commit_result(msg, reply_to)
     return msg
 
 
-def resend(msg: Message, language_picker: bool = False) -> Message:
-    """Try a reply the platform refused for now once more (its retry_at has come)."""
+def resend(msg: Message, question: Message, language_picker: bool = False) -> Message:
+    """Try a reply the platform refused for now once more (its retry_at has come), and mark
+    the question it answers with the result."""
     msg.status, msg.retry_at = "pending", None
     _commit_before_sending(msg)
     result = _deliver(
@@ -224,7 +258,8 @@ def resend(msg: Message, language_picker: bool = False) -> Message:
     )
     if not _defer(msg, result):
         _record(msg, result)
-    _commit_result(msg)
+    follow(question, msg)
+    _commit_result(msg, question)
     return msg
 
 

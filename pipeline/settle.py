@@ -1,5 +1,5 @@
-"""What a worker finds when it takes a conversation over, and how a question's status follows
-its reply.
+"""What a worker finds when it takes a conversation over (a question's status follows its reply:
+pipeline/send.follow).
 
 - An answer a dead worker never recorded was never sent: the question is answered again.
 - A reply recorded but unconfirmed may have gone out: settled as failed and shown, never resent.
@@ -19,20 +19,6 @@ from pipeline import queue
 from pipeline.send import INTERRUPTED_SEND, resend
 
 log = logging.getLogger(__name__)
-
-
-def question_status(question: Message, reply: Message, status: str | None = None) -> None:
-    """Mark the question by what really happened to its reply. A reply kept for a later try
-    leaves the question in processing and makes the conversation wait (raises Deferred)."""
-    if reply.status == "retrying":
-        question.status = "processing"
-        raise queue.Deferred(reply.retry_at)
-    if reply.status == "failed":
-        question.status = "failed"
-        question.error = question.error or reply.error
-        return
-    # An engine failure (the customer got the apology) keeps its error on the question.
-    question.status = status or ("failed" if question.error else "answered")
 
 
 def take_over(conv_id: int) -> None:
@@ -60,7 +46,9 @@ def take_over(conv_id: int) -> None:
             if not queue.holds(conv_id):
                 raise queue.LeaseLost(conv_id)
             for reply in retrying:
-                question_status(question, resend(reply, language_picker=question.kind == "start"))
+                again = resend(reply, question, language_picker=question.kind == "start")
+                if again.status == "retrying":
+                    raise queue.Deferred(again.retry_at)
             continue
         for reply in replies:
             if reply.status == "pending":

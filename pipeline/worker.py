@@ -136,8 +136,11 @@ def _send(conv: Conversation, text: str, *, reply_to: Message, status: str | Non
     that records the reply before it goes out), and mark the question by what happened."""
     if conv.platform != "web" and not queue.holds(conv.id):
         raise queue.LeaseLost(conv.id)
-    out = send_reply(conv, text, reply_to=reply_to, deferrable=conv.platform != "web", **kw)
-    settle.question_status(reply_to, out, status)
+    out = send_reply(
+        conv, text, reply_to=reply_to, status=status, deferrable=conv.platform != "web", **kw
+    )
+    if out.status == "retrying":
+        raise queue.Deferred(out.retry_at)  # the question waits in processing with its reply
     return out
 
 
@@ -244,10 +247,8 @@ def _answer_and_send(
     remember_language(conv, question, reply.language)
     msg.error = reply.error
     status = "answered" if reply.status == "answered" else "failed"
-    try:
-        out = _send(conv, reply.text, reply_to=msg, engine=reply, status=status)
-    finally:
-        msg.language = reply.language  # written with the question's status, not before
+    # The question's status and language are written with the reply's result (send_reply).
+    out = _send(conv, reply.text, reply_to=msg, engine=reply, status=status)
     if reply.status == "failed":
         conv.failed_count = (conv.failed_count or 0) + 1
     log.info(

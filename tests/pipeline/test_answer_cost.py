@@ -4,6 +4,12 @@ from come in one query."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from extensions import db
+from models.conversation import Message
 from pipeline.worker import answer_conversation
 from tests.pipeline.test_ack_path import CUSTOMER, _conversation, _say, ack_only, statements
 
@@ -69,3 +75,57 @@ def test_the_last_waiting_message_is_not_followed_by_one_more_read(
     assert _waiting_reads(_answer(app, conv.id)) == 2
     tg, _graph = fakes
     assert len(tg.sent_messages(chat_id=CUSTOMER)) == 4  # every question answered, once
+
+
+@contextmanager
+def _transactions(app):
+    """The statements the app runs inside the block, grouped by the transaction they ran in."""
+    groups: list[list[str]] = [[]]
+
+    def statement(_conn, _cursor, sql, *_args):
+        groups[-1].append(" ".join(sql.split()))
+
+    def ended(_conn):
+        if groups[-1]:
+            groups.append([])
+
+    with app.app_context():
+        engine = db.engine
+    listeners = [
+        ("before_cursor_execute", statement),
+        ("commit", ended),
+        ("rollback", ended),
+    ]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield groups
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+def test_the_replys_result_and_the_questions_status_are_written_in_one_transaction(
+    app, client, fakes, shop, ack_only, gemini
+):
+    """Record the reply, send it, then write what the platform said and what that makes of the
+    question together: one commit, not one for the reply and another for the question."""
+    _say(client, shop, "Yetkazib berish qancha turadi?")
+    conv = _conversation(app, CUSTOMER)
+    _answer(app, conv.id)  # caches warm
+    _say(client, shop, "Qaytarish qanday ishlaydi?")
+    with _transactions(app) as groups, app.app_context():
+        answer_conversation(conv.id)
+    recording = [i for i, g in enumerate(groups) if any("INSERT INTO messages" in s for s in g)]
+    assert len(recording) == 1
+    after = [g for g in groups[recording[0] + 1 :] if any("messages" in s for s in g)]
+    writes = [s for s in after[0] if s.startswith("UPDATE messages")]
+    assert len(writes) == 2, writes  # the reply's status and id, the question's status
+    assert any("external_id" in s for s in writes)
+    assert any("language" in s for s in writes)
+    assert not [s for g in after[1:] for s in g if s.startswith("UPDATE messages")]
+    with app.app_context():
+        question = db.session.scalars(
+            select(Message).where(Message.direction == "in").order_by(Message.id.desc())
+        ).first()
+        assert (question.status, question.language) == ("answered", "uz")
