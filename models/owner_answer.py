@@ -9,8 +9,21 @@ answer). Asked again after that, it opens again.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,6 +37,15 @@ QUESTION_MAX = 500
 ANSWER_MAX = 2000
 GAPS_PER_PAGE = 20
 GROUPING_WINDOW = 500  # a new question is grouped with the owner's most recent gaps
+
+
+class Recorded(NamedTuple):
+    """A gap's group as KnowledgeGap.record left it."""
+
+    id: int
+    count: int
+    question: str
+    channels: str
 
 
 def gap_key(question: str) -> str:
@@ -141,51 +163,35 @@ class KnowledgeGap(db.Model):
     def _alike(cls, user_id: int, question: str, open_only: bool = False) -> list[tuple]:
         """(id, key) of the recent gaps worded like the question, most alike first: read as
         plain columns (building GROUPING_WINDOW objects to score each was most of a record)."""
-        query = select(cls.id, cls.key, cls.question).where(cls.user_id == user_id)
-        if open_only:
-            query = query.where(cls.resolved_at.is_(None))
-        recent = db.session.execute(
-            query.order_by(cls.last_asked_at.desc()).limit(GROUPING_WINDOW)
-        ).all()
+        recent = db.session.execute(_recent_gaps(open_only), {"p_user": user_id}).all()
         alike = scores(question, [said for _id, _key, said in recent])
         scored = [(s, gap_id, key) for s, (gap_id, key, _said) in zip(alike, recent, strict=True)]
         return [(gap_id, key) for s, gap_id, key in sorted(scored, key=lambda x: -x[0]) if s > 0]
 
     @classmethod
-    def record(cls, user_id: int, question: str | None, platform: str) -> KnowledgeGap | None:
+    def record(cls, user_id: int, question: str | None, platform: str) -> Recorded | None:
         """Count one unanswered question in the group of gaps worded like it (reopening it if
-        it was resolved); None when the question has no content words. A new group is one
-        upsert on the normalised words, so two workers recording it at once both count."""
+        it was resolved): the group as the count left it;
+        None when the question has no content words. A new group is one upsert on the
+        normalised words, so two workers recording it at once both count. Every answer the
+        knowledge base does not cover records one: the statements are built once."""
         key = gap_key(question or "")
         if not key:
             return None
         group = cls._alike(user_id, question)
-        key = group[0][1] if group else key
-        now = utcnow()
-        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
-        insert = dialect.insert(cls).values(
-            user_id=user_id,
-            key=key,
-            question=question.strip()[:QUESTION_MAX],
-            count=1,
-            channels=platform,
-            first_asked_at=now,
-            last_asked_at=now,
-        )
-        statement = insert.on_conflict_do_update(
-            index_elements=["user_id", "key"],
-            set_={
-                "count": cls.count + 1,
-                "question": insert.excluded.question,
-                "last_asked_at": now,
-                "resolved_at": None,
-                "answer_id": None,
-            },
-        ).returning(cls)
-        # The row as the upsert left it, in the session (an ORM upsert: no second read).
-        gap = db.session.scalars(statement, execution_options={"populate_existing": True}).one()
-        if platform not in gap.platforms:
-            gap.channels = ",".join([*gap.platforms, platform])[:64]
+        values = {
+            "p_user": user_id,
+            "p_key": group[0][1] if group else key,
+            "p_question": question.strip()[:QUESTION_MAX],
+            "p_channels": platform,
+            "p_now": utcnow(),
+        }
+        gap = Recorded(*db.session.execute(_recording(db.engine.dialect.name), values).one())
+        platforms = [p for p in gap.channels.split(",") if p]
+        if platform not in platforms:
+            channels = ",".join([*platforms, platform])[:64]
+            db.session.execute(update(cls).where(cls.id == gap.id).values(channels=channels))
+            gap = gap._replace(channels=channels)
         return gap
 
     @classmethod
@@ -224,3 +230,40 @@ class KnowledgeGap(db.Model):
         """Close the owner's open gaps worded like the pair's question (it now answers them)."""
         for gap in cls.alike(pair.user_id, pair.question, open_only=True):
             gap.resolve(pair)
+
+
+@cache
+def _recent_gaps(open_only: bool):
+    """The owner's GROUPING_WINDOW most recently asked gaps (id, key, question)."""
+    t = KnowledgeGap.__table__
+    query = select(t.c.id, t.c.key, t.c.question).where(t.c.user_id == bindparam("p_user"))
+    if open_only:
+        query = query.where(t.c.resolved_at.is_(None))
+    return query.order_by(t.c.last_asked_at.desc()).limit(GROUPING_WINDOW)
+
+
+@cache
+def _recording(dialect_name: str):
+    """The upsert counting one more ask in a group (KnowledgeGap.record), for the dialect."""
+    t = KnowledgeGap.__table__
+    now = bindparam("p_now", type_=t.c.last_asked_at.type)
+    insert = (sqlite if dialect_name == "sqlite" else postgresql).insert(t)
+    insert = insert.values(
+        user_id=bindparam("p_user"),
+        key=bindparam("p_key"),
+        question=bindparam("p_question"),
+        count=1,
+        channels=bindparam("p_channels"),
+        first_asked_at=now,
+        last_asked_at=now,
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["user_id", "key"],
+        set_={
+            "count": t.c.count + 1,
+            "question": insert.excluded.question,
+            "last_asked_at": now,
+            "resolved_at": None,
+            "answer_id": None,
+        },
+    ).returning(t.c.id, t.c.count, t.c.question, t.c.channels)

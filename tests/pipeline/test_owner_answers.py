@@ -108,6 +108,25 @@ def test_unanswered_questions_worded_alike_are_one_gap(client, app, owner):
     assert gap_key("Vertolyot sotasizmi?") == gap_key("vertolyot  SOTASIZMI")
 
 
+def test_a_gap_asked_on_another_channel_counts_there_too_and_reopens(app, owner):
+    """Recording counts the ask in its group, adds a new channel once, and reopens a
+    resolved group; what it returns is the group as the count left it."""
+    with app.app_context():
+        first = KnowledgeGap.record(owner.id, "Vertolyot sotasizmi?", "telegram")
+        again = KnowledgeGap.record(owner.id, "vertolyot sotasizmi", "telegram")
+        db.session.get(KnowledgeGap, first.id).dismiss()
+        db.session.commit()
+        other = KnowledgeGap.record(owner.id, "Vertolyot sotasizmi???", "whatsapp")
+        db.session.commit()
+        assert (first.count, again.count, other.count) == (1, 2, 3)
+        assert first.id == again.id == other.id
+        assert other.channels == "telegram,whatsapp"
+        assert KnowledgeGap.record(owner.id, "???", "web") is None  # no content words
+    [gap] = _gaps(app, owner.id)
+    assert (gap.count, gap.platforms, gap.resolved_at) == (3, ["telegram", "whatsapp"], None)
+    assert gap.question == "Vertolyot sotasizmi???"
+
+
 def test_answered_questions_and_small_talk_are_no_gap(client, app, owner):
     with app.app_context():
         add_kb(owner.id, KB_TEXT)
