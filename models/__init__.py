@@ -1,15 +1,16 @@
 """Every model module, imported so SQLAlchemy and Alembic see all tables.
 
 One module per aggregate: user, knowledge_base, channel (Telegram, WhatsApp, Instagram accounts,
-the website chat), conversation, ai_config, billing, coupon, announcement, broadcast, marketing,
-admin_log, stats, owner_answer (the owner's question/answer pairs and knowledge gaps),
-canned_reply (the owner's saved replies), inbox (webhook deliveries not yet stored),
-owner_alerts (the owner's Telegram alerts: link, switches, every alert sent);
+the website chat), conversation, ai_config, ai_usage (the daily quota's count), billing, coupon,
+announcement, broadcast, marketing, admin_log, stats, owner_answer (the owner's question/answer
+pairs and knowledge gaps), canned_reply (the owner's saved replies), inbox (webhook deliveries
+not yet stored), owner_alerts (the owner's Telegram alerts: link, switches, every alert sent);
 base (column types), search (the message-text indexes) and queries/ (the admin pages' reads).
 """
 
 from models.admin_log import AdminLog
-from models.ai_config import AIConfig, AIUsage, PlatformAI, Setting
+from models.ai_config import AIConfig, PlatformAI, Setting
+from models.ai_usage import AIUsage
 from models.announcement import Announcement, AnnouncementDismissal
 from models.billing import Payment, PlanRequest
 from models.broadcast import Broadcast, BroadcastRecipient

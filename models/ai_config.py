@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import threading
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 
 from cachetools import TTLCache
 from flask import current_app
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, event, select
+from sqlalchemy import ForeignKey, String, Text, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -137,7 +137,7 @@ def kept_reads():
         info[_KEPT_READS] = before
 
 
-def _kept_value(key, read):
+def kept_value(key, read):
     """The value kept under `key` (within kept_reads()), or read now and kept."""
     if db.session.info.get(_KEPT_READS):
         with _kept_lock:
@@ -150,7 +150,7 @@ def _kept_value(key, read):
     return value
 
 
-def _keep(key, value) -> None:
+def keep_value(key, value) -> None:
     with _kept_lock:
         _kept[key] = value
 
@@ -177,7 +177,7 @@ class Setting(db.Model):
         object per row was most of the read."""
         cache = db.session.info.get("settings")
         if cache is None:
-            kept = _kept_value(
+            kept = kept_value(
                 "settings", lambda: dict(db.session.execute(select(cls.key, cls.value)).all())
             )
             cache = db.session.info["settings"] = dict(kept)  # put() changes only this copy
@@ -271,56 +271,6 @@ class PlatformAI:
                 return
         Setting.put("ai.last_error", "")
         Setting.put("ai.last_error_source", "")
-
-
-class AIUsage(db.Model):
-    """Answers written on the platform's AI key, per UTC day: the daily quota reads one row
-    instead of counting the day's messages before every answer."""
-
-    __tablename__ = "ai_usage_daily"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    platform_answers: Mapped[int] = mapped_column(Integer, default=0)
-
-    @classmethod
-    def count_platform_answer(cls, day: date) -> None:
-        """One more answer today: an atomic upsert, so every worker of every instance counts.
-
-        On PostgreSQL it is a transaction of its own, committed at once. The day has one row
-        for every answer of the platform: counted in the answer's transaction, the row stayed
-        locked until that transaction committed (the reply recorded, a lease renewed), and
-        every other answering thread queued on it (issue 12: five sessions waiting on average
-        at 25 answers a second). The call was made, so it counts even if recording the reply
-        fails afterwards. The count it returns is what this process's quota check reads next
-        (platform_answers_on). On SQLite, one writer at a time, a second connection would wait
-        on the session's own write: it is counted in the session there. Its one caller
-        (pipeline/engine.py, after the provider answered) holds no connection then: a caller
-        inside an open transaction would hold one connection of the pool while taking a second."""
-        counting = cls.counting(day).returning(cls.platform_answers)
-        if db.engine.dialect.name == "sqlite":
-            used = db.session.scalar(counting)
-        else:
-            with db.engine.begin() as connection:
-                used = connection.scalar(counting)
-        _keep(("platform_answers", day), used)  # the day's count, every instance's answers in it
-
-    @classmethod
-    def counting(cls, day: date):
-        """The statement counting one more answer on `day`: an atomic upsert of its row."""
-        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
-        insert = dialect.insert(cls).values(day=day, platform_answers=1)
-        return insert.on_conflict_do_update(
-            index_elements=["day"], set_={"platform_answers": cls.platform_answers + 1}
-        )
-
-    @classmethod
-    def platform_answers_on(cls, day: date) -> int:
-        """The day's count; within kept_reads() as this process last read or counted it, at
-        most KEPT_SECONDS ago (under load, its own last answer's count)."""
-        return _kept_value(
-            ("platform_answers", day),
-            lambda: db.session.scalar(select(cls.platform_answers).where(cls.day == day)) or 0,
-        )
 
 
 @event.listens_for(Session, "after_commit")

@@ -7,8 +7,9 @@ The budget is fixed in characters (about 4 a token), whatever the size of the kn
 from __future__ import annotations
 
 import re
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from ai import AIRequest, ChatTurn
 from extensions import db
@@ -122,16 +123,7 @@ def build_prompt(
             ">>>",
         ]
     )
-    history = db.session.execute(
-        select(Message.direction, Message.text)
-        .where(
-            Message.conversation_id == conv.id,
-            Message.text.is_not(None),
-            Message.status.not_in(("failed", "not_served")),
-        )
-        .order_by(Message.id.desc())
-        .limit(HISTORY_TURNS + 1)
-    ).all()[::-1]
+    history = db.session.execute(_history(), {"conv_id": conv.id}).all()[::-1]
     turns = [
         ChatTurn("user" if d == "in" else "assistant", _quote(t, TURN_BUDGET))
         for d, t in history
@@ -143,3 +135,18 @@ def build_prompt(
         turns.pop(0)  # providers expect the conversation to start with the customer
     turns.append(ChatTurn("user", _quote(text, QUESTION_BUDGET)))
     return AIRequest(system=system, turns=turns, max_output_tokens=MAX_OUTPUT_TOKENS)
+
+
+@cache
+def _history():
+    """The conversation's last turns, newest first (built once: every answer reads them)."""
+    return (
+        select(Message.direction, Message.text)
+        .where(
+            Message.conversation_id == bindparam("conv_id", type_=Integer),
+            Message.text.is_not(None),
+            Message.status.not_in(("failed", "not_served")),
+        )
+        .order_by(Message.id.desc())
+        .limit(HISTORY_TURNS + 1)
+    )

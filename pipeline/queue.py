@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, or_, select, update
 
 from extensions import db
 from models.base import utcnow
-from models.conversation import Conversation
+from models.conversation import Conversation, Message
 
 # A worker renews its leases every LEASE_SECONDS / 3; a dead one's expire after LEASE_SECONDS.
 LEASE_SECONDS = 30
@@ -56,10 +56,30 @@ class Claim:
     gen: int
 
 
-def _claimable(now):
-    return and_(
-        Conversation.answer_pending.is_(True),
-        or_(Conversation.lease_until.is_(None), Conversation.lease_until < now),
+def _claimable(c, now):
+    return and_(c.answer_pending.is_(True), or_(c.lease_until.is_(None), c.lease_until < now))
+
+
+@cache
+def _claiming(dialect_name: str, one: bool):
+    """claim's statement, built once (for any conversation, or for the bound one)."""
+    c = Conversation.__table__
+    now = bindparam("p_now", type_=c.c.lease_until.type)
+    candidates = select(c.c.id).where(_claimable(c.c, now))
+    if one:
+        candidates = candidates.where(c.c.id == bindparam("p_conv"))
+    candidates = candidates.order_by(c.c.pending_since.nulls_last(), c.c.id)
+    candidates = candidates.limit(bindparam("p_limit", type_=Integer))
+    if dialect_name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    return (
+        update(c)
+        .where(c.c.id.in_(candidates.scalar_subquery()), _claimable(c.c, now))
+        .values(
+            lease_owner=bindparam("p_owner"),
+            lease_until=bindparam("p_until", type_=c.c.lease_until.type),
+        )
+        .returning(c.c.id, c.c.answer_gen, c.c.pending_since)
     )
 
 
@@ -68,36 +88,43 @@ def claim(limit: int, owner: str | None = None, conversation_id: int | None = No
     (`pending_since`: a dead worker's, a refused reply's once its retry time has come, and new
     customers alike); commits. In id order, under a backlog, conversations that kept getting
     messages were served again and again while newer ones waited past the answering limit."""
-    owner = owner or worker_id()
+    statement = _claiming(db.engine.dialect.name, conversation_id is not None)
     now = utcnow()
-    candidates = select(Conversation.id).where(_claimable(now))
-    if conversation_id is not None:
-        candidates = candidates.where(Conversation.id == conversation_id)
-    candidates = candidates.order_by(Conversation.pending_since.nulls_last(), Conversation.id)
-    candidates = candidates.limit(limit)
-    if db.engine.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    rows = db.session.execute(
-        update(Conversation)
-        .where(Conversation.id.in_(candidates.scalar_subquery()), _claimable(now))
-        .values(lease_owner=owner, lease_until=now + timedelta(seconds=LEASE_SECONDS))
-        .returning(Conversation.id, Conversation.answer_gen, Conversation.pending_since)
-        .execution_options(synchronize_session=False)
-    ).all()
+    rows = (
+        db.session.connection()
+        .execute(
+            statement,
+            {
+                "p_now": now,
+                "p_limit": limit,
+                "p_conv": conversation_id,
+                "p_owner": owner or worker_id(),
+                "p_until": now + timedelta(seconds=LEASE_SECONDS),
+            },
+        )
+        .all()
+    )
     db.session.commit()
     # RETURNING comes in the order the rows were updated: put the longest wait first again.
     rows = sorted(rows, key=lambda r: (r.pending_since is None, r.pending_since or now, r.id))
     return [Claim(conv_id, gen) for conv_id, gen, _since in rows]
 
 
-def held(conversation_id: int, owner: str | None = None):
-    """A condition for another table's statement: this worker holds the conversation."""
-    return (
-        select(Conversation.id)
-        .where(
-            Conversation.id == conversation_id, Conversation.lease_owner == (owner or worker_id())
-        )
+@cache
+def start_held():
+    """Mark a message (p_message) as being answered, if it still waits and this worker
+    (p_owner) holds its conversation (p_conv): one statement, built once."""
+    m = Message.__table__
+    c = Conversation.__table__
+    held = (
+        select(c.c.id)
+        .where(c.c.id == bindparam("p_conv"), c.c.lease_owner == bindparam("p_owner"))
         .exists()
+    )
+    return (
+        update(m)
+        .where(m.c.id == bindparam("p_message"), m.c.status == "received", held)
+        .values(status="processing")
     )
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.exc import DBAPIError
 
 from channels import CHANNELS, SendResult
@@ -62,10 +63,16 @@ def channel_account(conv: Conversation):
     channel = CHANNELS[conv.platform]
     if channel.model is None:
         return None
-    account = db.session.query(channel.model).filter_by(user_id=conv.user_id).one_or_none()
+    account = db.session.scalars(_account_of(channel.model), {"user_id": conv.user_id}).first()
     if account is None or account.account_ref != conv.account_ref:
         raise ChannelMissing()
     return account
+
+
+@cache
+def _account_of(model):
+    """The owner's account of a channel (one per owner): built once, every reply reads it."""
+    return select(model).where(model.user_id == bindparam("user_id", type_=Integer))
 
 
 def _deliver(

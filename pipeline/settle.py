@@ -10,8 +10,9 @@ pipeline/send.follow).
 from __future__ import annotations
 
 import logging
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from extensions import db
 from models.conversation import Message
@@ -25,15 +26,7 @@ def take_over(conv_id: int) -> None:
     """Settle the questions left in processing in this conversation (see the module docstring);
     commits. Raises Deferred when a retried reply is refused again, LeaseLost when the
     conversation is no longer ours."""
-    stranded = db.session.scalars(
-        select(Message)
-        .where(
-            Message.conversation_id == conv_id,
-            Message.direction == "in",
-            Message.status == "processing",
-        )
-        .order_by(Message.id)
-    ).all()
+    stranded = db.session.scalars(_stranded(), {"conv_id": conv_id}).all()
     for question in stranded:
         replies = db.session.scalars(
             select(Message).where(Message.reply_to_id == question.id).order_by(Message.id)
@@ -60,3 +53,17 @@ def take_over(conv_id: int) -> None:
         log.warning("conversation %s: settled interrupted message %s", conv_id, question.id)
     if stranded:
         db.session.commit()
+
+
+@cache
+def _stranded():
+    """A conversation's questions left in processing (built once: every claim asks)."""
+    return (
+        select(Message)
+        .where(
+            Message.conversation_id == bindparam("conv_id", type_=Integer),
+            Message.direction == "in",
+            Message.status == "processing",
+        )
+        .order_by(Message.id)
+    )

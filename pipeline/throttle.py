@@ -18,7 +18,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from extensions import db
-from models.ai_config import AIUsage, PlatformAI, Setting
+from models.ai_config import PlatformAI, Setting
+from models.ai_usage import AIUsage
 from models.base import UTCDateTime, utcnow
 from models.conversation import Conversation, Message
 from pipeline import replies

@@ -114,12 +114,8 @@ def _start(msg: Message, conv_id: int) -> bool | None:
     when the lease went to another worker, None when the message is no longer waiting. The
     mark is committed with the first write that matters (before the AI call, or with the reply
     recorded before it is sent): a crash before then leaves it waiting, and it is answered."""
-    started = db.session.execute(
-        update(Message)
-        .where(Message.id == msg.id, Message.status == "received", queue.held(conv_id))
-        .values(status="processing")
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    mark = {"p_message": msg.id, "p_conv": conv_id, "p_owner": queue.worker_id()}
+    started = db.session.connection().execute(queue.start_held(), mark).rowcount
     if not started:
         db.session.rollback()
         return None if queue.holds(conv_id) else False

@@ -128,7 +128,7 @@ def test_the_daily_quota_reads_one_counter_shared_by_every_worker(app, ctx):
     the check never counts the day's messages."""
     from datetime import timedelta
 
-    from models.ai_config import AIUsage
+    from models.ai_usage import AIUsage
     from models.base import utcnow
     from pipeline import throttle
 
@@ -152,7 +152,7 @@ def test_the_answering_worker_reads_the_days_count_at_most_every_few_seconds(app
     from sqlalchemy import text
 
     from models import ai_config
-    from models.ai_config import AIUsage
+    from models.ai_usage import AIUsage
     from models.base import utcnow
     from pipeline import throttle
 
@@ -164,16 +164,16 @@ def test_the_answering_worker_reads_the_days_count_at_most_every_few_seconds(app
         db.session.rollback()  # (SQLite: no read transaction of ours in its way)
         with db.engine.begin() as other:
             for statement in statements:
-                other.execute(statement)
+                other.execute(statement, {"p_day": today})
 
     def answering() -> bool:  # the worker's check
         with ai_config.kept_reads():
             return throttle.platform_quota_reached()
 
-    elsewhere(AIUsage.counting(today), AIUsage.counting(today))  # answered twice today
+    elsewhere(AIUsage.counting(), AIUsage.counting())  # answered twice today
     with configured(app, PLATFORM_AI_DAILY_QUOTA=3):
         assert not answering()  # read: 2
-        elsewhere(AIUsage.counting(today))
+        elsewhere(AIUsage.counting())
         assert not answering()  # kept: 2
         assert throttle.platform_quota_reached()  # a page, a command: the row, read (3)
         assert answering()  # kept by that read
@@ -182,7 +182,7 @@ def test_the_answering_worker_reads_the_days_count_at_most_every_few_seconds(app
         assert not answering()  # read again: 0
         throttle.count_platform_answer()
         db.session.commit()
-        elsewhere(AIUsage.counting(today), AIUsage.counting(today))
+        elsewhere(AIUsage.counting(), AIUsage.counting())
         assert not answering()  # kept: 1, this process's own count
         throttle.count_platform_answer()  # returns 4: another instance's two are in it
         db.session.commit()
@@ -192,7 +192,8 @@ def test_the_answering_worker_reads_the_days_count_at_most_every_few_seconds(app
 def test_answers_on_the_owners_own_key_do_not_use_the_platform_quota(
     app, client, fakes, shop, gemini
 ):
-    from models.ai_config import AIConfig, AIUsage
+    from models.ai_config import AIConfig
+    from models.ai_usage import AIUsage
     from models.base import utcnow
     from tests.fakes.openai_fake import FakeOpenAI
 
@@ -221,7 +222,7 @@ def test_counting_an_answer_leaves_the_days_row_free_for_the_other_workers(app, 
     On SQLite, one writer at a time, it is part of the answer's transaction."""
     from sqlalchemy import text
 
-    from models.ai_config import AIUsage
+    from models.ai_usage import AIUsage
     from models.base import utcnow
     from pipeline import throttle
 
@@ -241,7 +242,7 @@ def test_counting_an_answer_leaves_the_days_row_free_for_the_other_workers(app, 
         return
     with db.engine.connect() as other:  # another worker counts meanwhile
         other.execute(text("SET lock_timeout = '2s'"))  # raises LockNotAvailable if it waits
-        other.execute(AIUsage.counting(today))
+        other.execute(AIUsage.counting(), {"p_day": today})
         other.commit()
     db.session.rollback()
     assert stored() == 3
