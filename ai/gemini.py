@@ -13,10 +13,33 @@ from .types import AIError, AIRequest, ProviderSettings, turns_with_text
 _WORDS = {"rate_limit": "{name} rate limit or quota exceeded ({label})"}
 
 
+def answer_membership_at_once() -> None:
+    """google-genai converts every request field by field, asking `name in model` of its
+    pydantic models for each field it knows (`_common.get_value_by_path`). The models define
+    no `__contains__`, so Python answers by walking the model's (name, value) pairs, and a name
+    never equals a pair: False, after visiting every field, thousands of times a call. This
+    says False at once for a name (anything else is still looked for among the pairs): the
+    same answers, the same request on the wire, about a quarter less of the SDK's CPU a call
+    (4.2 vs 3.1 ms for a seven-turn prompt against a local fake, issue 12). Left alone where
+    the SDK's base model answers membership itself."""
+    from google.genai import _common
+
+    base = _common.BaseModel
+    if "__contains__" in vars(base):
+        return
+
+    def contains(self, key: object) -> bool:
+        return not isinstance(key, str) and any(key == pair for pair in self)
+
+    base.__contains__ = contains
+
+
 def build(settings: ProviderSettings) -> Any:
     """A genai.Client for these settings, with no SDK retries (see `ai.generate`)."""
     from google import genai
     from google.genai import types
+
+    answer_membership_at_once()
 
     http_options = types.HttpOptions(
         base_url=settings.base_url or None,

@@ -80,6 +80,31 @@ def _fresh(gemini: FakeGemini, openai_fake: FakeOpenAI, monkeypatch: pytest.Monk
     openai_fake.reset()
 
 
+def test_the_sdks_membership_shortcut_changes_nothing_on_the_wire(
+    gemini: FakeGemini, fakes: dict
+) -> None:
+    """ai/gemini.answer_membership_at_once: the same request body with and without it, and
+    the same answers to `in` that the SDK's models gave (a field name: never found)."""
+    from google.genai import _common, types
+
+    from ai.gemini import answer_membership_at_once
+
+    generate(settings_for("gemini", fakes), conversation())  # builds the client: installed
+    assert vars(_common.BaseModel)["__contains__"].__module__ == "ai.gemini"
+    with_it = gemini.last_request().json()
+    try:
+        del _common.BaseModel.__contains__
+        part = types.Part(text="Salom")
+        plain = ["text" in part, "role" in part, ("text", "Salom") in part]
+        generate(settings_for("gemini", fakes), conversation())
+        without = gemini.last_request().json()
+    finally:
+        answer_membership_at_once()
+    assert without == with_it
+    assert plain == ["text" in part, "role" in part, ("text", "Salom") in part]
+    assert plain == [False, False, True]
+
+
 @pytest.fixture
 def fakes(gemini: FakeGemini, openai_fake: FakeOpenAI) -> dict[str, FakeGemini | FakeOpenAI]:
     return {"gemini": gemini, "openai": openai_fake}
