@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from channels import CHANNELS, SendResult
 from core.crypto import SecretError
@@ -161,50 +162,54 @@ def _commit_result(msg: Message, question: Message | None = None) -> None:
     """Record what the platform answered, and the question's status that follows from it, at
     once and in one transaction; and hold on to it through a short database outage
     (RESULT_WRITE_SECONDS): a reply that went out but was never recorded is settled as not
-    confirmed and shown as failed, although the customer got it. Written again only over the
-    pending row this worker left, never over what a settling worker decided meanwhile."""
+    confirmed and shown as failed, although the customer got it. Written only over the
+    pending row this worker left, never over what a settling worker decided meanwhile. The
+    same statements, built once, serve the first try and the retries (the objects are told
+    their values are stored, so the session does not write them a second time)."""
     if msg.platform == "web":
         return  # the test chat's request commits it with the rest
-    result = {name: getattr(msg, name) for name in _RESULT_COLUMNS}
-    settled = None
-    if question is not None:
-        settled = (question.id, {name: getattr(question, name) for name in _QUESTION_COLUMNS})
-    blocked = msg.conversation.blocked_at if msg.status == "failed" else None
+    result = _stored(msg, _RESULT_COLUMNS)
+    settled = None if question is None else (question.id, _stored(question, _QUESTION_COLUMNS))
+    blocked = None
+    if msg.status == "failed" and (blocked := msg.conversation.blocked_at) is not None:
+        set_committed_value(msg.conversation, "blocked_at", blocked)
+
+    def write() -> None:
+        _write_result(msg.id, msg.conversation_id, result, blocked, settled)
+
     try:
-        db.session.commit()
+        write()
         return
     except DBAPIError as exc:
         if not database_away(exc):
             raise
-        db.session.rollback()
     log.warning("recording the send of message %s: the database is away; retrying", msg.id)
     cfg = current_app.config
     call_with_retries(
-        lambda: _write_result(msg.id, msg.conversation_id, result, blocked, settled),
-        attempts=cfg["RESULT_WRITE_ATTEMPTS"],
+        write,
+        attempts=cfg["RESULT_WRITE_ATTEMPTS"] - 1,
         retry_on=lambda out: isinstance(out, DBAPIError) and database_away(out),
         wait=backoff(0.5, 5.0),
     )
 
 
+def _stored(row: Message, columns: tuple[str, ...]) -> dict:
+    """The row's values of `columns`, marked as stored on the object (written by Core)."""
+    values = {name: getattr(row, name) for name in columns}
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    return values
+
+
 def _write_result(msg_id: int, conv_id: int, result: dict, blocked, settled) -> None:
     try:
-        written = db.session.execute(
-            update(Message)
-            .where(Message.id == msg_id, Message.status == "pending")
-            .values(**result)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        c = db.session.connection()
+        written = c.execute(_result_update(), _bound(result) | {"w_id": msg_id}).rowcount
         if written and settled is not None:
             question_id, values = settled
-            db.session.execute(
-                update(Message)
-                .where(Message.id == question_id, Message.status == "processing")
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+            c.execute(_question_update(), _bound(values) | {"w_id": question_id})
         if blocked is not None:
-            db.session.execute(
+            c.execute(
                 update(Conversation)
                 .where(Conversation.id == conv_id)
                 .values(blocked_at=blocked)
@@ -214,6 +219,30 @@ def _write_result(msg_id: int, conv_id: int, result: dict, blocked, settled) -> 
     except DBAPIError:
         db.session.rollback()
         raise
+
+
+def _bound(values: dict) -> dict:
+    return {f"w_{name}": value for name, value in values.items()}
+
+
+def _writing(status: str, columns: tuple[str, ...]):
+    """UPDATE a message still in `status` with the bound values of `columns` (w_<name>)."""
+    m = Message.__table__
+    return (
+        update(m)
+        .where(m.c.id == bindparam("w_id", type_=Integer), m.c.status == status)
+        .values({name: bindparam(f"w_{name}", type_=m.c[name].type) for name in columns})
+    )
+
+
+@cache
+def _result_update():
+    return _writing("pending", _RESULT_COLUMNS)
+
+
+@cache
+def _question_update():
+    return _writing("processing", _QUESTION_COLUMNS)
 
 
 def send_reply(
@@ -242,16 +271,17 @@ def send_reply(
     db.session.flush()
     _commit_before_sending(msg)
     result = _deliver(conv, text, language_picker, durable=deferrable)
-    if not (deferrable and _defer(msg, result)):
-        _record(msg, result)
-    if engine is not None:
-        if engine.status == "failed":
-            msg.error = engine.error  # the customer got the apology; the cause is for the admin
+    with _result_written_once():
+        if not (deferrable and _defer(msg, result)):
+            _record(msg, result)
+        if engine is not None:
+            if engine.status == "failed":
+                msg.error = engine.error  # the customer got the apology; the cause is kept
+            if reply_to is not None:
+                reply_to.language = engine.language
         if reply_to is not None:
-            reply_to.language = engine.language
-    if reply_to is not None:
-        follow(reply_to, msg, status)
-    _commit_result(msg, reply_to)
+            follow(reply_to, msg, status)
+        _commit_result(msg, reply_to)
     return msg
 
 
@@ -263,10 +293,11 @@ def resend(msg: Message, question: Message, language_picker: bool = False) -> Me
     result = _deliver(
         msg.conversation, msg.text or "", language_picker, durable=True, parts_sent=msg.parts_sent
     )
-    if not _defer(msg, result):
-        _record(msg, result)
-    follow(question, msg)
-    _commit_result(msg, question)
+    with _result_written_once():
+        if not _defer(msg, result):
+            _record(msg, result)
+        follow(question, msg)
+        _commit_result(msg, question)
     return msg
 
 
@@ -294,6 +325,16 @@ def send_to_conversation(conv: Conversation, text: str, sender: str) -> Message:
     msg = Message.new_outbound(conv, text, sender=sender)
     db.session.flush()
     _commit_before_sending(msg)
-    _record(msg, _deliver(conv, text))
-    _commit_result(msg)
+    result = _deliver(conv, text)
+    with _result_written_once():
+        _record(msg, result)
+        _commit_result(msg)
     return msg
+
+
+def _result_written_once():
+    """Between the send and its recording nothing is flushed: an expired attribute read while
+    recording (a page's session expires on commit) would otherwise write half the result
+    through the ORM first, and _commit_result's statements, which write only over the pending
+    row, would then find it no longer pending."""
+    return db.session.no_autoflush
