@@ -20,7 +20,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column, relationship
 
 from extensions import db
 from models import inbound
@@ -279,22 +279,48 @@ class Message(db.Model):
 
     @classmethod
     def new_outbound(
-        cls, conv: Conversation, text: str, sender: str = "bot", reply_to: Message | None = None
-    ) -> Message:
-        """Add an outbound message in status pending (sent or failed once the platform answers)."""
-        msg = cls(
-            conversation_id=conv.id,
-            user_id=conv.user_id,
-            platform=conv.platform,
-            account_ref=conv.account_ref,
-            direction="out",
-            sender=sender,
-            text=text,
-            status="pending",
-            reply_to_id=reply_to.id if reply_to else None,
-            language=conv.language,
-        )
+        cls,
+        conv: Conversation,
+        text: str,
+        sender: str = "bot",
+        reply_to: Message | None = None,
+        **fields,
+    ) -> Message | None:
+        """Store an outbound message, in status pending (sent or failed once the platform
+        answers) unless `fields` say otherwise; None when its external id is stored already.
+
+        One INSERT built once, then the object attached to the session as stored: every
+        reply is one, and the unit of work flushing a new object was several times the cost
+        of the statement. Every column is given, so the object reads none back."""
+        values = dict.fromkeys(_OUTBOUND_COLUMNS) | {
+            "conversation_id": conv.id,
+            "user_id": conv.user_id,
+            "platform": conv.platform,
+            "account_ref": conv.account_ref,
+            "direction": "out",
+            "sender": sender,
+            "kind": "text",
+            "text": text,
+            "status": "pending",
+            "reply_to_id": reply_to.id if reply_to else None,
+            "language": conv.language,
+            "dont_know": False,
+            "attempts": 0,
+            "parts_sent": 0,
+            "created_at": utcnow(),
+        }
+        values |= fields
+        statement = inbound.insert_message_statement(_OUTBOUND_COLUMNS)
+        row_id = db.session.connection().scalar(statement, inbound.bound_values(values))
+        if row_id is None:
+            return None
+        msg = cls(id=row_id, **values)
+        make_transient_to_detached(msg)
         db.session.add(msg)
         conv.last_message_at = utcnow()
         conv.message_count = Conversation.message_count + 1  # in SQL: concurrent writers
         return msg
+
+
+# Every column of a message but its id, in the order new_outbound binds them.
+_OUTBOUND_COLUMNS = tuple(c.name for c in Message.__table__.columns if c.name != "id")

@@ -50,9 +50,7 @@ def insert_message(
     values = {"conversation_id": conversation_id} | _message_values(
         user_id, platform, account_ref, fields
     )
-    table = db.metadata.tables["messages"]
-    statement = _insert_message(table, tuple(values), db.engine.dialect.name)
-    return db.session.scalar(statement, _bound(values))
+    return db.session.scalar(insert_message_statement(tuple(values)), bound_values(values))
 
 
 def store_for_known_conversation(
@@ -70,7 +68,7 @@ def store_for_known_conversation(
     values = _message_values(key[0], key[1], key[2], message)
     now = utcnow()
     sent = message.get("sent_at") or now
-    bound = _bound(values) | _key_bound(key)
+    bound = bound_values(values) | _key_bound(key)
     bound |= {"c_now": now, "c_sent": sent, "c_name": (customer_name or "")[:200] or None}
     statement = _store_known(
         db.metadata.tables["conversations"], db.metadata.tables["messages"], tuple(values)
@@ -134,7 +132,7 @@ def note_conversation(
         values["customer_name"] = customer_name[:200]
     table = db.metadata.tables["conversations"]
     statement = _note_conversation(table, tuple(values), platform != "web")
-    db.session.execute(statement, _bound(values | {"row_id": conversation_id}))
+    db.session.execute(statement, bound_values(values | {"row_id": conversation_id}))
 
 
 def _message_values(user_id: int, platform: str, account_ref: str, fields: dict) -> dict:
@@ -157,9 +155,16 @@ def _message_values(user_id: int, platform: str, account_ref: str, fields: dict)
     )
 
 
-def _bound(values: dict) -> dict:
-    # Bound names must differ from column names in INSERT and UPDATE statements.
+def bound_values(values: dict) -> dict:
+    """The bound parameters of `values` (names must differ from the columns' in INSERT and
+    UPDATE statements)."""
     return {f"p_{k}": v for k, v in values.items()}
+
+
+def insert_message_statement(columns: tuple[str, ...]):
+    """INSERT a message with the bound values of `columns` (bound_values), nothing on a
+    conflict of its external id, RETURNING its id (None then). Built once per set of columns."""
+    return _insert_message(db.metadata.tables["messages"], columns, db.engine.dialect.name)
 
 
 @cache

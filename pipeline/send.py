@@ -12,17 +12,15 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, bindparam, select, update
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Integer, bindparam, select
 
 from channels import CHANNELS, SendResult
 from core.crypto import SecretError
-from core.retry import backoff, call_with_retries
 from extensions import db
-from models.base import database_away, utcnow
+from models.base import utcnow
 from models.conversation import Conversation, Message
 from models.owner_alerts import note_channel
+from pipeline.recording import commit_result, follow, written_once
 
 if TYPE_CHECKING:
     from pipeline.engine import EngineReply
@@ -141,110 +139,6 @@ def _record(msg: Message, result: SendResult) -> Message:
     return msg
 
 
-_RESULT_COLUMNS = ("status", "external_id", "error", "retry_at", "attempts", "parts_sent")
-# What a question takes from its reply's result (pipeline/worker.py sets its language with it).
-_QUESTION_COLUMNS = ("status", "error", "language")
-
-
-def follow(question: Message, reply: Message, status: str | None = None) -> None:
-    """Mark the question by what really happened to its reply (kept in processing while the
-    reply waits for another try). `status` is what a delivered reply makes of it."""
-    if reply.status == "retrying":
-        question.status = "processing"
-    elif reply.status == "failed":
-        question.status = "failed"
-        question.error = question.error or reply.error
-    else:  # an engine failure (the customer got the apology) keeps its error on the question
-        question.status = status or ("failed" if question.error else "answered")
-
-
-def _commit_result(msg: Message, question: Message | None = None) -> None:
-    """Record what the platform answered, and the question's status that follows from it, at
-    once and in one transaction; and hold on to it through a short database outage
-    (RESULT_WRITE_SECONDS): a reply that went out but was never recorded is settled as not
-    confirmed and shown as failed, although the customer got it. Written only over the
-    pending row this worker left, never over what a settling worker decided meanwhile. The
-    same statements, built once, serve the first try and the retries (the objects are told
-    their values are stored, so the session does not write them a second time)."""
-    if msg.platform == "web":
-        return  # the test chat's request commits it with the rest
-    result = _stored(msg, _RESULT_COLUMNS)
-    settled = None if question is None else (question.id, _stored(question, _QUESTION_COLUMNS))
-    blocked = None
-    if msg.status == "failed" and (blocked := msg.conversation.blocked_at) is not None:
-        set_committed_value(msg.conversation, "blocked_at", blocked)
-
-    def write() -> None:
-        _write_result(msg.id, msg.conversation_id, result, blocked, settled)
-
-    try:
-        write()
-        return
-    except DBAPIError as exc:
-        if not database_away(exc):
-            raise
-    log.warning("recording the send of message %s: the database is away; retrying", msg.id)
-    cfg = current_app.config
-    call_with_retries(
-        write,
-        attempts=cfg["RESULT_WRITE_ATTEMPTS"] - 1,
-        retry_on=lambda out: isinstance(out, DBAPIError) and database_away(out),
-        wait=backoff(0.5, 5.0),
-    )
-
-
-def _stored(row: Message, columns: tuple[str, ...]) -> dict:
-    """The row's values of `columns`, marked as stored on the object (written by Core)."""
-    values = {name: getattr(row, name) for name in columns}
-    for name, value in values.items():
-        set_committed_value(row, name, value)
-    return values
-
-
-def _write_result(msg_id: int, conv_id: int, result: dict, blocked, settled) -> None:
-    try:
-        c = db.session.connection()
-        written = c.execute(_result_update(), _bound(result) | {"w_id": msg_id}).rowcount
-        if written and settled is not None:
-            question_id, values = settled
-            c.execute(_question_update(), _bound(values) | {"w_id": question_id})
-        if blocked is not None:
-            c.execute(
-                update(Conversation)
-                .where(Conversation.id == conv_id)
-                .values(blocked_at=blocked)
-                .execution_options(synchronize_session=False)
-            )
-        db.session.commit()
-    except DBAPIError:
-        db.session.rollback()
-        raise
-
-
-def _bound(values: dict) -> dict:
-    return {f"w_{name}": value for name, value in values.items()}
-
-
-def _writing(status: str, columns: tuple[str, ...]):
-    """UPDATE a message still in `status` with the bound values of `columns` (w_<name>)."""
-    m = Message.__table__
-    return (
-        update(m)
-        .where(m.c.id == bindparam("w_id", type_=Integer), m.c.status == status)
-        .values({name: bindparam(f"w_{name}", type_=m.c[name].type) for name in columns})
-    )
-
-
-@cache
-def _result_update():
-    return _writing("pending", _RESULT_COLUMNS)
-
-
-@cache
-def _question_update():
-    return _writing("processing", _QUESTION_COLUMNS)
-
-
 def send_reply(
     conv: Conversation,
     text: str,
@@ -258,20 +152,22 @@ def send_reply(
     """Store and send the bot's reply (with the engine's figures); failures are recorded, and
     the question it answers (`reply_to`) is marked with the result (`follow`). A deferrable
     reply the platform refuses for now is kept as "retrying" instead of failing."""
-    msg = Message.new_outbound(conv, text, sender="bot", reply_to=reply_to)
+    figures = {}
     if engine is not None:
-        msg.language, msg.provider, msg.model = engine.language, engine.provider, engine.model
-        msg.tokens_in, msg.tokens_out, msg.latency_ms = (
-            engine.tokens_in,
-            engine.tokens_out,
-            engine.latency_ms,
-        )
-        msg.chunks_json = engine.chunks_json()
-        msg.dont_know = engine.dont_know
-    db.session.flush()
+        figures = {
+            "language": engine.language,
+            "provider": engine.provider,
+            "model": engine.model,
+            "tokens_in": engine.tokens_in,
+            "tokens_out": engine.tokens_out,
+            "latency_ms": engine.latency_ms,
+            "chunks_json": engine.chunks_json(),
+            "dont_know": engine.dont_know,
+        }
+    msg = Message.new_outbound(conv, text, sender="bot", reply_to=reply_to, **figures)
     _commit_before_sending(msg)
     result = _deliver(conv, text, language_picker, durable=deferrable)
-    with _result_written_once():
+    with written_once():
         if not (deferrable and _defer(msg, result)):
             _record(msg, result)
         if engine is not None:
@@ -281,7 +177,7 @@ def send_reply(
                 reply_to.language = engine.language
         if reply_to is not None:
             follow(reply_to, msg, status)
-        _commit_result(msg, reply_to)
+        commit_result(msg, reply_to)
     return msg
 
 
@@ -293,11 +189,11 @@ def resend(msg: Message, question: Message, language_picker: bool = False) -> Me
     result = _deliver(
         msg.conversation, msg.text or "", language_picker, durable=True, parts_sent=msg.parts_sent
     )
-    with _result_written_once():
+    with written_once():
         if not _defer(msg, result):
             _record(msg, result)
         follow(question, msg)
-        _commit_result(msg, question)
+        commit_result(msg, question)
     return msg
 
 
@@ -323,18 +219,9 @@ def send_to_conversation(conv: Conversation, text: str, sender: str) -> Message:
     if not conv.window_open():
         raise OutsideWindow(conv.platform)
     msg = Message.new_outbound(conv, text, sender=sender)
-    db.session.flush()
     _commit_before_sending(msg)
     result = _deliver(conv, text)
-    with _result_written_once():
+    with written_once():
         _record(msg, result)
-        _commit_result(msg)
+        commit_result(msg)
     return msg
-
-
-def _result_written_once():
-    """Between the send and its recording nothing is flushed: an expired attribute read while
-    recording (a page's session expires on commit) would otherwise write half the result
-    through the ORM first, and _commit_result's statements, which write only over the pending
-    row, would then find it no longer pending."""
-    return db.session.no_autoflush

@@ -1,5 +1,5 @@
 """What a worker finds when it takes a conversation over (a question's status follows its reply:
-pipeline/send.follow).
+pipeline/recording.follow).
 
 - An answer a dead worker never recorded was never sent: the question is answered again.
 - A reply recorded but unconfirmed may have gone out: settled as failed and shown, never resent.

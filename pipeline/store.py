@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from channels import InboundEvent, split_for_platform
 from extensions import db
@@ -122,12 +121,16 @@ def _apply_echo(conv: Conversation, event: InboundEvent) -> None:
     )
     if known is not None or _sent_by_us(conv, event.text):
         return
-    try:
-        with db.session.begin_nested():  # a concurrent redelivery of the same echo is a no-op
-            msg = Message.new_outbound(conv, event.text or "", sender="owner")
-            msg.status, msg.external_id, msg.sent_at = "sent", event.external_id, event.timestamp
-    except IntegrityError:
-        return
+    stored = Message.new_outbound(
+        conv,
+        event.text or "",
+        sender="owner",
+        status="sent",
+        external_id=event.external_id,
+        sent_at=event.timestamp,
+    )
+    if stored is None:
+        return  # a concurrent redelivery of the same echo stored it
     conv.pause(current_app.config["HUMAN_TAKEOVER_MINUTES"])
 
 
