@@ -22,9 +22,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from cachetools import TTLCache
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, bindparam, event, or_, select, update
 
 from core.crypto import SecretError
 from extensions import db
@@ -131,18 +132,24 @@ def note_message(account: Account) -> None:
             return
         _noted[key] = time.monotonic()
     now = utcnow()
-    model = account.model
-    db.session.execute(
-        update(model)
+    db.session.connection().execute(
+        _noting(account.model),
+        {"n_id": account.id, "n_now": now, "n_before": now - LAST_MESSAGE_PRECISION},
+    )
+
+
+@cache
+def _noting(model):
+    """note_message's UPDATE for one model's table, built once (bound: n_id, n_now, n_before)."""
+    t = model.__table__
+    stamp = t.c.last_message_at
+    return (
+        update(t)
         .where(
-            model.id == account.id,
-            or_(
-                model.last_message_at.is_(None),
-                model.last_message_at < now - LAST_MESSAGE_PRECISION,
-            ),
+            t.c.id == bindparam("n_id"),
+            or_(stamp.is_(None), stamp < bindparam("n_before", type_=stamp.type)),
         )
-        .values(last_message_at=now)
-        .execution_options(synchronize_session=False)
+        .values(last_message_at=bindparam("n_now", type_=stamp.type))
     )
 
 
