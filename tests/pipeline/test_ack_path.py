@@ -345,3 +345,39 @@ def _post_in_an_outage(client, shop, monkeypatch, caplog):
         return tg_post(client, shop.id, update, shop.telegram_secret)
     finally:
         logger.removeHandler(caplog.handler)
+
+
+def test_the_bots_last_message_is_noted_at_most_once_a_minute(app, client, fakes, shop, ack_only):
+    """A customer's message notes the account's last_message_at (the channel's health): once
+    a minute per process, and only over a stored time older than that."""
+    from datetime import timedelta
+
+    from models.base import utcnow
+
+    def last() -> object:
+        with app.app_context():
+            return db.session.scalar(
+                select(TelegramBot.last_message_at).where(TelegramBot.user_id == shop.id)
+            )
+
+    accounts.forget_all()
+    _say(client, shop, "Salom")
+    first = last()
+    assert first is not None and utcnow() - first < timedelta(minutes=1)
+    _post(client, shop, "Narxlar qancha?")
+    with statements(app) as seen:
+        _ingest(app)
+    assert not [s for s in seen if s.startswith("UPDATE telegram_bots")]  # kept this minute
+    accounts.forget_all()  # another process (or the next minute): nothing kept
+    _post(client, shop, "Yetkazish bormi?")
+    with statements(app) as seen:
+        _ingest(app)
+    assert [s for s in seen if s.startswith("UPDATE telegram_bots")]  # asked, within a minute
+    assert last() == first  # but the stored time is recent: left as it was
+    with app.app_context():
+        hour_ago = utcnow() - timedelta(hours=1)
+        db.session.execute(update(TelegramBot).values(last_message_at=hour_ago))
+        db.session.commit()
+    accounts.forget_all()
+    _say(client, shop, "Kafolat bormi?")
+    assert last() > first
