@@ -36,6 +36,7 @@ def answer_membership_at_once() -> None:
 
 def build(settings: ProviderSettings) -> Any:
     """A genai.Client for these settings, with no SDK retries (see `ai.generate`)."""
+    import httpx
     from google import genai
     from google.genai import types
 
@@ -47,6 +48,10 @@ def build(settings: ProviderSettings) -> Any:
         timeout=max(1, math.ceil(settings.timeout * 1000)),
         # attempts=1: no SDK retries; generate() owns the retry policy.
         retry_options=types.HttpRetryOptions(attempts=1),
+        # The SDK's pool keeps 20 idle connections by default: with more calls at once (a
+        # process answers on ANSWER_THREADS threads, 32), each call past 20 opened a connection
+        # of its own, a TLS handshake with Google every time. OpenAI's SDK keeps 100.
+        client_args={"limits": httpx.Limits(max_connections=1000, max_keepalive_connections=100)},
     )
     # vertexai=False: ignore GOOGLE_GENAI_USE_VERTEXAI/ENTERPRISE, which would switch to Vertex
     # endpoints and Application Default Credentials lookups.

@@ -660,3 +660,32 @@ def test_concurrent_calls_share_a_client_safely(provider: str, fakes: dict) -> N
     with ThreadPoolExecutor(max_workers=8) as pool:
         texts = list(pool.map(ask, range(8)))
     assert all(texts) and calls(fakes[provider]) == 8
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_as_many_calls_at_once_as_a_process_answers_keep_their_connections(
+    provider: str, fakes: dict
+) -> None:
+    """32 calls at once (a process's answering threads), three times: the client's pool keeps
+    every connection open for the next call (Gemini's SDK kept 20: a new connection, a TLS
+    handshake with Google, for each call past them)."""
+    global _connections
+    clear_client_cache()
+    fakes[provider].delay = 0.1
+    settings, at_once = settings_for(provider, fakes), 32
+    barrier = threading.Barrier(at_once)
+
+    def ask(_: int) -> str:
+        barrier.wait()
+        return generate(settings, simple_request()).text
+
+    _connections = []
+    try:
+        with ThreadPoolExecutor(max_workers=at_once) as pool:
+            for _round in range(3):
+                assert all(pool.map(ask, range(at_once)))
+        opened = [target for event, target in _connections if event == "socket.connect"]
+    finally:
+        _connections = None
+    assert calls(fakes[provider]) == 3 * at_once
+    assert at_once // 2 < len(opened) <= at_once

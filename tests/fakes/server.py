@@ -16,6 +16,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
+class _Server(ThreadingHTTPServer):
+    # Dozens of clients connect at once in the concurrency tests: the default backlog of 5
+    # refused some of them (connection reset).
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @dataclass
 class Recorded:
     """One request the fake received."""
@@ -119,8 +126,7 @@ class FakeServer:
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 return
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
         return self
