@@ -371,6 +371,7 @@ def _print_e2e(stack, msgs, driver, res, sampler, events, start, sent_end, drain
         f"end-to-end reply latency minus the fake LLM's {a.llm_latency * 1000:.0f} ms: "
         f"{report.ms(e2e)} ({len(e2e)} LLM replies)"
     )
+    say(f"  its p99 (s) by 10 s of arrival: {report.by_window(e2e, res['e2e_at'])}")
     say(f"drained: after {drained:.0f} s" if drained == drained else "drained: NO (limit reached)")
     say(
         f"messages stored {res['stored']}/{res['sent']}, replies delivered "

@@ -119,7 +119,7 @@ def analyse(msgs, deliveries, inbound, outbound, llm_latency: float) -> dict:
     reasons = Counter()
     lost_detail = Counter()
     lost_examples = []
-    e2e = []
+    e2e, e2e_at = [], []  # latencies, and when each message was planned (s from the start)
     for m in msgs:
         row = rows.get(m.i)
         if row is None:
@@ -141,6 +141,7 @@ def analyse(msgs, deliveries, inbound, outbound, llm_latency: float) -> dict:
             outcome["answered (a reply delivered)"] += 1
             if llm_got.get(m.i) and m.first_post:
                 e2e.append(min(llm_got[m.i]) - m.first_post - llm_latency)
+                e2e_at.append(m.t)
             if status in REASON_STATUSES or failed_sends:
                 outcome[
                     "  of which the answer itself, yet stored as failed"
@@ -175,6 +176,7 @@ def analyse(msgs, deliveries, inbound, outbound, llm_latency: float) -> dict:
         "outcome": dict(outcome),
         "reasons": dict(reasons.most_common()),
         "e2e": e2e,
+        "e2e_at": e2e_at,
         "inbound_status": dict(Counter(r[4] for r in rows.values())),
         "outbound_status": dict(Counter(r[5] for r in outbound)),
     }
@@ -196,3 +198,11 @@ def ack_summary(attempts, window: tuple[float, float] | None = None) -> dict:
         "lat": ok,
         "statuses": dict(statuses),
     }
+
+
+def by_window(latencies: list[float], at: list[float], seconds: float = 10.0) -> str:
+    """p99 of the latencies of the messages planned in each `seconds` of the run, in order."""
+    windows = defaultdict(list)
+    for value, t in zip(latencies, at, strict=True):
+        windows[int(t // seconds)].append(value)
+    return " ".join(f"{pct(windows[k], 99):.1f}" for k in sorted(windows))
