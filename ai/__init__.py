@@ -46,11 +46,20 @@ __all__ = [
     "check_key",
     "clear_client_cache",
     "generate",
+    "load_sdks",
     "read_media",
 ]
 
 # Provider name → its module (generate, check); validate() refuses any other name first.
 _MODULES = {"gemini": gemini, "openai": openai_provider}
+
+
+def load_sdks() -> None:
+    """Import the providers' SDKs now (an answering process, as it starts): the first answer of
+    a process imported them, about 0.7 s of CPU with the import lock held, while the other
+    answering threads of the process waited for the same import."""
+    import google.genai.types  # noqa: F401
+    import openai  # noqa: F401
 
 
 def generate(

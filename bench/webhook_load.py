@@ -221,11 +221,16 @@ def run_e2e(stack: Stack, faults: list[str]) -> dict:
             {"llm_timeout_rate": a.llm_timeout_rate, "llm_timeout_delay": a.ai_timeout + 2},
         )
     boot = stack.start_app()
-    stack.start_answerers()
+    started = time.monotonic()
+    stack.start_answerers()  # and waits until they answer
+    ready = time.monotonic() - started
     stack.pg_cpu_at_start = procs.postgres_cpu_seconds() if a.db == "postgres" else None
     rq = f", {a.rq_workers} x `{' '.join(stack.rq_command()[1:])}`" if a.redis else ""
     rq += f", {a.answerers} x `flask messages work`" if a.answerers and not a.redis else ""
-    say(f"   app up in {boot:.1f} s with {len(stack.web_workers())} web workers{rq}")
+    say(
+        f"   app up in {boot:.1f} s with {len(stack.web_workers())} web workers{rq}; "
+        f"answering {ready:.1f} s later"
+    )
     rng = random.Random(a.seed)
     factory = Factory(stack.owners, rng, chats=max(1, a.messages // a.per_chat))
     msgs = plan(

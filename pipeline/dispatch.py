@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
+from ai import load_sdks
 from core.tasks import enqueue, redis_connection, task
 from extensions import db
 from pipeline import inbox, queue
@@ -124,6 +125,7 @@ class Dispatcher:
         self.poll_seconds = POLL_SECONDS
 
     def start(self) -> Dispatcher:
+        load_sdks()  # before the first claim, not in the first answers (ai.load_sdks)
         self.thread.start()
         return self
 

@@ -329,9 +329,21 @@ class Stack:
         processes (the web then only acks), else the web processes themselves."""
         if self.args.redis:
             self.start_rq(self.args.rq_workers)
+            self.wait_ready(self.rq_names, b"Listening on")
             return
-        for _ in range(self.args.answerers):
-            self.start_answerer()
+        names = [self.start_answerer() for _ in range(self.args.answerers)]
+        self.wait_ready(names, b"answering the queue")
+
+    def wait_ready(self, names: list[str], marker: bytes, timeout: float = 120.0) -> None:
+        """Until every one of these processes has built its app and answers (`marker` in its
+        log): the load starts on a running system, not on processes still importing."""
+        deadline = time.monotonic() + timeout
+        waiting = list(names)
+        while waiting and time.monotonic() < deadline:
+            waiting = [n for n in waiting if marker not in (self.run_dir / f"{n}.log").read_bytes()]
+            time.sleep(0.1)
+        if waiting:
+            raise SystemExit(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
 
     def start_answerer(self) -> str:
         """One more `flask messages work` process (a replacement after a kill)."""

@@ -425,3 +425,39 @@ def test_a_message_is_marked_in_progress_only_while_its_worker_holds_the_convers
         db.session.commit()
         assert worker._start(third, conv.id) is False  # the lease went to another worker
         assert _statuses([second.id, third.id]) == ["ignored", "received"]
+
+
+def test_an_answering_process_imports_the_ai_sdks_before_its_first_answer(tmp_path):
+    """Not in its first answers: imported there, they held the import lock for ~0.7 s of CPU
+    while every other answering thread of the process waited (ai.load_sdks)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import json, sys\n"
+        "from main import create_app\n"
+        "from pipeline.dispatch import answering_process_dispatcher, stop_dispatcher\n"
+        "app = create_app()\n"
+        "sdks = ('google.genai', 'openai')\n"
+        "before = [name in sys.modules for name in sdks]\n"
+        "answering_process_dispatcher(app)\n"
+        "after = [name in sys.modules for name in sdks]\n"
+        "stop_dispatcher(app)\n"
+        "print(json.dumps([before, after]))\n"
+    )
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'answering.db'}"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    before, after = json.loads(out.stdout.strip().splitlines()[-1])
+    assert before == [False, False]  # the app alone imports neither (web processes need not)
+    assert after == [True, True]
