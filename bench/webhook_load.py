@@ -469,7 +469,12 @@ def _print_fault(stack, fault, events, rows, attempts, start, until=float("inf")
     slow = sum(1 for _, h in health if h is None)
     back = next((t for t, h in health if h and t >= 0), None)
     since = "the restore" if "restored" in events else "the fault"
-    again = f"served again +{back:.0f} s after {since}" if back is not None else "NOT served again"
+    if back is not None:
+        again = f"served again +{back:.0f} s after {since}"
+    elif not down and not slow:  # e.g. the LLM fault's restore falls after the next fault
+        again = "never refused in this fault's window"
+    else:
+        again = "NOT served again"
     say(f"  /healthz after the fault: {down} samples failed, {slow} took over 2 s; {again}")
 
 
