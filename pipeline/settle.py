@@ -26,8 +26,13 @@ def take_over(conv_id: int) -> None:
     """Settle the questions left in processing in this conversation (see the module docstring);
     commits. Raises Deferred when a retried reply is refused again, LeaseLost when the
     conversation is no longer ours."""
-    stranded = db.session.scalars(_stranded(), {"conv_id": conv_id}).all()
-    for question in stranded:
+    # Almost always none: asked as plain ids first (the ORM's query of an empty result cost
+    # about a twentieth of an answering process's CPU), the rows loaded only when there are.
+    ids = db.session.connection().execute(_stranded(), {"conv_id": conv_id}).scalars().all()
+    if not ids:
+        return
+    stranded = db.session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id))
+    for question in stranded.all():
         replies = db.session.scalars(
             select(Message).where(Message.reply_to_id == question.id).order_by(Message.id)
         ).all()
@@ -51,19 +56,19 @@ def take_over(conv_id: int) -> None:
         if not sent:
             question.error = INTERRUPTED_SEND
         log.warning("conversation %s: settled interrupted message %s", conv_id, question.id)
-    if stranded:
-        db.session.commit()
+    db.session.commit()
 
 
 @cache
 def _stranded():
-    """A conversation's questions left in processing (built once: every claim asks)."""
+    """The ids of a conversation's questions left in processing (built once: every claim asks)."""
+    m = Message.__table__
     return (
-        select(Message)
+        select(m.c.id)
         .where(
-            Message.conversation_id == bindparam("conv_id", type_=Integer),
-            Message.direction == "in",
-            Message.status == "processing",
+            m.c.conversation_id == bindparam("conv_id", type_=Integer),
+            m.c.direction == "in",
+            m.c.status == "processing",
         )
-        .order_by(Message.id)
+        .order_by(m.c.id)
     )
