@@ -123,7 +123,7 @@ def build_prompt(
             ">>>",
         ]
     )
-    history = db.session.execute(_history(), {"conv_id": conv.id}).all()[::-1]
+    history = db.session.connection().execute(_history(), {"conv_id": conv.id}).all()[::-1]
     turns = [
         ChatTurn("user" if d == "in" else "assistant", _quote(t, TURN_BUDGET))
         for d, t in history
@@ -139,14 +139,16 @@ def build_prompt(
 
 @cache
 def _history():
-    """The conversation's last turns, newest first (built once: every answer reads them)."""
+    """The conversation's last turns, newest first (plain Core, built once: every answer reads
+    them)."""
+    m = Message.__table__
     return (
-        select(Message.direction, Message.text)
+        select(m.c.direction, m.c.text)
         .where(
-            Message.conversation_id == bindparam("conv_id", type_=Integer),
-            Message.text.is_not(None),
-            Message.status.not_in(("failed", "not_served")),
+            m.c.conversation_id == bindparam("conv_id", type_=Integer),
+            m.c.text.is_not(None),
+            m.c.status.not_in(("failed", "not_served")),
         )
-        .order_by(Message.id.desc())
+        .order_by(m.c.id.desc())
         .limit(HISTORY_TURNS + 1)
     )
