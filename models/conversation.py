@@ -292,6 +292,8 @@ class Message(db.Model):
         One INSERT built once, then the object attached to the session as stored: every
         reply is one, and the unit of work flushing a new object was several times the cost
         of the statement. Every column is given, so the object reads none back."""
+        if conv.id is None or (reply_to is not None and reply_to.id is None):
+            db.session.flush()  # the statement names them by id
         values = dict.fromkeys(_OUTBOUND_COLUMNS) | {
             "conversation_id": conv.id,
             "user_id": conv.user_id,

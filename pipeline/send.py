@@ -5,7 +5,6 @@ Used for bot replies (from the engine), for owners replying by hand and for admi
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING
@@ -24,8 +23,6 @@ from pipeline.recording import commit_result, follow, written_once
 
 if TYPE_CHECKING:
     from pipeline.engine import EngineReply
-
-log = logging.getLogger(__name__)
 
 # A refused-for-now reply waits at most this long for one more try (Telegram's retry_after can
 # be longer; the reply is then tried sooner and refused again, within SEND_RETRY_ATTEMPTS).
