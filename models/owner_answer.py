@@ -48,6 +48,11 @@ class Recorded(NamedTuple):
     channels: str
 
 
+def platforms_of(channels: str) -> list[str]:
+    """A gap's platforms from its comma-separated `channels`."""
+    return [p for p in channels.split(",") if p]
+
+
 def gap_key(question: str) -> str:
     """The question's content words as the retriever reads them (stems, sorted, once each):
     "Dostavka bormi?" and "dostavka bormi" and "Доставка борми" group together."""
@@ -150,7 +155,7 @@ class KnowledgeGap(db.Model):
 
     @property
     def platforms(self) -> list[str]:
-        return [p for p in self.channels.split(",") if p]
+        return platforms_of(self.channels)
 
     @classmethod
     def alike(cls, user_id: int, question: str, open_only: bool = False) -> list[KnowledgeGap]:
@@ -171,10 +176,10 @@ class KnowledgeGap(db.Model):
     @classmethod
     def record(cls, user_id: int, question: str | None, platform: str) -> Recorded | None:
         """Count one unanswered question in the group of gaps worded like it (reopening it if
-        it was resolved): the group as the count left it;
-        None when the question has no content words. A new group is one upsert on the
-        normalised words, so two workers recording it at once both count. Every answer the
-        knowledge base does not cover records one: the statements are built once."""
+        it was resolved): the group as the count left it; None when the question has no
+        content words. A new group is one upsert on the normalised words, so two workers
+        recording it at once both count. Every answer the knowledge base does not cover
+        records one: the statements are built once."""
         key = gap_key(question or "")
         if not key:
             return None
@@ -187,7 +192,7 @@ class KnowledgeGap(db.Model):
             "p_now": utcnow(),
         }
         gap = Recorded(*db.session.execute(_recording(db.engine.dialect.name), values).one())
-        platforms = [p for p in gap.channels.split(",") if p]
+        platforms = platforms_of(gap.channels)
         if platform not in platforms:
             channels = ",".join([*platforms, platform])[:64]
             db.session.execute(update(cls).where(cls.id == gap.id).values(channels=channels))

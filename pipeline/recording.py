@@ -16,6 +16,7 @@ from core.retry import backoff, call_with_retries
 from extensions import db
 from models.base import database_away
 from models.conversation import Conversation, Message
+from models.inbound import bound_values
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +83,10 @@ def _stored(row: Message, columns: tuple[str, ...]) -> dict:
 def _write_result(msg_id: int, conv_id: int, result: dict, blocked, settled) -> None:
     try:
         c = db.session.connection()
-        written = c.execute(_result_update(), _bound(result) | {"w_id": msg_id}).rowcount
+        written = c.execute(_result_update(), bound_values(result) | {"w_id": msg_id}).rowcount
         if written and settled is not None:
             question_id, values = settled
-            c.execute(_question_update(), _bound(values) | {"w_id": question_id})
+            c.execute(_question_update(), bound_values(values) | {"w_id": question_id})
         if blocked is not None:
             c.execute(
                 update(Conversation)
@@ -99,17 +100,14 @@ def _write_result(msg_id: int, conv_id: int, result: dict, blocked, settled) -> 
         raise
 
 
-def _bound(values: dict) -> dict:
-    return {f"w_{name}": value for name, value in values.items()}
-
-
 def _writing(status: str, columns: tuple[str, ...]):
-    """UPDATE a message still in `status` with the bound values of `columns` (w_<name>)."""
+    """UPDATE a message (w_id) still in `status` with the bound values of `columns`
+    (models.inbound.bound_values)."""
     m = Message.__table__
     return (
         update(m)
         .where(m.c.id == bindparam("w_id", type_=Integer), m.c.status == status)
-        .values({name: bindparam(f"w_{name}", type_=m.c[name].type) for name in columns})
+        .values({name: bindparam(f"p_{name}", type_=m.c[name].type) for name in columns})
     )
 
 

@@ -22,6 +22,13 @@ from pipeline.send import INTERRUPTED_SEND, resend
 log = logging.getLogger(__name__)
 
 
+def wait_if_retrying(reply: Message) -> None:
+    """A reply the platform refused for now makes its conversation wait until its retry_at
+    (raises Deferred; the question stays in processing with it)."""
+    if reply.status == "retrying":
+        raise queue.Deferred(reply.retry_at)
+
+
 def take_over(conv_id: int) -> None:
     """Settle the questions left in processing in this conversation (see the module docstring);
     commits. Raises Deferred when a retried reply is refused again, LeaseLost when the
@@ -44,9 +51,7 @@ def take_over(conv_id: int) -> None:
             if not queue.holds(conv_id):
                 raise queue.LeaseLost(conv_id)
             for reply in retrying:
-                again = resend(reply, question, language_picker=question.kind == "start")
-                if again.status == "retrying":
-                    raise queue.Deferred(again.retry_at)
+                wait_if_retrying(resend(reply, question, language_picker=question.kind == "start"))
             continue
         for reply in replies:
             if reply.status == "pending":

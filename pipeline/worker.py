@@ -135,8 +135,7 @@ def _send(conv: Conversation, text: str, *, reply_to: Message, status: str | Non
     out = send_reply(
         conv, text, reply_to=reply_to, status=status, deferrable=conv.platform != "web", **kw
     )
-    if out.status == "retrying":
-        raise queue.Deferred(out.retry_at)  # the question waits in processing with its reply
+    settle.wait_if_retrying(out)
     return out
 
 
