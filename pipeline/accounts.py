@@ -123,30 +123,35 @@ def verified(
     return trusted, bool(accounts)
 
 
-def note_message(account: Account) -> None:
-    """A customer wrote to this account: its last_message_at, kept to the minute (one UPDATE
-    a minute per account and process at most, and only when the stored value is older)."""
-    key = (account.model.__tablename__, account.id)
+def note_messages(found: list[Account]) -> None:
+    """Customers wrote to these accounts: their last_message_at, kept to the minute (one
+    UPDATE per table for a batch of deliveries, each account at most once a minute per
+    process, and only where the stored value is older)."""
+    due: dict[type, list[int]] = {}
     with _lock:
-        if key in _noted:
-            return
-        _noted[key] = time.monotonic()
+        for account in found:
+            key = (account.model.__tablename__, account.id)
+            if key not in _noted:
+                _noted[key] = time.monotonic()
+                due.setdefault(account.model, []).append(account.id)
     now = utcnow()
-    db.session.connection().execute(
-        _noting(account.model),
-        {"n_id": account.id, "n_now": now, "n_before": now - LAST_MESSAGE_PRECISION},
-    )
+    for model, ids in due.items():
+        db.session.connection().execute(
+            _noting(model),
+            {"n_ids": ids, "n_now": now, "n_before": now - LAST_MESSAGE_PRECISION},
+        )
 
 
 @cache
 def _noting(model):
-    """note_message's UPDATE for one model's table, built once (bound: n_id, n_now, n_before)."""
+    """note_messages' UPDATE for one model's table, built once (bound: n_ids, n_now,
+    n_before)."""
     t = model.__table__
     stamp = t.c.last_message_at
     return (
         update(t)
         .where(
-            t.c.id == bindparam("n_id"),
+            t.c.id.in_(bindparam("n_ids", expanding=True)),
             or_(stamp.is_(None), stamp < bindparam("n_before", type_=stamp.type)),
         )
         .values(last_message_at=bindparam("n_now", type_=stamp.type))

@@ -130,9 +130,11 @@ def _ingest_locked() -> Ingested:
         db.session.commit()
         return Ingested()
     try:
+        known, noted = _accounts_of(rows), []
         waiting: set[int] = set()
         for row in rows:
-            waiting |= _store(row)
+            waiting |= _store(row, known, noted)
+        accounts.note_messages(noted)
         _forget([row.id for row in rows])
         db.session.commit()
     except OperationalError:
@@ -140,11 +142,11 @@ def _ingest_locked() -> Ingested:
         raise  # the database is away: nothing was stored, no try is counted
     except Exception:
         db.session.rollback()
-        waiting = _one_by_one(rows)
+        waiting = _one_by_one(rows, known)
     return Ingested(len(rows), waiting, len(rows) == INGEST_BATCH)
 
 
-def _one_by_one(rows: list) -> set[int]:
+def _one_by_one(rows: list, known: dict) -> set[int]:
     """A batch failed: each delivery in its own transaction, so one bad delivery holds back
     no other; the bad one counts a try and keeps its error."""
     waiting: set[int] = set()
@@ -153,7 +155,9 @@ def _one_by_one(rows: list) -> set[int]:
             db.session.commit()
             break  # the turn went to another process (after a commit): it takes the rest
         try:
-            stored = _store(row)
+            noted: list[accounts.Account] = []
+            stored = _store(row, known, noted)
+            accounts.note_messages(noted)
             _forget([row.id])
             db.session.commit()
             waiting |= stored
@@ -180,13 +184,14 @@ def _forget(ids: list[int]) -> None:
     db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
 
 
-def _store(row) -> set[int]:
-    """What one delivery said, stored as the webhook itself used to store it."""
+def _store(row, known: dict, noted: list) -> set[int]:
+    """What one delivery said, stored as the webhook itself used to store it (`known`: the
+    batch's accounts, _accounts_of); its account joins `noted` when a customer wrote."""
     from outreach import owner_chat  # outreach imports the pipeline
 
     payload = json.loads(row.body)
     channel = CHANNELS[row.platform]
-    account = _account(channel, row)
+    account = _signer(known, row)
     if row.platform == "telegram":
         if account is not None and owner_chat.intercept(account, payload):
             return set()  # the owner's own chat: never a customer's message
@@ -194,20 +199,38 @@ def _store(row) -> set[int]:
     else:
         events = [e for e in channel.parse(payload, None) if e.account_key == row.account_ref]
     if events and account is not None:
-        accounts.note_message(account)
+        noted.append(account)
     return store_events(row.user_id, row.account_ref, events)
 
 
-def _account(channel, row) -> accounts.Account | None:
-    """The account as this process keeps it (pipeline/accounts.py), when it is still the one
-    that signed the delivery (None when it was disconnected or changed meanwhile: its messages
-    are stored all the same)."""
-    model = channel.model
-    if row.platform == "telegram":
-        found = accounts.lookup(model, model.user_id, [row.user_id]).get(row.user_id)
-    else:
-        column = getattr(model, channel.account_column)
-        found = accounts.lookup(model, column, [row.account_ref]).get(row.account_ref)
+def _key(row) -> tuple[str, int | str]:
+    """What an account is looked up by: a Telegram bot by its owner (one bot each, and the
+    webhook's URL names the owner), a Meta account by its id."""
+    return (row.platform, row.user_id if row.platform == "telegram" else row.account_ref)
+
+
+def _accounts_of(rows: list) -> dict:
+    """The accounts of a batch's deliveries as this process keeps them (pipeline/accounts.py),
+    by _key: one read per platform for those not kept, not one per delivery (a process that
+    just started keeps none, and a few hundred accounts write within a minute)."""
+    keys: dict[str, set] = {}
+    for row in rows:
+        platform, key = _key(row)
+        keys.setdefault(platform, set()).add(key)
+    found: dict = {}
+    for platform, wanted in keys.items():
+        channel = CHANNELS[platform]
+        model = channel.model
+        column = model.user_id if platform == "telegram" else getattr(model, channel.account_column)
+        for key, account in accounts.lookup(model, column, sorted(wanted)).items():
+            found[platform, key] = account
+    return found
+
+
+def _signer(known: dict, row) -> accounts.Account | None:
+    """The delivery's account, when it is still the one that signed it (None when it was
+    disconnected or changed meanwhile: its messages are stored all the same)."""
+    found = known.get(_key(row))
     if found is None or (found.user_id, found.account_ref) != (row.user_id, row.account_ref):
         return None
     return found

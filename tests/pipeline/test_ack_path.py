@@ -381,3 +381,32 @@ def test_the_bots_last_message_is_noted_at_most_once_a_minute(app, client, fakes
     accounts.forget_all()
     _say(client, shop, "Kafolat bormi?")
     assert last() > first
+
+
+def test_a_batch_reads_its_accounts_once_per_platform_and_notes_them_in_one_update(
+    app, client, fakes, user_factory, ack_only
+):
+    """A process that keeps no account yet (just started, or a minute after the last message
+    of each) stores a batch of deliveries from several bots with one read of telegram_bots and
+    one UPDATE of their last_message_at, not one of each per delivery."""
+    owners = [user_factory() for _ in range(3)]
+    with app.app_context():
+        for n, owner in enumerate(owners):
+            bot = TelegramBot(user_id=owner.id, bot_id=f"70000000{n}", username=f"shop{n}_bot")
+            bot.set_token(f"70000000{n}:AA-token")
+            db.session.add(bot)
+        db.session.commit()
+        secrets = {b.user_id: b.secret_token for b in db.session.scalars(select(TelegramBot))}
+    for n, owner in enumerate(owners):
+        update = t.telegram_text_update(f"Salom {n}", chat_id=CUSTOMER + n)
+        assert tg_post(client, owner.id, update, secrets[owner.id]).status_code == 200
+    accounts.forget_all()
+    with statements(app) as seen:
+        done = _ingest(app)
+    assert done.deliveries == 3 and len(done.waiting) == 3
+    assert len([s for s in seen if s.startswith("SELECT") and "FROM telegram_bots" in s]) == 1
+    assert len([s for s in seen if s.startswith("UPDATE telegram_bots")]) == 1
+    with app.app_context():
+        noted = db.session.scalars(select(TelegramBot.last_message_at))
+        assert all(stamp is not None for stamp in noted)
+    assert [_texts(app, CUSTOMER + n) for n in range(3)] == [["Salom 0"], ["Salom 1"], ["Salom 2"]]
