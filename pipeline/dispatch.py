@@ -28,6 +28,7 @@ from core.tasks import enqueue, redis_connection, task
 from extensions import db
 from pipeline import inbox, queue
 from pipeline.worker import answer_conversation, work
+from text.detect import warm_up as warm_up_language_model
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,11 @@ class Dispatcher:
         self.poll_seconds = POLL_SECONDS
 
     def start(self) -> Dispatcher:
-        load_sdks()  # before the first claim, not in the first answers (ai.load_sdks)
+        # Before the first claim, not in the first answers: the AI SDKs' imports (ai.load_sdks)
+        # and the language model (~0.6 s of CPU each), which the first answers of a process
+        # loaded while its other answering threads waited for them.
+        load_sdks()
+        warm_up_language_model()
         self.thread.start()
         return self
 

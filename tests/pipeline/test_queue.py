@@ -427,9 +427,12 @@ def test_a_message_is_marked_in_progress_only_while_its_worker_holds_the_convers
         assert _statuses([second.id, third.id]) == ["ignored", "received"]
 
 
-def test_an_answering_process_imports_the_ai_sdks_before_its_first_answer(tmp_path):
-    """Not in its first answers: imported there, they held the import lock for ~0.7 s of CPU
-    while every other answering thread of the process waited (ai.load_sdks)."""
+def test_an_answering_process_loads_the_ai_sdks_and_language_model_before_its_first_answer(
+    tmp_path,
+):
+    """Not in its first answers: loaded there, they held a lock for ~0.6-0.7 s of CPU each
+    while every other answering thread of the process waited (ai.load_sdks, the language
+    model of text/detect.py)."""
     import json
     import os
     import subprocess
@@ -440,11 +443,12 @@ def test_an_answering_process_imports_the_ai_sdks_before_its_first_answer(tmp_pa
         "import json, sys\n"
         "from main import create_app\n"
         "from pipeline.dispatch import answering_process_dispatcher, stop_dispatcher\n"
+        "from text import detect\n"
         "app = create_app()\n"
         "sdks = ('google.genai', 'openai')\n"
-        "before = [name in sys.modules for name in sdks]\n"
+        "before = [name in sys.modules for name in sdks] + [detect._model is not None]\n"
         "answering_process_dispatcher(app)\n"
-        "after = [name in sys.modules for name in sdks]\n"
+        "after = [name in sys.modules for name in sdks] + [detect._model is not None]\n"
         "stop_dispatcher(app)\n"
         "print(json.dumps([before, after]))\n"
     )
@@ -459,5 +463,5 @@ def test_an_answering_process_imports_the_ai_sdks_before_its_first_answer(tmp_pa
         timeout=120,
     )
     before, after = json.loads(out.stdout.strip().splitlines()[-1])
-    assert before == [False, False]  # the app alone imports neither (web processes need not)
-    assert after == [True, True]
+    assert before == [False, False, False]  # the app alone loads none (web processes need not)
+    assert after == [True, True, True]
