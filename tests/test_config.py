@@ -173,6 +173,7 @@ def test_postgresql_gets_a_pool_and_prepared_statements_and_zero_turns_them_off(
     assert engine_options("sqlite:///x.db", 10, 20, 5) == {
         "pool_pre_ping": True,
         "hide_parameters": True,
+        "pool_use_lifo": True,
     }
 
 
@@ -250,3 +251,23 @@ def test_the_apps_postgresql_engine_pings_idle_connections_only():
         assert not db.engine.pool._pre_ping
         hooks = [fn.__name__ for fn in db.engine.pool.dispatch.checkout]
         assert hooks == ["_ping_if_idle"]
+
+
+def test_after_a_burst_the_pool_serves_with_the_connection_used_last(app):
+    """A burst opened several connections; what follows is served by the one given back last
+    (warm: its statements prepared), not by each of them in turn."""
+    from extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        burst = [engine.connect() for _ in range(4)]
+        for connection in burst:
+            connection.exec_driver_sql("SELECT 1")
+        for connection in burst:
+            connection.close()
+        used = set()
+        for _ in range(8):
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+                used.add(id(connection.connection.dbapi_connection))
+    assert len(used) == 1
