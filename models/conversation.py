@@ -319,8 +319,7 @@ class Message(db.Model):
         msg = cls(id=row_id, **values)
         make_transient_to_detached(msg)
         db.session.add(msg)
-        conv.last_message_at = utcnow()
-        conv.message_count = Conversation.message_count + 1  # in SQL: concurrent writers
+        inbound.note_reply(conv, values["created_at"])
         return msg
 
 

@@ -10,6 +10,7 @@ from functools import cache
 
 from sqlalchemy import Table, bindparam, case, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
 from models.base import utcnow
@@ -133,6 +134,18 @@ def note_conversation(
     table = db.metadata.tables["conversations"]
     statement = _note_conversation(table, tuple(values), platform != "web")
     db.session.execute(statement, bound_values(values | {"row_id": conversation_id}))
+
+
+def note_reply(conv, now: datetime) -> None:
+    """An outbound message of `conv` (a loaded Conversation) was stored: its last_message_at
+    and message count (in SQL: concurrent writers) in one UPDATE built once, as
+    note_conversation writes them but for the answer mark, and the object told so. Not left
+    to the session's flush: the unit of work cost several times the statement, every reply."""
+    table = db.metadata.tables["conversations"]
+    statement = _note_conversation(table, ("last_message_at",), False)
+    db.session.connection().execute(statement, {"p_last_message_at": now, "p_row_id": conv.id})
+    set_committed_value(conv, "last_message_at", now)
+    db.session.expire(conv, ["message_count"])
 
 
 def _message_values(user_id: int, platform: str, account_ref: str, fields: dict) -> dict:

@@ -51,3 +51,27 @@ def test_an_outbound_message_with_a_stored_external_id_is_none(app, user_factory
         assert first is not None and second is None
         db.session.commit()
         assert db.session.scalar(select(func.count()).where(Message.external_id == "e1")) == 1
+
+
+def test_the_conversation_is_noted_at_once_and_left_with_nothing_to_flush(app, user_factory):
+    """The conversation's count and time are written with the reply, by one statement, and
+    the loaded object knows them: the commit that follows has nothing of it to flush."""
+    from sqlalchemy import event
+
+    user = user_factory()
+    with app.app_context():
+        conv = Conversation(user_id=user.id, platform="web", account_ref="", customer_ref="c3")
+        db.session.add(conv)
+        db.session.commit()
+        msg = Message.new_outbound(conv, "Salom")
+        assert conv not in db.session.dirty and conv.last_message_at is not None
+        flushed: list = []
+        event.listen(db.session(), "before_flush", lambda s, *_: flushed.extend(s.dirty))
+        db.session.commit()
+        assert conv not in flushed
+        Message.new_outbound(conv, "Yana salom")
+        db.session.commit()
+        db.session.expire_all()
+        stored = db.session.get(Conversation, conv.id)
+        assert stored.message_count == 2
+        assert stored.last_message_at is not None and msg.created_at <= stored.last_message_at
