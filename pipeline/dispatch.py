@@ -26,6 +26,7 @@ from flask import Flask, current_app
 from ai import load_sdks
 from core.tasks import enqueue, redis_connection, task
 from extensions import db
+from models.ai_usage import AIUsage
 from pipeline import inbox, queue
 from pipeline.worker import answer_conversation, work
 from text.detect import warm_up as warm_up_language_model
@@ -149,10 +150,14 @@ class Dispatcher:
             queued = dict(self.queued)
         self.pool.shutdown(wait=wait, cancel_futures=True)
         unstarted = [held for held, future in queued.values() if future.cancelled()]
-        if unstarted:
-            with self.app.app_context():
-                for held in unstarted:
-                    queue.give_up(held)
+        with self.app.app_context():
+            for held in unstarted:
+                queue.give_up(held)
+            try:
+                AIUsage.add_counted()  # the answers of its last second
+                db.session.commit()
+            except Exception:  # the database is away: they go uncounted
+                log.exception("answer dispatcher: the last answers could not be counted")
 
     def _loop(self) -> None:
         while not self.stopping:
@@ -168,6 +173,8 @@ class Dispatcher:
                         if not more:
                             break
                     self._renew()
+                    AIUsage.add_counted(due_only=True)  # also when no answer follows
+                    db.session.commit()  # (SQLite adds it in the session)
             except Exception:  # the database may be away for a while: keep trying
                 log.exception("answer dispatcher: claiming failed; retrying")
                 time.sleep(POLL_SECONDS)

@@ -33,10 +33,12 @@ def _clean_tables(request):
     """Each test starts with empty tables (cheaper than re-migrating)."""
     yield
     from models.ai_config import forget_kept
+    from models.ai_usage import forget_counted
     from pipeline import accounts
 
     accounts.forget_all()  # ids are reused once the tables are emptied
     forget_kept()  # the answering side's settings and count: the tables are emptied
+    forget_counted()
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

@@ -151,13 +151,14 @@ def test_the_answering_worker_reads_the_days_count_at_most_every_few_seconds(app
     from cachetools import TTLCache
     from sqlalchemy import text
 
-    from models import ai_config
+    from models import ai_config, ai_usage
     from models.ai_usage import AIUsage
     from models.base import utcnow
     from pipeline import throttle
 
     now = [0.0]
     monkeypatch.setattr(ai_config, "_kept", TTLCache(8, ai_config.KEPT_SECONDS, lambda: now[0]))
+    monkeypatch.setattr(ai_usage, "_clock", lambda: now[0])
     today = utcnow().date()
 
     def elsewhere(*statements) -> None:  # another instance, on a connection of its own
@@ -180,11 +181,14 @@ def test_the_answering_worker_reads_the_days_count_at_most_every_few_seconds(app
         now[0] += ai_config.KEPT_SECONDS + 1
         elsewhere(text("DELETE FROM ai_usage_daily"))
         assert not answering()  # read again: 0
-        throttle.count_platform_answer()
+        throttle.count_platform_answer()  # added at once (the first this second): 1
         db.session.commit()
         elsewhere(AIUsage.counting(), AIUsage.counting())
         assert not answering()  # kept: 1, this process's own count
-        throttle.count_platform_answer()  # returns 4: another instance's two are in it
+        throttle.count_platform_answer()  # counted here, not added yet
+        assert not answering()  # 1 kept + 1 counted here
+        now[0] += ai_usage.COUNT_EVERY_SECONDS
+        throttle.count_platform_answer()  # both added: the row says 5 (the other two in it)
         db.session.commit()
         assert answering()
 
@@ -215,28 +219,51 @@ def test_answers_on_the_owners_own_key_do_not_use_the_platform_quota(
         assert AIUsage.platform_answers_on(utcnow().date()) == 0
 
 
-def test_counting_an_answer_leaves_the_days_row_free_for_the_other_workers(app, ctx):
-    """On PostgreSQL the count is committed at once, in a transaction of its own: another
-    worker's count does not wait for the end of this answer's transaction (the day's row is
-    every answer's), and it stays counted when the answer is rolled back (the call was made).
-    On SQLite, one writer at a time, it is part of the answer's transaction."""
-    from sqlalchemy import text
+def test_answers_are_added_to_the_days_row_at_most_every_second_in_a_transaction_of_their_own(
+    app, ctx, monkeypatch
+):
+    """The day's row is every answer's: a process adds what it counted at most every
+    COUNT_EVERY_SECONDS, in one statement, its quota check seeing its own count meanwhile. On
+    PostgreSQL the addition is committed at once, in a transaction of its own: another
+    worker's count does not wait for the end of this answer's transaction, and it stays
+    counted when the answer is rolled back (the calls were made). On SQLite, one writer at a
+    time, it is part of the answer's transaction."""
+    from sqlalchemy import event, text
 
+    from models import ai_usage
     from models.ai_usage import AIUsage
     from models.base import utcnow
     from pipeline import throttle
 
+    now = [0.0]
+    monkeypatch.setattr(ai_usage, "_clock", lambda: now[0])
     today = utcnow().date()
 
-    def stored() -> int:  # the row itself (the quota check reads this process's kept count)
+    def stored() -> int:  # the row itself (the quota check also counts this process's own)
         return db.session.scalar(select(AIUsage.platform_answers).where(AIUsage.day == today))
 
-    throttle.count_platform_answer()  # an earlier answer: the day's row exists
+    throttle.count_platform_answer()  # an earlier answer: added at once, the day's row exists
     db.session.commit()
-    assert stored() == 1  # the answer's transaction is open
-    throttle.count_platform_answer()
+    assert stored() == 1
+    upserts: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args) -> None:
+        upserts.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        throttle.count_platform_answer()
+        throttle.count_platform_answer()
+        assert not [s for s in upserts if s.startswith("INSERT")]  # counted here this second
+        assert stored() == 1
+        assert AIUsage.platform_answers_on(today) == 3  # but seen by this process's check
+        now[0] += ai_usage.COUNT_EVERY_SECONDS
+        throttle.count_platform_answer()  # the answer's transaction is open
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert len([s for s in upserts if s.startswith("INSERT INTO ai_usage_daily")]) == 1  # all 3
     if db.engine.dialect.name != "postgresql":
-        assert stored() == 2
+        assert stored() == 4
         db.session.rollback()
         assert stored() == 1
         return
@@ -245,4 +272,51 @@ def test_counting_an_answer_leaves_the_days_row_free_for_the_other_workers(app, 
         other.execute(AIUsage.counting(), {"p_day": today})
         other.commit()
     db.session.rollback()
+    assert stored() == 5
+
+
+def test_the_dispatcher_adds_the_counted_answers_when_due_and_as_it_stops(app, monkeypatch):
+    """What a process counted reaches the day's row though no answer follows (its dispatcher
+    adds it once due), and at the latest as the process stops."""
+    from models import ai_usage
+    from models.ai_usage import AIUsage
+    from models.base import utcnow
+    from pipeline.dispatch import Dispatcher
+
+    now = [0.0]
+    monkeypatch.setattr(ai_usage, "_clock", lambda: now[0])
+    today = utcnow().date()
+
+    def stored() -> int:
+        with app.app_context():
+            found = select(AIUsage.platform_answers).where(AIUsage.day == today)
+            return db.session.scalar(found) or 0
+
+    with app.app_context():
+        for _ in range(3):
+            AIUsage.count_platform_answer(today)  # the first added at once, two counted here
+        db.session.commit()
+    assert stored() == 1
+    dispatcher = Dispatcher(app)  # not started: its loop is run by hand, once
+    dispatcher.stopping = False
+    dispatcher.event.set()
+    monkeypatch.setattr(dispatcher, "_fill", lambda: False)
+    original_renew = dispatcher._renew
+
+    def renew_then_stop() -> None:
+        original_renew()
+        dispatcher.stopping = True  # one turn of the loop
+
+    monkeypatch.setattr(dispatcher, "_renew", renew_then_stop)
+    dispatcher._loop()
+    assert stored() == 1  # not due yet
+    now[0] += ai_usage.COUNT_EVERY_SECONDS
+    dispatcher.stopping = False
+    dispatcher._loop()
+    assert stored() == 3  # due: added with no answer after them
+    with app.app_context():
+        AIUsage.count_platform_answer(today)
+        db.session.commit()
     assert stored() == 3
+    dispatcher.stop(wait=True)
+    assert stored() == 4  # the last one, as the process stops
