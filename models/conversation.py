@@ -284,10 +284,12 @@ class Message(db.Model):
         text: str,
         sender: str = "bot",
         reply_to: Message | None = None,
+        lease: dict | None = None,
         **fields,
     ) -> Message | None:
         """Store an outbound message, in status pending (sent or failed once the platform
         answers) unless `fields` say otherwise; None when its external id is stored already.
+        `lease`: the answering worker's, renewed with it (LeaseLost: inbound.note_reply).
 
         One INSERT built once, then the object attached to the session as stored: every
         reply is one, and the unit of work flushing a new object was several times the cost
@@ -319,7 +321,7 @@ class Message(db.Model):
         msg = cls(id=row_id, **values)
         make_transient_to_detached(msg)
         db.session.add(msg)
-        inbound.note_reply(conv, values["created_at"])
+        inbound.note_reply(conv, values["created_at"], lease)
         return msg
 
 

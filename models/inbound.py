@@ -136,14 +136,28 @@ def note_conversation(
     db.session.execute(statement, bound_values(values | {"row_id": conversation_id}))
 
 
-def note_reply(conv, now: datetime) -> None:
+class LeaseLost(RuntimeError):
+    """Another worker took the conversation over (this one was too slow): send nothing."""
+
+
+def note_reply(conv, now: datetime, lease: dict | None = None) -> None:
     """An outbound message of `conv` (a loaded Conversation) was stored: its last_message_at
     and message count (in SQL: concurrent writers) in one UPDATE built once, as
     note_conversation writes them but for the answer mark, and the object told so. Not left
-    to the session's flush: the unit of work cost several times the statement, every reply."""
+    to the session's flush: the unit of work cost several times the statement, every reply.
+
+    With `lease` ({"owner", "until"}: the answering worker's, pipeline/queue.py) the same
+    statement renews it, and raises LeaseLost when another worker holds the conversation now
+    (the reply is rolled back unsent): the check costs no statement of its own."""
     table = db.metadata.tables["conversations"]
-    statement = _note_conversation(table, ("last_message_at",), False)
-    db.session.connection().execute(statement, {"p_last_message_at": now, "p_row_id": conv.id})
+    bound = {"p_last_message_at": now, "p_row_id": conv.id}
+    if lease is None:
+        statement = _note_conversation(table, ("last_message_at",), False)
+    else:
+        statement = _note_held(table)
+        bound |= {"p_lease_owner": lease["owner"], "p_lease_until": lease["until"]}
+    if not db.session.connection().execute(statement, bound).rowcount and lease is not None:
+        raise LeaseLost(conv.id)
     set_committed_value(conv, "last_message_at", now)
     db.session.expire(conv, ["message_count"])
 
@@ -205,6 +219,21 @@ def _note_conversation(table: Table, columns: tuple[str, ...], answer: bool):
         values["answer_gen"] = c.answer_gen + 1
         values["pending_since"] = func.coalesce(c.pending_since, values["last_message_at"])
     return update(table).where(c.id == bindparam("p_row_id")).values(values)
+
+
+@cache
+def _note_held(table: Table):
+    """note_reply's UPDATE for the worker holding the conversation (renewing its lease)."""
+    c = table.c
+    return (
+        update(table)
+        .where(c.id == bindparam("p_row_id"), c.lease_owner == bindparam("p_lease_owner"))
+        .values(
+            last_message_at=bindparam("p_last_message_at", type_=c.last_message_at.type),
+            message_count=c.message_count + 1,
+            lease_until=bindparam("p_lease_until", type_=c.lease_until.type),
+        )
+    )
 
 
 @cache

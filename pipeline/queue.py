@@ -25,6 +25,7 @@ from sqlalchemy import Integer, and_, bindparam, or_, select, update
 from extensions import db
 from models.base import utcnow
 from models.conversation import Conversation, Message
+from models.inbound import LeaseLost as LeaseLost  # raised here and by a reply's note
 
 # A worker renews its leases every LEASE_SECONDS / 3; a dead one's expire after LEASE_SECONDS.
 LEASE_SECONDS = 30
@@ -168,6 +169,12 @@ def holds(conversation_id: int, owner: str | None = None) -> bool:
     return bool(renewed.rowcount)
 
 
+def lease_terms(owner: str | None = None) -> dict:
+    """This worker's lease as a reply renews it (models.inbound.note_reply: the reply's own
+    UPDATE of the conversation also checks and renews the lease)."""
+    return {"owner": owner or worker_id(), "until": utcnow() + timedelta(seconds=LEASE_SECONDS)}
+
+
 def renew(conversation_ids: list[int], owner: str | None = None) -> None:
     """The heartbeat: keep every lease this process holds; commits.
 
@@ -243,10 +250,6 @@ def defer(held: Claim, until, owner: str | None = None) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-
-
-class LeaseLost(RuntimeError):
-    """Another worker took the conversation over (this one was too slow): send nothing."""
 
 
 class Deferred(Exception):

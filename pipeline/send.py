@@ -145,10 +145,12 @@ def send_reply(
     engine: EngineReply | None = None,
     language_picker: bool = False,
     deferrable: bool = False,
+    lease: dict | None = None,
 ) -> Message:
     """Store and send the bot's reply (with the engine's figures); failures are recorded, and
     the question it answers (`reply_to`) is marked with the result (`follow`). A deferrable
-    reply the platform refuses for now is kept as "retrying" instead of failing."""
+    reply the platform refuses for now is kept as "retrying" instead of failing. `lease`:
+    the answering worker's (queue.lease_terms): nothing is sent once another holds it."""
     figures = {}
     if engine is not None:
         figures = {
@@ -161,7 +163,7 @@ def send_reply(
             "chunks_json": engine.chunks_json(),
             "dont_know": engine.dont_know,
         }
-    msg = Message.new_outbound(conv, text, sender="bot", reply_to=reply_to, **figures)
+    msg = Message.new_outbound(conv, text, sender="bot", reply_to=reply_to, lease=lease, **figures)
     _commit_before_sending(msg)
     result = _deliver(conv, text, language_picker, durable=deferrable)
     with written_once():

@@ -128,12 +128,13 @@ TOO_OLD = "older than the answering limit when its turn came (not answered)"
 
 
 def _send(conv: Conversation, text: str, *, reply_to: Message, status: str | None = None, **kw):
-    """Send a reply only while this worker holds the conversation (renewed in the transaction
-    that records the reply before it goes out), and mark the question by what happened."""
-    if conv.platform != "web" and not queue.holds(conv.id):
-        raise queue.LeaseLost(conv.id)
+    """Send a reply only while this worker holds the conversation (checked and renewed by the
+    statement that records the reply before it goes out: LeaseLost), and mark the question
+    by what happened."""
+    held = conv.platform != "web"
+    lease = queue.lease_terms() if held else None
     out = send_reply(
-        conv, text, reply_to=reply_to, status=status, deferrable=conv.platform != "web", **kw
+        conv, text, reply_to=reply_to, status=status, deferrable=held, lease=lease, **kw
     )
     settle.wait_if_retrying(out)
     return out

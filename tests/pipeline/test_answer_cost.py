@@ -51,6 +51,10 @@ def test_the_question_and_what_answering_it_reads_come_in_one_statement(
     assert not _reading(seen, "ai_usage_daily")  # the daily quota: the count kept, then counted
     limits = [s for s in seen if "count(*)" in s and "FROM messages" in s]
     assert limits == joined
+    # The lease is checked and renewed by the statement noting the reply on the conversation.
+    assert not [s for s in seen if s.startswith("UPDATE conversations SET lease_until")]
+    noted = [s for s in seen if s.startswith("UPDATE conversations SET last_message_at")]
+    assert len(noted) == 1 and "lease_until" in noted[0] and "lease_owner" in noted[0]
     tg, _graph = fakes
     assert len(tg.sent_messages(chat_id=CUSTOMER)) == 2  # both questions answered, once each
 

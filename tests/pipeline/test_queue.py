@@ -188,6 +188,35 @@ def test_a_worker_that_lost_its_lease_sends_nothing(app, fakes, shop):
     assert tg.sent_messages(chat_id=8080) == []
 
 
+def test_a_lease_lost_while_the_ai_answered_sends_and_stores_no_reply(
+    app, fakes, shop, monkeypatch
+):
+    """The worker stalled in the AI call past its lease and another took the conversation
+    over: the statement recording the reply finds the lease gone, and nothing goes out."""
+    tg, _ = fakes
+    real_answer = worker.answer
+
+    def stalled(conv, *args, **kwargs):
+        reply = real_answer(conv, *args, **kwargs)
+        with db.engine.begin() as other:  # meanwhile, another worker's claim
+            other.execute(
+                update(Conversation).where(Conversation.id == conv.id).values(lease_owner="other")
+            )
+        return reply
+
+    monkeypatch.setattr(worker, "answer", stalled)
+    with app.app_context():
+        conv = _conversation(shop.id, "8081")
+        _store(conv, "9202", "Ish vaqti qanday?")
+        db.session.commit()
+        [held] = queue.claim(1, conversation_id=conv.id)
+        worker.work(held)
+        replies = select(Message.id).where(Message.direction == "out")
+        assert db.session.scalars(replies).all() == []
+        assert db.session.get(Conversation, conv.id).lease_owner == "other"
+    assert tg.sent_messages(chat_id=8081) == []
+
+
 def test_a_dead_workers_conversation_is_claimed_before_a_backlog_of_new_ones(app, fakes, shop):
     """Under a backlog, a stranded conversation (its lease ran out) is taken first: its
     messages have waited longest (the 50,000-message run let such ones grow too old)."""
