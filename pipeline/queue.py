@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, literal_column, or_, select, update
 
 from extensions import db
 from models.base import utcnow
@@ -51,10 +51,13 @@ os.register_at_fork(after_in_child=_forget_worker_id)
 
 @dataclass(frozen=True)
 class Claim:
-    """A conversation this worker holds, and the generation it saw when it took it."""
+    """A conversation this worker holds, and the generation it saw when it took it.
+    `stranded`: questions were left in processing there (a dead worker's, a reply refused for
+    now), for pipeline/settle.py to settle first; said by the claim itself."""
 
     conversation_id: int
     gen: int
+    stranded: bool = True
 
 
 def _claimable(c, now):
@@ -80,8 +83,21 @@ def _claiming(dialect_name: str, one: bool):
             lease_owner=bindparam("p_owner"),
             lease_until=bindparam("p_until", type_=c.c.lease_until.type),
         )
-        .returning(c.c.id, c.c.answer_gen, c.c.pending_since)
+        .returning(c.c.id, c.c.answer_gen, c.c.pending_since, _stranded(c))
     )
+
+
+def _stranded(c):
+    """Whether a claimed conversation has questions left in processing (RETURNING it costs
+    the taker no query of its own: almost always there are none)."""
+    m = Message.__table__
+    # Named with its table: SQLite's RETURNING renders columns unqualified, and a bare "id"
+    # inside the subquery would be the message's own.
+    claimed = literal_column(f"{c.name}.id")
+    left = select(m.c.id).where(
+        m.c.conversation_id == claimed, m.c.direction == "in", m.c.status == "processing"
+    )
+    return left.exists().label("stranded")
 
 
 def claim(limit: int, owner: str | None = None, conversation_id: int | None = None) -> list[Claim]:
@@ -108,7 +124,7 @@ def claim(limit: int, owner: str | None = None, conversation_id: int | None = No
     db.session.commit()
     # RETURNING comes in the order the rows were updated: put the longest wait first again.
     rows = sorted(rows, key=lambda r: (r.pending_since is None, r.pending_since or now, r.id))
-    return [Claim(conv_id, gen) for conv_id, gen, _since in rows]
+    return [Claim(conv_id, gen, bool(stranded)) for conv_id, gen, _since, stranded in rows]
 
 
 @cache

@@ -68,7 +68,8 @@ def work(held: queue.Claim) -> None:
 def _work(held: queue.Claim) -> None:
     conv_id = held.conversation_id
     while True:
-        settle.take_over(conv_id)
+        if held.stranded:  # (held since: nothing of this worker's is left in processing)
+            settle.take_over(conv_id)
         more = True
         while more and (waiting := next_waiting(conv_id)) is not None:
             msg, more = waiting.message, waiting.more
@@ -91,7 +92,7 @@ def _work(held: queue.Claim) -> None:
         gen = queue.release(held)
         if gen is None:
             return
-        held = queue.Claim(conv_id, gen)  # a message arrived while we worked
+        held = queue.Claim(conv_id, gen, stranded=False)  # a message arrived while we worked
 
 
 def _failed(message_id: int, exc: Exception) -> None:

@@ -51,6 +51,10 @@ def test_the_question_and_what_answering_it_reads_come_in_one_statement(
     assert not _reading(seen, "ai_usage_daily")  # the daily quota: the count kept, then counted
     limits = [s for s in seen if "count(*)" in s and "FROM messages" in s]
     assert limits == joined
+    # What a dead worker left is asked by the claim itself: no query of its own.
+    assert not [s for s in seen if s.startswith("SELECT messages.id FROM messages WHERE")]
+    claims = [s for s in seen if s.startswith("UPDATE conversations SET lease_owner")]
+    assert len(claims) == 1 and "AS stranded" in claims[0]
     # The lease is checked and renewed by the statement noting the reply on the conversation.
     assert not [s for s in seen if s.startswith("UPDATE conversations SET lease_until")]
     noted = [s for s in seen if s.startswith("UPDATE conversations SET last_message_at")]

@@ -85,6 +85,22 @@ def test_a_dead_workers_conversations_are_taken_over_once_its_lease_runs_out(app
     assert len(tg.sent_messages(chat_id=4141)) == 1
 
 
+def test_a_claim_says_whether_questions_were_left_in_processing(app, shop):
+    """The taker settles what a dead worker left only where the claim says something was."""
+    with app.app_context():
+        clean, left = _conversation(shop.id, "61"), _conversation(shop.id, "62")
+        _store(clean, "c1", "Salom")
+        stranded = _store(left, "c2", "Narxlar?")
+        _store(left, "c3", "Yetkazish bormi?")
+        db.session.commit()
+        db.session.execute(
+            update(Message).where(Message.id == stranded.id).values(status="processing")
+        )
+        db.session.commit()
+        claims = {c.conversation_id: c.stranded for c in queue.claim(5)}
+        assert claims == {clean.id: False, left.id: True}
+
+
 def test_a_live_lease_is_left_to_its_worker(app, fakes, shop):
     tg, _ = fakes
     with app.app_context():
