@@ -142,13 +142,14 @@ def _ingest_locked() -> Ingested:
         raise  # the database is away: nothing was stored, no try is counted
     except Exception:
         db.session.rollback()
-        waiting = _one_by_one(rows, known)
+        waiting = _one_by_one(rows)
     return Ingested(len(rows), waiting, len(rows) == INGEST_BATCH)
 
 
-def _one_by_one(rows: list, known: dict) -> set[int]:
+def _one_by_one(rows: list) -> set[int]:
     """A batch failed: each delivery in its own transaction, so one bad delivery holds back
-    no other; the bad one counts a try and keeps its error."""
+    no other; the bad one counts a try and keeps its error (reading its account is part of
+    its try: the batch's read may be what failed)."""
     waiting: set[int] = set()
     for row in rows:
         if not _lock():
@@ -156,7 +157,7 @@ def _one_by_one(rows: list, known: dict) -> set[int]:
             break  # the turn went to another process (after a commit): it takes the rest
         try:
             noted: list[accounts.Account] = []
-            stored = _store(row, known, noted)
+            stored = _store(row, _accounts_of([row]), noted)
             accounts.note_messages(noted)
             _forget([row.id])
             db.session.commit()

@@ -213,3 +213,28 @@ def test_while_another_process_stores_this_one_leaves_the_inbox_to_it(
                 other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": inbox.LOCK_KEY})
                 other.commit()
         assert inbox.ingest().deliveries == 1 and _texts() == ["Navbat"]
+
+
+def test_a_batch_whose_accounts_cannot_be_read_is_stored_one_by_one(
+    app, client, fakes, shop, nobody_answers, monkeypatch
+):
+    """The batch's read of its accounts failed (once): each delivery is stored on its own,
+    reading its account as part of its try, and nothing is lost."""
+    from pipeline import accounts
+
+    real_lookup, calls = accounts.lookup, []
+
+    def failing_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("accounts unreadable just now")
+        return real_lookup(*args, **kwargs)
+
+    for word in ("birinchi", "ikkinchi"):
+        _say(client, shop, word)
+    monkeypatch.setattr(accounts, "lookup", failing_once)
+    with app.app_context():
+        done = inbox.ingest()
+        assert done.deliveries == 2 and len(done.waiting) == 1
+        assert _texts() == ["birinchi", "ikkinchi"] and _kept() == []
+    assert len(calls) == 3  # the batch's read, then one for each delivery
