@@ -151,10 +151,8 @@ def note_reply(conv, now: datetime, lease: dict | None = None) -> None:
     (the reply is rolled back unsent): the check costs no statement of its own."""
     table = db.metadata.tables["conversations"]
     bound = {"p_last_message_at": now, "p_row_id": conv.id}
-    if lease is None:
-        statement = _note_conversation(table, ("last_message_at",), False)
-    else:
-        statement = _note_held(table)
+    statement = _note_conversation(table, ("last_message_at",), False, lease is not None)
+    if lease is not None:
         bound |= {"p_lease_owner": lease["owner"], "p_lease_until": lease["until"]}
     if not db.session.connection().execute(statement, bound).rowcount and lease is not None:
         raise LeaseLost(conv.id)
@@ -206,7 +204,9 @@ def _insert_message(table: Table, columns: tuple[str, ...], dialect_name: str):
 
 
 @cache
-def _note_conversation(table: Table, columns: tuple[str, ...], answer: bool):
+def _note_conversation(table: Table, columns: tuple[str, ...], answer: bool, held: bool = False):
+    """The conversation's note (`held`: only while the bound worker, p_lease_owner, holds it,
+    renewing its lease to p_lease_until)."""
     c = table.c
     values = {k: bindparam(f"p_{k}", type_=c[k].type) for k in columns}
     if "customer_name" in values:
@@ -218,22 +218,11 @@ def _note_conversation(table: Table, columns: tuple[str, ...], answer: bool):
         values["answer_pending"] = true()
         values["answer_gen"] = c.answer_gen + 1
         values["pending_since"] = func.coalesce(c.pending_since, values["last_message_at"])
-    return update(table).where(c.id == bindparam("p_row_id")).values(values)
-
-
-@cache
-def _note_held(table: Table):
-    """note_reply's UPDATE for the worker holding the conversation (renewing its lease)."""
-    c = table.c
-    return (
-        update(table)
-        .where(c.id == bindparam("p_row_id"), c.lease_owner == bindparam("p_lease_owner"))
-        .values(
-            last_message_at=bindparam("p_last_message_at", type_=c.last_message_at.type),
-            message_count=c.message_count + 1,
-            lease_until=bindparam("p_lease_until", type_=c.lease_until.type),
-        )
-    )
+    statement = update(table).where(c.id == bindparam("p_row_id"))
+    if held:
+        statement = statement.where(c.lease_owner == bindparam("p_lease_owner"))
+        values["lease_until"] = bindparam("p_lease_until", type_=c.lease_until.type)
+    return statement.values(values)
 
 
 @cache

@@ -174,20 +174,15 @@ def _release_done():
 def holds(conversation_id: int, owner: str | None = None) -> bool:
     """Renew the lease on one conversation; False when this worker no longer holds it (another
     worker took it over after the lease ran out). Part of the caller's transaction."""
-    renewed = db.session.connection().execute(
-        _renew_one(),
-        {
-            "p_id": conversation_id,
-            "p_owner": owner or worker_id(),
-            "p_until": utcnow() + timedelta(seconds=LEASE_SECONDS),
-        },
-    )
+    lease = lease_terms(owner)
+    bound = {"p_id": conversation_id, "p_owner": lease["owner"], "p_until": lease["until"]}
+    renewed = db.session.connection().execute(_renew_one(), bound)
     return bool(renewed.rowcount)
 
 
 def lease_terms(owner: str | None = None) -> dict:
-    """This worker's lease as a reply renews it (models.inbound.note_reply: the reply's own
-    UPDATE of the conversation also checks and renews the lease)."""
+    """This worker's lease as it is renewed from now: by holds, and by a reply's own UPDATE
+    of the conversation (models.inbound.note_reply checks and renews it)."""
     return {"owner": owner or worker_id(), "until": utcnow() + timedelta(seconds=LEASE_SECONDS)}
 
 
